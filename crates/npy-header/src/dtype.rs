@@ -1,0 +1,850 @@
+//! The data type model: what a `descr` means, how it is read from a header value and
+//! how it is written back exactly as NumPy's `dtype_to_descr` + `repr` would.
+
+use std::fmt::{self, Write as _};
+
+use crate::error::{Error, ErrorKind};
+use crate::literal::{Node, Value};
+use crate::repr::write_str_repr;
+
+/// NumPy stores item sizes in a C `int`; larger types cannot exist.
+pub const MAX_ITEMSIZE: u64 = i32::MAX as u64;
+
+/// Byte order of a scalar type, after NumPy's normalisation (`=` and `|` on
+/// multi-byte types mean the native order of the machine that reads the file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ByteOrder {
+    /// `<`
+    Little,
+    /// `>`
+    Big,
+    /// `|`: single bytes, byte strings, void and object data have no byte order.
+    NotApplicable,
+}
+
+impl ByteOrder {
+    /// The byte order of the machine running this code.
+    pub const NATIVE: ByteOrder = if cfg!(target_endian = "big") {
+        ByteOrder::Big
+    } else {
+        ByteOrder::Little
+    };
+
+    /// The character NumPy writes for this order.
+    pub fn as_char(self) -> char {
+        match self {
+            ByteOrder::Little => '<',
+            ByteOrder::Big => '>',
+            ByteOrder::NotApplicable => '|',
+        }
+    }
+}
+
+/// The kind of a scalar type (NumPy's `dtype.kind`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `b`: bool, one byte.
+    Bool,
+    /// `i`: signed integer of 1, 2, 4 or 8 bytes.
+    Int,
+    /// `u`: unsigned integer of 1, 2, 4 or 8 bytes.
+    UInt,
+    /// `f`: IEEE float of 2, 4 or 8 bytes, or x87 extended precision stored in 16.
+    Float,
+    /// `c`: complex of two floats, 8, 16 or 32 bytes.
+    Complex,
+    /// `S`: fixed-length byte string (NUL padded).
+    Bytes,
+    /// `U`: fixed-length UCS-4 string; the itemsize is 4 bytes per character.
+    Unicode,
+    /// `V`: raw bytes.
+    Void,
+    /// `O`: Python object references. The data is a pickle and cannot be loaded
+    /// without unpickling, which runs arbitrary code.
+    Object,
+    /// `M`: `datetime64`, 8 bytes.
+    Datetime,
+    /// `m`: `timedelta64`, 8 bytes.
+    Timedelta,
+}
+
+impl Kind {
+    fn as_char(self) -> char {
+        match self {
+            Kind::Bool => 'b',
+            Kind::Int => 'i',
+            Kind::UInt => 'u',
+            Kind::Float => 'f',
+            Kind::Complex => 'c',
+            Kind::Bytes => 'S',
+            Kind::Unicode => 'U',
+            Kind::Void => 'V',
+            Kind::Object => 'O',
+            Kind::Datetime => 'M',
+            Kind::Timedelta => 'm',
+        }
+    }
+}
+
+/// The unit of a `datetime64`/`timedelta64`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum TimeUnit {
+    Years,
+    Months,
+    Weeks,
+    Days,
+    Hours,
+    Minutes,
+    Seconds,
+    Milliseconds,
+    Microseconds,
+    Nanoseconds,
+    Picoseconds,
+    Femtoseconds,
+    Attoseconds,
+}
+
+impl TimeUnit {
+    const ALL: [(&'static str, TimeUnit); 14] = [
+        ("Y", TimeUnit::Years),
+        ("M", TimeUnit::Months),
+        ("W", TimeUnit::Weeks),
+        ("D", TimeUnit::Days),
+        ("h", TimeUnit::Hours),
+        ("m", TimeUnit::Minutes),
+        ("s", TimeUnit::Seconds),
+        ("ms", TimeUnit::Milliseconds),
+        ("us", TimeUnit::Microseconds),
+        ("\u{3bc}s", TimeUnit::Microseconds),
+        ("ns", TimeUnit::Nanoseconds),
+        ("ps", TimeUnit::Picoseconds),
+        ("fs", TimeUnit::Femtoseconds),
+        ("as", TimeUnit::Attoseconds),
+    ];
+
+    /// The symbol NumPy writes (`"ns"`, `"D"`, …).
+    pub fn symbol(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, u)| *u == self)
+            .map(|(s, _)| *s)
+            .expect("every unit has a symbol")
+    }
+
+    fn from_symbol(s: &str) -> Option<TimeUnit> {
+        Self::ALL.iter().find(|(n, _)| *n == s).map(|(_, u)| *u)
+    }
+}
+
+/// A scalar (non-structured, non-subarray) data type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Scalar {
+    /// What kind of value.
+    pub kind: Kind,
+    /// Byte order, normalised as NumPy does.
+    pub byte_order: ByteOrder,
+    /// Size of one item in bytes (for `U`, four times the character count).
+    pub itemsize: u64,
+    /// For `datetime64`/`timedelta64`: the unit and its multiplier, or `None` for the
+    /// generic (unit-less) type.
+    pub time_unit: Option<(u32, TimeUnit)>,
+}
+
+/// A field of a structured data type.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Field {
+    /// The field name (may be empty for a non-void field, as NumPy allows).
+    pub name: String,
+    /// The optional title (an alias NumPy also accepts for lookup).
+    pub title: Option<String>,
+    /// The field's type.
+    pub dtype: Dtype,
+    /// Byte offset of the field within one item.
+    pub offset: u64,
+}
+
+/// A data type as a `.npy` header describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Dtype {
+    /// A scalar type such as `<f8`.
+    Scalar(Scalar),
+    /// A structured type: named fields at offsets, and a total item size. Bytes not
+    /// covered by a field are padding.
+    Record {
+        /// Fields in declaration order, offsets increasing.
+        fields: Vec<Field>,
+        /// Size of one item in bytes.
+        itemsize: u64,
+    },
+    /// A fixed-shape subarray of another type (only inside a structured type).
+    Subarray {
+        /// The element type (which may itself be a subarray, as NumPy keeps it).
+        base: Box<Dtype>,
+        /// The subarray shape (never empty: an empty shape means the base type).
+        shape: Vec<u64>,
+    },
+}
+
+impl Dtype {
+    /// Size of one item in bytes.
+    pub fn itemsize(&self) -> u64 {
+        match self {
+            Dtype::Scalar(s) => s.itemsize,
+            Dtype::Record { itemsize, .. } => *itemsize,
+            Dtype::Subarray { base, shape } => {
+                // Parsing checks this product against MAX_ITEMSIZE; saturate for
+                // hand-built values so emission can refuse them instead of panicking.
+                shape
+                    .iter()
+                    .fold(base.itemsize(), |n, &d| n.saturating_mul(d))
+            }
+        }
+    }
+
+    /// Whether any part of this type holds Python objects, so that the data is a pickle
+    /// and loading it means running untrusted code (`D-8`).
+    pub fn has_object(&self) -> bool {
+        match self {
+            Dtype::Scalar(s) => s.kind == Kind::Object,
+            Dtype::Record { fields, .. } => fields.iter().any(|f| f.dtype.has_object()),
+            Dtype::Subarray { base, .. } => base.has_object(),
+        }
+    }
+
+    /// Whether NumPy would treat this type as padding when its field name is empty:
+    /// a void type with no fields (a plain `|V` or any subarray).
+    fn is_unnamed_void(&self) -> bool {
+        match self {
+            Dtype::Scalar(s) => s.kind == Kind::Void,
+            Dtype::Record { .. } => false,
+            Dtype::Subarray { .. } => true,
+        }
+    }
+
+    /// Looks up a field by name (or title) in a structured type.
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        match self {
+            Dtype::Record { fields, .. } => fields
+                .iter()
+                .find(|f| f.name == name || f.title.as_deref() == Some(name)),
+            _ => None,
+        }
+    }
+
+    /// The descr exactly as NumPy's `repr(dtype_to_descr(dtype))` writes it.
+    pub fn to_descr(&self) -> String {
+        let mut s = String::new();
+        self.write_descr(&mut s).expect("writing to a String");
+        s
+    }
+
+    fn write_descr(&self, out: &mut String) -> fmt::Result {
+        match self {
+            Dtype::Scalar(s) => write_str_repr(out, &s.to_string()),
+            Dtype::Subarray { base, shape } => {
+                out.push('(');
+                base.write_descr(out)?;
+                out.push_str(", ");
+                write_tuple(out, shape);
+                out.push(')');
+                Ok(())
+            }
+            Dtype::Record { fields, itemsize } => {
+                out.push('[');
+                let mut offset = 0u64;
+                let mut first = true;
+                let mut sep = |out: &mut String| {
+                    if !std::mem::take(&mut first) {
+                        out.push_str(", ");
+                    }
+                };
+                for f in fields {
+                    if f.offset > offset {
+                        sep(out);
+                        write!(out, "('', '|V{}')", f.offset - offset)?;
+                    }
+                    sep(out);
+                    out.push('(');
+                    match &f.title {
+                        Some(t) => {
+                            out.push('(');
+                            write_str_repr(out, t)?;
+                            out.push_str(", ");
+                            write_str_repr(out, &f.name)?;
+                            out.push(')');
+                        }
+                        None => write_str_repr(out, &f.name)?,
+                    }
+                    out.push_str(", ");
+                    match &f.dtype {
+                        Dtype::Subarray { base, shape } => {
+                            base.write_descr(out)?;
+                            out.push_str(", ");
+                            write_tuple(out, shape);
+                        }
+                        other => other.write_descr(out)?,
+                    }
+                    out.push(')');
+                    offset = f.offset + f.dtype.itemsize();
+                }
+                if *itemsize > offset {
+                    sep(out);
+                    write!(out, "('', '|V{}')", itemsize - offset)?;
+                }
+                out.push(']');
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Writes a tuple of integers as Python's `repr` does: `()`, `(3,)`, `(3, 4)`.
+pub(crate) fn write_tuple(out: &mut String, dims: &[u64]) {
+    out.push('(');
+    for (i, d) in dims.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write!(out, "{d}").expect("writing to a String");
+    }
+    if dims.len() == 1 {
+        out.push(',');
+    }
+    out.push(')');
+}
+
+impl fmt::Display for Scalar {
+    /// The type string NumPy writes (`dtype.str`): `<f8`, `|S3`, `<U7`, `<M8[ns]`, `|O`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char(self.byte_order.as_char())?;
+        f.write_char(self.kind.as_char())?;
+        match self.kind {
+            Kind::Object => {}
+            Kind::Unicode => write!(f, "{}", self.itemsize / 4)?,
+            _ => write!(f, "{}", self.itemsize)?,
+        }
+        if let Some((count, unit)) = self.time_unit {
+            if count == 1 {
+                write!(f, "[{}]", unit.symbol())?;
+            } else {
+                write!(f, "[{count}{}]", unit.symbol())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Dtype {
+    /// A human-readable name: `float64 (little-endian)`, `struct {a: int32, …}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Dtype::Scalar(s) => {
+                let name = match s.kind {
+                    Kind::Bool => "bool".to_string(),
+                    Kind::Int => format!("int{}", s.itemsize * 8),
+                    Kind::UInt => format!("uint{}", s.itemsize * 8),
+                    Kind::Float if s.itemsize == 16 => "longdouble (x87 80-bit in 16 bytes)".into(),
+                    Kind::Float => format!("float{}", s.itemsize * 8),
+                    Kind::Complex if s.itemsize == 32 => "clongdouble".into(),
+                    Kind::Complex => format!("complex{}", s.itemsize * 8),
+                    Kind::Bytes => format!("bytes[{}]", s.itemsize),
+                    Kind::Unicode => format!("str[{}]", s.itemsize / 4),
+                    Kind::Void => format!("void[{}]", s.itemsize),
+                    Kind::Object => "object (pickled)".into(),
+                    Kind::Datetime | Kind::Timedelta => {
+                        let base = if s.kind == Kind::Datetime {
+                            "datetime64"
+                        } else {
+                            "timedelta64"
+                        };
+                        match s.time_unit {
+                            None => base.to_string(),
+                            Some((1, u)) => format!("{base}[{}]", u.symbol()),
+                            Some((n, u)) => format!("{base}[{n}{}]", u.symbol()),
+                        }
+                    }
+                };
+                f.write_str(&name)?;
+                match s.byte_order {
+                    ByteOrder::Little => f.write_str(" little-endian"),
+                    ByteOrder::Big => f.write_str(" big-endian"),
+                    ByteOrder::NotApplicable => Ok(()),
+                }
+            }
+            Dtype::Subarray { base, shape } => {
+                let mut dims = String::new();
+                write_tuple(&mut dims, shape);
+                write!(f, "{base} x {dims}")
+            }
+            Dtype::Record { fields, itemsize } => {
+                f.write_str("struct {")?;
+                for (i, fl) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{:?} @{}: {}", fl.name, fl.offset, fl.dtype)?;
+                }
+                write!(f, "}} ({itemsize} bytes)")
+            }
+        }
+    }
+}
+
+/// Constructs checked scalars for callers who build headers by hand.
+impl Scalar {
+    /// A scalar of `kind` with `itemsize` bytes, NumPy's canonical byte order rules
+    /// applied (one-byte numbers, `S`, `V`, `O` have none). Returns `None` for a size the
+    /// kind does not have.
+    pub fn new(kind: Kind, byte_order: ByteOrder, itemsize: u64) -> Option<Scalar> {
+        let ok = match kind {
+            Kind::Bool => itemsize == 1,
+            Kind::Int | Kind::UInt => matches!(itemsize, 1 | 2 | 4 | 8),
+            Kind::Float => matches!(itemsize, 2 | 4 | 8 | 16),
+            Kind::Complex => matches!(itemsize, 8 | 16 | 32),
+            Kind::Bytes | Kind::Void => itemsize <= MAX_ITEMSIZE,
+            Kind::Unicode => itemsize % 4 == 0 && itemsize <= MAX_ITEMSIZE,
+            Kind::Object | Kind::Datetime | Kind::Timedelta => itemsize == 8,
+        };
+        ok.then(|| Scalar {
+            kind,
+            byte_order: normalise_order(kind, itemsize, byte_order),
+            itemsize,
+            time_unit: None,
+        })
+    }
+}
+
+fn normalise_order(kind: Kind, itemsize: u64, order: ByteOrder) -> ByteOrder {
+    let order = if order == ByteOrder::NotApplicable {
+        ByteOrder::NATIVE
+    } else {
+        order
+    };
+    match kind {
+        Kind::Bytes | Kind::Void | Kind::Object | Kind::Bool => ByteOrder::NotApplicable,
+        Kind::Int | Kind::UInt if itemsize == 1 => ByteOrder::NotApplicable,
+        _ => order,
+    }
+}
+
+/// Type names `np.dtype` accepts, with the scalar they mean on an LP64 platform
+/// (Linux and macOS on 64 bits), where NumPy writes the same files.
+const NAMES: &[(&str, char, u64)] = &[
+    ("bool", '?', 1),
+    ("bool_", '?', 1),
+    ("byte", 'i', 1),
+    ("short", 'i', 2),
+    ("intc", 'i', 4),
+    ("int", 'i', 8),
+    ("int_", 'i', 8),
+    ("intp", 'i', 8),
+    ("long", 'i', 8),
+    ("longlong", 'i', 8),
+    ("int8", 'i', 1),
+    ("int16", 'i', 2),
+    ("int32", 'i', 4),
+    ("int64", 'i', 8),
+    ("ubyte", 'u', 1),
+    ("ushort", 'u', 2),
+    ("uintc", 'u', 4),
+    ("uint", 'u', 8),
+    ("uintp", 'u', 8),
+    ("ulong", 'u', 8),
+    ("ulonglong", 'u', 8),
+    ("uint8", 'u', 1),
+    ("uint16", 'u', 2),
+    ("uint32", 'u', 4),
+    ("uint64", 'u', 8),
+    ("half", 'f', 2),
+    ("single", 'f', 4),
+    ("double", 'f', 8),
+    ("float", 'f', 8),
+    ("longdouble", 'f', 16),
+    ("float16", 'f', 2),
+    ("float32", 'f', 4),
+    ("float64", 'f', 8),
+    ("float128", 'f', 16),
+    ("csingle", 'c', 8),
+    ("cdouble", 'c', 16),
+    ("complex", 'c', 16),
+    ("clongdouble", 'c', 32),
+    ("complex64", 'c', 8),
+    ("complex128", 'c', 16),
+    ("complex256", 'c', 32),
+    ("bytes", 'S', 0),
+    ("bytes_", 'S', 0),
+    ("str", 'U', 0),
+    ("str_", 'U', 0),
+    ("unicode", 'U', 0),
+    ("void", 'V', 0),
+    ("object", 'O', 8),
+    ("object_", 'O', 8),
+];
+
+/// Parses a type string as `np.dtype(str)` does for the forms listed in `spec/`
+/// (`D-2`). Returns the scalar and whether the form is deprecated (`a` for `S`).
+pub(crate) fn parse_type_str(s: &str) -> Result<(Scalar, bool), String> {
+    let fail = || format!("{s:?} is not a data type NumPy understands");
+    if let Some(&(_, code, size)) = NAMES.iter().find(|(n, _, _)| *n == s) {
+        return Ok((scalar_from_code(code, size, ByteOrder::NATIVE, None), false));
+    }
+    let (order, rest) = match s.as_bytes().first() {
+        Some(b'<') => (ByteOrder::Little, &s[1..]),
+        Some(b'>') => (ByteOrder::Big, &s[1..]),
+        Some(b'|' | b'=') => (ByteOrder::NATIVE, &s[1..]),
+        _ => (ByteOrder::NATIVE, s),
+    };
+    // datetime64 / timedelta64 by name take a byte order and a unit.
+    for (name, code) in [("datetime64", 'M'), ("timedelta64", 'm')] {
+        if let Some(meta) = rest.strip_prefix(name) {
+            let unit = parse_time_meta(meta).ok_or_else(fail)?;
+            return Ok((scalar_from_code(code, 8, order, unit), false));
+        }
+    }
+    let mut chars = rest.chars();
+    let code = chars.next().ok_or_else(fail)?;
+    let tail = chars.as_str();
+    let digits_end = tail
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(tail.len());
+    let (digits, meta) = tail.split_at(digits_end);
+    let size: Option<u64> = if digits.is_empty() {
+        None
+    } else {
+        // Leading zeros are accepted, as NumPy does ("i08").
+        Some(digits.parse::<u64>().map_err(|_| fail())?)
+    };
+    if !meta.is_empty() && !matches!(code, 'M' | 'm') {
+        return Err(fail());
+    }
+    let flexible_size = |per_char: u64| -> Result<u64, String> {
+        let n = size.unwrap_or(0);
+        match n.checked_mul(per_char) {
+            Some(b) if b <= MAX_ITEMSIZE => Ok(b),
+            _ => Err(format!(
+                "{s:?} is larger than the largest item NumPy supports ({MAX_ITEMSIZE} bytes)"
+            )),
+        }
+    };
+    let (kind_code, itemsize, unit, deprecated) = match (code, size) {
+        ('b', None) => ('i', 1, None, false),
+        ('b', Some(1)) | ('?', None) => ('?', 1, None, false),
+        ('i', None) => ('i', 4, None, false),
+        ('i' | 'u', Some(n @ (1 | 2 | 4 | 8))) => (code, n, None, false),
+        ('f', None) => ('f', 4, None, false),
+        ('f', Some(n @ (2 | 4 | 8 | 16))) => ('f', n, None, false),
+        ('c', None) => ('S', 1, None, false),
+        ('c', Some(n @ (8 | 16 | 32))) => ('c', n, None, false),
+        ('S', _) => ('S', flexible_size(1)?, None, false),
+        ('a', _) => ('S', flexible_size(1)?, None, true),
+        ('U', _) => ('U', flexible_size(4)?, None, false),
+        ('V', _) => ('V', flexible_size(1)?, None, false),
+        ('O', None | Some(4 | 8)) => ('O', 8, None, false),
+        ('M' | 'm', None | Some(8)) => (code, 8, parse_time_meta(meta).ok_or_else(fail)?, false),
+        (c, None) => match c {
+            'B' => ('u', 1, None, false),
+            'h' => ('i', 2, None, false),
+            'H' => ('u', 2, None, false),
+            'I' => ('u', 4, None, false),
+            'l' | 'q' | 'p' | 'n' => ('i', 8, None, false),
+            'L' | 'Q' | 'P' | 'N' => ('u', 8, None, false),
+            'e' => ('f', 2, None, false),
+            'd' => ('f', 8, None, false),
+            'g' => ('f', 16, None, false),
+            'F' => ('c', 8, None, false),
+            'D' => ('c', 16, None, false),
+            'G' => ('c', 32, None, false),
+            _ => return Err(fail()),
+        },
+        _ => return Err(fail()),
+    };
+    Ok((
+        scalar_from_code(kind_code, itemsize, order, unit),
+        deprecated,
+    ))
+}
+
+fn scalar_from_code(
+    code: char,
+    itemsize: u64,
+    order: ByteOrder,
+    unit: Option<(u32, TimeUnit)>,
+) -> Scalar {
+    let kind = match code {
+        '?' => Kind::Bool,
+        'i' => Kind::Int,
+        'u' => Kind::UInt,
+        'f' => Kind::Float,
+        'c' => Kind::Complex,
+        'S' => Kind::Bytes,
+        'U' => Kind::Unicode,
+        'V' => Kind::Void,
+        'O' => Kind::Object,
+        'M' => Kind::Datetime,
+        'm' => Kind::Timedelta,
+        _ => unreachable!("codes come from the table above"),
+    };
+    Scalar {
+        kind,
+        byte_order: normalise_order(kind, itemsize, order),
+        itemsize,
+        time_unit: unit,
+    }
+}
+
+/// `""` (generic), or `[unit]`, `[Nunit]`, `[generic]`. Like NumPy's `strtol`, the count
+/// may have leading spaces, a `+` and leading zeros. Divisor forms (`[ns/2]`) are not
+/// accepted (a deliberate difference, `spec/` `DIFF-6`).
+fn parse_time_meta(meta: &str) -> Option<Option<(u32, TimeUnit)>> {
+    if meta.is_empty() {
+        return Some(None);
+    }
+    let inner = meta.strip_prefix('[')?.strip_suffix(']')?;
+    let trimmed = inner.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    let unsigned = trimmed.strip_prefix('+').unwrap_or(trimmed);
+    let digits_end = unsigned
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(unsigned.len());
+    let (digits, unit) = unsigned.split_at(digits_end);
+    if digits.is_empty() && unsigned.len() != inner.len() {
+        return None; // a sign or spaces with no number
+    }
+    let count: u32 = if digits.is_empty() {
+        1
+    } else {
+        let n: u64 = digits.parse().ok()?;
+        u32::try_from(n).ok().filter(|&n| n <= i32::MAX as u32)?
+    };
+    if unit == "generic" {
+        return Some(None);
+    }
+    Some(Some((count, TimeUnit::from_symbol(unit)?)))
+}
+
+/// Limits and state threaded through descr interpretation.
+pub(crate) struct DescrCtx {
+    pub max_fields: u32,
+    pub max_dims: u32,
+    pub fields_seen: u64,
+    /// Offset of the first deprecated type code, for a warning.
+    pub deprecated_at: Option<u64>,
+}
+
+fn descr_err(node: &Node, msg: impl Into<String>) -> Error {
+    Error::at(ErrorKind::InvalidDescr, node.offset, msg)
+}
+
+/// Interprets the `descr` value as `numpy.lib.format.descr_to_dtype` does (`D-1`).
+/// A top-level subarray tuple is rejected (`DIFF-5`): np.load cannot load it.
+pub(crate) fn descr_from_value(node: &Node, ctx: &mut DescrCtx) -> Result<Dtype, Error> {
+    match &node.value {
+        Value::Str(s) => {
+            let (scalar, deprecated) = parse_type_str(s).map_err(|m| descr_err(node, m))?;
+            if deprecated {
+                ctx.deprecated_at.get_or_insert(node.offset);
+            }
+            Ok(Dtype::Scalar(scalar))
+        }
+        Value::List(items) => record_from_items(items, ctx),
+        Value::Tuple(_) => Err(descr_err(
+            node,
+            "a (type, shape) subarray tuple is allowed only as a field's type, not as the whole descr (NumPy writes such arrays as '|V<n>')",
+        )),
+        other => Err(descr_err(
+            node,
+            format!(
+                "descr must be a type string or a list of fields, not a {}",
+                other.type_name()
+            ),
+        )),
+    }
+}
+
+/// A field's type: a type string, a nested list of fields, or a `(type, shape)` tuple.
+fn field_type_from_value(node: &Node, ctx: &mut DescrCtx) -> Result<Dtype, Error> {
+    match &node.value {
+        Value::Tuple(parts) => {
+            if parts.len() != 2 {
+                return Err(descr_err(
+                    node,
+                    format!(
+                        "a subarray type is a (type, shape) pair, not a {}-tuple",
+                        parts.len()
+                    ),
+                ));
+            }
+            let base = field_type_from_value(&parts[0], ctx)?;
+            subarray(node, base, &parts[1], ctx)
+        }
+        _ => descr_from_value(node, ctx),
+    }
+}
+
+/// `np.dtype((base, shape))`: an int or a tuple/list of non-negative ints; `()` is the
+/// base itself; the total size must fit NumPy's C `int`.
+fn subarray(node: &Node, base: Dtype, shape: &Node, ctx: &DescrCtx) -> Result<Dtype, Error> {
+    let dims: Vec<u64> = match &shape.value {
+        Value::Int(i) => vec![dim_value(shape, *i)?],
+        Value::Tuple(items) | Value::List(items) => {
+            if items.len() > ctx.max_dims as usize {
+                return Err(Error::at(
+                    ErrorKind::TooManyDims {
+                        limit: ctx.max_dims,
+                    },
+                    shape.offset,
+                    format!(
+                        "subarray shape has {} dimensions, more than the limit of {}",
+                        items.len(),
+                        ctx.max_dims
+                    ),
+                ));
+            }
+            items
+                .iter()
+                .map(|d| match &d.value {
+                    Value::Int(i) => dim_value(d, *i),
+                    other => Err(descr_err(
+                        d,
+                        format!(
+                            "subarray dimension must be an int, not a {}",
+                            other.type_name()
+                        ),
+                    )),
+                })
+                .collect::<Result<_, _>>()?
+        }
+        other => {
+            return Err(descr_err(
+                shape,
+                format!(
+                    "subarray shape must be an int or a tuple of ints, not a {}",
+                    other.type_name()
+                ),
+            ))
+        }
+    };
+    if dims.is_empty() {
+        return Ok(base);
+    }
+    let mut total = base.itemsize();
+    for &d in &dims {
+        total = total.checked_mul(d).unwrap_or(u64::MAX);
+    }
+    if total > MAX_ITEMSIZE {
+        return Err(descr_err(
+            node,
+            format!(
+                "subarray is larger than the largest item NumPy supports ({MAX_ITEMSIZE} bytes)"
+            ),
+        ));
+    }
+    Ok(Dtype::Subarray {
+        base: Box::new(base),
+        shape: dims,
+    })
+}
+
+fn dim_value(node: &Node, i: crate::literal::Int) -> Result<u64, Error> {
+    if i.negative {
+        return Err(descr_err(node, "subarray dimension is negative"));
+    }
+    match i.magnitude {
+        Some(m) if m <= MAX_ITEMSIZE => Ok(m),
+        _ => Err(descr_err(node, "subarray dimension is too large")),
+    }
+}
+
+fn record_from_items(items: &[Node], ctx: &mut DescrCtx) -> Result<Dtype, Error> {
+    let mut fields: Vec<Field> = Vec::new();
+    let mut offset: u64 = 0;
+    for item in items {
+        ctx.fields_seen += 1;
+        if ctx.fields_seen > u64::from(ctx.max_fields) {
+            return Err(Error::at(
+                ErrorKind::TooManyFields {
+                    limit: ctx.max_fields,
+                },
+                item.offset,
+                format!("descr has more than the limit of {} fields", ctx.max_fields),
+            ));
+        }
+        let parts = match &item.value {
+            Value::Tuple(p) | Value::List(p) if p.len() == 2 || p.len() == 3 => p,
+            Value::Tuple(p) | Value::List(p) => {
+                return Err(descr_err(
+                    item,
+                    format!(
+                        "a field is (name, type) or (name, type, shape), not {} items",
+                        p.len()
+                    ),
+                ))
+            }
+            other => {
+                return Err(descr_err(
+                    item,
+                    format!("a field must be a tuple, not a {}", other.type_name()),
+                ))
+            }
+        };
+        let (title, name) = match &parts[0].value {
+            Value::Str(n) => (None, n.clone()),
+            Value::Tuple(tn) if tn.len() == 2 => match (&tn[0].value, &tn[1].value) {
+                (Value::Str(t), Value::Str(n)) => (Some(t.clone()), n.clone()),
+                (_, Value::Str(_)) => {
+                    return Err(descr_err(&tn[0], "a field title must be a string"))
+                }
+                _ => return Err(descr_err(&tn[1], "field names must be strings")),
+            },
+            Value::Tuple(_) => {
+                return Err(descr_err(
+                    &parts[0],
+                    "a titled field name is a (title, name) pair",
+                ))
+            }
+            _ => return Err(descr_err(&parts[0], "field names must be strings")),
+        };
+        let mut dtype = field_type_from_value(&parts[1], ctx)?;
+        if let Some(shape) = parts.get(2) {
+            dtype = subarray(item, dtype, shape, ctx)?;
+        }
+        let size = dtype.itemsize();
+        let is_padding = title.is_none() && name.is_empty() && dtype.is_unnamed_void();
+        if !is_padding {
+            for f in &fields {
+                let clash = f.name == name
+                    || title.as_deref() == Some(f.name.as_str())
+                    || f.title.as_deref() == Some(name.as_str())
+                    || (title.is_some() && f.title == title);
+                if clash {
+                    return Err(descr_err(
+                        &parts[0],
+                        format!("field name {name:?} is already used as a name or title"),
+                    ));
+                }
+            }
+            if title.as_deref() == Some(name.as_str()) {
+                return Err(descr_err(&parts[0], "a field's title equals its name"));
+            }
+            fields.push(Field {
+                name,
+                title,
+                dtype,
+                offset,
+            });
+        }
+        offset = match offset.checked_add(size) {
+            Some(o) if o <= MAX_ITEMSIZE => o,
+            _ => {
+                return Err(descr_err(
+                    item,
+                    format!("structured type is larger than the largest item NumPy supports ({MAX_ITEMSIZE} bytes)"),
+                ))
+            }
+        };
+    }
+    Ok(Dtype::Record {
+        fields,
+        itemsize: offset,
+    })
+}
