@@ -1,0 +1,320 @@
+//! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
+//!
+//! * `setup`: create `<root>/.venv` (`python3 -m venv`) and install the pinned
+//!   `requirements-oracle.txt` into it, unless it already has exactly those versions.
+//! * `test [ARGS]`: `setup`, then `cargo test --workspace --all-targets ARGS` and
+//!   `cargo test --workspace --doc ARGS` with the oracle environment (below).
+//! * `lint`: `setup`, then `cargo fmt --check`, `cargo clippy -D warnings` and
+//!   `cargo doc` with `-D warnings`, with the oracle environment.
+//! * `ci`: `lint`, then `test`.
+//!
+//! The oracle environment is `PYO3_PYTHON=<root>/.venv/bin/python` (always this
+//! same value, so pyo3 is not rebuilt between commands), `NPY_ORACLE_VENV=<root>/.venv`
+//! and Python's `LIBDIR` prepended to `LD_LIBRARY_PATH` so test binaries find libpython.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  setup          create .venv with the pinned requirements-oracle.txt (idempotent)
+  test [ARGS]    setup, then cargo test --workspace --all-targets ARGS and --doc ARGS
+  lint           setup, then cargo fmt --check, clippy -D warnings, doc -D warnings
+  ci             lint, then test";
+
+/// Base interpreter used to create the virtualenv.
+const BASE_PYTHON: &str = "python3";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup().map(drop),
+        Some("test") => setup().and_then(|env| test(&env, &args[1..])),
+        Some("lint") if args.len() == 1 => setup().and_then(|env| lint(&env)),
+        Some("ci") if args.len() == 1 => {
+            setup().and_then(|env| lint(&env).and_then(|()| test(&env, &[])))
+        }
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What the oracle needs at build and test time.
+struct OracleEnv {
+    venv: PathBuf,
+    python: PathBuf,
+    libdir: String,
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ is directly below the workspace root")
+}
+
+fn venv_python(venv: &Path) -> PathBuf {
+    if cfg!(windows) {
+        venv.join("Scripts").join("python.exe")
+    } else {
+        venv.join("bin").join("python")
+    }
+}
+
+/// Inspects the venv: pinned versions installed, numpy importable, libpython shared.
+/// Prints `key=value` lines: `missing=<pin>` per unmet pin, then libdir, shared, version.
+const CHECK_PY: &str = r#"
+import sys, sysconfig, importlib.metadata as md
+for pin in sys.argv[1:]:
+    name, want = pin.split("==", 1)
+    try:
+        have = md.version(name)
+    except md.PackageNotFoundError:
+        have = None
+    if have != want:
+        print(f"missing={pin} (installed: {have})")
+try:
+    import numpy
+except Exception as e:
+    print(f"missing=importable numpy ({type(e).__name__}: {e})")
+print(f"libdir={sysconfig.get_config_var('LIBDIR')}")
+print(f"shared={sysconfig.get_config_var('Py_ENABLE_SHARED')}")
+print(f"version={sys.version.split()[0]}")
+"#;
+
+struct VenvState {
+    missing: Vec<String>,
+    libdir: String,
+    shared: bool,
+    version: String,
+}
+
+fn check_venv(python: &Path, pins: &[String]) -> Result<VenvState, String> {
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(CHECK_PY)
+        .args(pins)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} failed to inspect the virtualenv: {}",
+            python.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut state = VenvState {
+        missing: Vec::new(),
+        libdir: String::new(),
+        shared: false,
+        version: String::new(),
+    };
+    for line in stdout.lines() {
+        match line.split_once('=') {
+            Some(("missing", v)) => state.missing.push(v.to_owned()),
+            Some(("libdir", v)) => v.clone_into(&mut state.libdir),
+            Some(("shared", v)) => state.shared = v == "1",
+            Some(("version", v)) => v.clone_into(&mut state.version),
+            _ => {}
+        }
+    }
+    Ok(state)
+}
+
+/// `name==version` lines of requirements-oracle.txt.
+fn pins(requirements: &Path) -> Result<Vec<String>, String> {
+    let text = std::fs::read_to_string(requirements)
+        .map_err(|e| format!("cannot read {}: {e}", requirements.display()))?;
+    let mut pins = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        if !line.contains("==") {
+            return Err(format!(
+                "{}: `{line}` is not pinned as name==version",
+                requirements.display()
+            ));
+        }
+        pins.push(line.to_owned());
+    }
+    Ok(pins)
+}
+
+fn setup() -> Result<OracleEnv, String> {
+    let venv = root().join(".venv");
+    let python = venv_python(&venv);
+    let requirements = root().join("requirements-oracle.txt");
+    let pins = pins(&requirements)?;
+
+    let usable = python.exists()
+        && Command::new(&python)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !usable {
+        let mut cmd = Command::new(BASE_PYTHON);
+        cmd.args(["-m", "venv"]);
+        if venv.exists() {
+            println!(
+                "xtask: {} exists but its python does not run; recreating it",
+                venv.display()
+            );
+            cmd.arg("--clear");
+        } else {
+            println!("xtask: creating {}", venv.display());
+        }
+        run(cmd.arg(&venv))?;
+    }
+
+    let mut state = check_venv(&python, &pins)?;
+    if !state.missing.is_empty() {
+        println!("xtask: installing into .venv: {}", state.missing.join(", "));
+        let mut pip = Command::new(&python);
+        pip.args(["-m", "pip", "install", "--disable-pip-version-check", "-r"])
+            .arg(&requirements);
+        run(&mut pip)?;
+        state = check_venv(&python, &pins)?;
+        if !state.missing.is_empty() {
+            return Err(format!(
+                "after pip install, .venv still lacks: {}",
+                state.missing.join(", ")
+            ));
+        }
+    }
+    if !state.shared {
+        return Err(format!(
+            "Python {} behind {} has no shared libpython (Py_ENABLE_SHARED != 1); \
+             the NumPy oracle embeds it via pyo3 and needs one \
+             (with pyenv: PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install <version>)",
+            state.version,
+            python.display()
+        ));
+    }
+    println!(
+        "xtask: .venv ready: {} (Python {}, libpython in {})",
+        pins.join(", "),
+        state.version,
+        state.libdir
+    );
+    Ok(OracleEnv {
+        venv,
+        python,
+        libdir: state.libdir,
+    })
+}
+
+/// `cargo <args>` in the workspace root with the oracle environment.
+fn cargo(env: &OracleEnv, args: &[&str]) -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root())
+        .args(args)
+        .env("PYO3_PYTHON", &env.python)
+        .env("NPY_ORACLE_VENV", &env.venv);
+    let mut ld = OsString::from(&env.libdir);
+    if let Some(old) = std::env::var_os("LD_LIBRARY_PATH").filter(|v| !v.is_empty()) {
+        ld.push(":");
+        ld.push(old);
+    }
+    cmd.env("LD_LIBRARY_PATH", ld);
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Result<(), String> {
+    let shown = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    println!("xtask: $ {shown}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+fn test(env: &OracleEnv, extra: &[String]) -> Result<(), String> {
+    // Only the arguments before `--` are cargo's; the rest go to the test binaries.
+    let cargo_args = extra.split(|a| a == "--").next().unwrap_or(&[]);
+    let selects_packages = cargo_args.iter().any(|a| {
+        a == "-p" || a == "--package" || a.starts_with("--package=") || a.starts_with("-p")
+    });
+    let selects_targets = cargo_args.iter().any(|a| {
+        let flag = a.split('=').next().unwrap_or(a);
+        matches!(
+            flag,
+            "--lib"
+                | "--bin"
+                | "--bins"
+                | "--example"
+                | "--examples"
+                | "--test"
+                | "--tests"
+                | "--bench"
+                | "--benches"
+                | "--all-targets"
+                | "--doc"
+        )
+    });
+    let scope: &[&str] = if selects_packages {
+        &[]
+    } else {
+        &["--workspace"]
+    };
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    // `--all-targets` does not include doctests, hence the second run.
+    let target_sets: &[&[&str]] = if selects_targets {
+        &[&[]]
+    } else {
+        &[&["--all-targets"], &["--doc"]]
+    };
+    for targets in target_sets {
+        let args = [&["test"], scope, targets, &extra].concat();
+        run(&mut cargo(env, &args))?;
+    }
+    Ok(())
+}
+
+fn lint(env: &OracleEnv) -> Result<(), String> {
+    run(&mut cargo(env, &["fmt", "--all", "--", "--check"]))?;
+    run(&mut cargo(
+        env,
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    ))?;
+    let mut rustdocflags = std::env::var_os("RUSTDOCFLAGS").unwrap_or_default();
+    if !rustdocflags.is_empty() {
+        rustdocflags.push(" ");
+    }
+    rustdocflags.push("-D warnings");
+    let mut doc = cargo(env, &["doc", "--workspace", "--no-deps"]);
+    doc.env("RUSTDOCFLAGS", rustdocflags);
+    run(&mut doc)
+}
