@@ -729,7 +729,7 @@ fn subarray(node: &Node, base: Dtype, shape: &Node, ctx: &DescrCtx) -> Result<Dt
     }
     let mut total = base.itemsize();
     for &d in &dims {
-        total = total.checked_mul(d).unwrap_or(u64::MAX);
+        total = total.saturating_mul(d);
     }
     if total > MAX_ITEMSIZE {
         return Err(descr_err(

@@ -612,7 +612,7 @@ impl HeaderParser {
         &self,
         version: Version,
         shape: &Node,
-    ) -> Result<(Vec<u64>, Vec<(usize, u64)>), Error> {
+    ) -> Result<(Vec<u64>, Vec<GrowthDim>), Error> {
         let Value::Tuple(items) = &shape.value else {
             return Err(Error::at(
                 ErrorKind::InvalidShape,
@@ -695,6 +695,9 @@ impl HeaderParser {
         Ok((dims, growth))
     }
 }
+
+/// The axis and file offset of a `-1` in the shape.
+type GrowthDim = (usize, u64);
 
 fn describe_value(v: &Value) -> String {
     match v {
@@ -929,14 +932,26 @@ impl Header {
                 "the dtype cannot be written: a top-level subarray or an item larger than 2147483647 bytes",
             ));
         }
-        if self.shape.iter().any(|&d| d > MAX_DIM) {
-            return Err(Error::new(
+        // A reader must be able to read back what is written: the size must be
+        // representable, and an open growth axis needs non-empty rows.
+        let size = if self.open_ended {
+            self.row_bytes()
+        } else {
+            self.fixed_data_bytes()
+        };
+        match size {
+            Ok(0) if self.open_ended => Err(Error::new(
                 ErrorKind::CannotEmit,
                 None,
-                format!("a dimension exceeds {MAX_DIM}"),
-            ));
+                "an open-ended (-1) shape needs rows of at least one byte",
+            )),
+            Ok(_) => Ok(()),
+            Err(e) => Err(Error::new(
+                ErrorKind::CannotEmit,
+                None,
+                e.message().to_string(),
+            )),
         }
-        Ok(())
     }
 
     /// Serialises the header as NumPy ≥ 1.24 would: with `version`, or (`None`) the

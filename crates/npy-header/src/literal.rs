@@ -363,6 +363,9 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         self.skip_trivia()?;
         let operand_pos = self.pos;
+        if let Some(b'+' | b'-') = self.peek() {
+            return Err(self.err(operand_pos, "a sign may be applied only once to a number"));
+        }
         let (mut node, nested_sign) = self.parse_grouped_number()?;
         if nested_sign {
             return Err(self.err(operand_pos, "a sign may be applied only once to a number"));
@@ -588,8 +591,21 @@ impl<'a> Parser<'a> {
         }
         let name = &self.src[start..self.pos];
         if matches!(self.peek(), Some(b'\'' | b'"')) {
-            self.pos = start;
-            return self.parse_strings();
+            if name.len() <= 2
+                && name
+                    .iter()
+                    .all(|c| matches!(c.to_ascii_lowercase(), b'r' | b'u' | b'b' | b'f'))
+            {
+                self.pos = start;
+                return self.parse_strings();
+            }
+            return Err(self.err(
+                start,
+                format!(
+                    "'{}' is not a valid string prefix",
+                    String::from_utf8_lossy(name)
+                ),
+            ));
         }
         match name {
             b"True" => Ok(Value::Bool(true)),

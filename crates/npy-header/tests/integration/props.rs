@@ -1,0 +1,236 @@
+//! Property tests: emit/parse round trips and no panics on arbitrary bytes.
+
+use npy_header::{
+    parse, ByteOrder, Dtype, Field, Header, HeaderParser, Kind, Limits, Scalar, TimeUnit, Version,
+};
+use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
+
+fn scalar() -> impl Strategy<Value = Dtype> {
+    let order = prop_oneof![
+        Just(ByteOrder::Little),
+        Just(ByteOrder::Big),
+        Just(ByteOrder::NotApplicable)
+    ];
+    let kind_size = prop_oneof![
+        Just((Kind::Bool, 1u64)),
+        prop::sample::select(vec![1u64, 2, 4, 8]).prop_map(|s| (Kind::Int, s)),
+        prop::sample::select(vec![1u64, 2, 4, 8]).prop_map(|s| (Kind::UInt, s)),
+        prop::sample::select(vec![2u64, 4, 8, 16]).prop_map(|s| (Kind::Float, s)),
+        prop::sample::select(vec![8u64, 16, 32]).prop_map(|s| (Kind::Complex, s)),
+        (0u64..40).prop_map(|s| (Kind::Bytes, s)),
+        (0u64..10).prop_map(|s| (Kind::Unicode, s * 4)),
+        (0u64..40).prop_map(|s| (Kind::Void, s)),
+        Just((Kind::Object, 8)),
+        Just((Kind::Datetime, 8)),
+        Just((Kind::Timedelta, 8)),
+    ];
+    let unit = prop::option::of((
+        prop_oneof![Just(1u32), 2u32..1000, Just(i32::MAX as u32)],
+        prop::sample::select(vec![
+            TimeUnit::Years,
+            TimeUnit::Months,
+            TimeUnit::Weeks,
+            TimeUnit::Days,
+            TimeUnit::Hours,
+            TimeUnit::Minutes,
+            TimeUnit::Seconds,
+            TimeUnit::Milliseconds,
+            TimeUnit::Microseconds,
+            TimeUnit::Nanoseconds,
+            TimeUnit::Picoseconds,
+            TimeUnit::Femtoseconds,
+            TimeUnit::Attoseconds,
+        ]),
+    ));
+    (kind_size, order, unit).prop_map(|((kind, size), order, unit)| {
+        let mut s = Scalar::new(kind, order, size).expect("sizes chosen per kind");
+        if matches!(kind, Kind::Datetime | Kind::Timedelta) {
+            s.time_unit = unit;
+        }
+        Dtype::Scalar(s)
+    })
+}
+
+fn name() -> impl Strategy<Value = String> {
+    // Quotes, escapes, latin-1 and non-latin-1 characters, non-printables.
+    "[a-zA-Z0-9_ '\"\\\\\t\u{e9}\u{a0}\u{4e2d}\u{1f600}\u{200b}]{1,6}"
+}
+
+fn dtype() -> impl Strategy<Value = Dtype> {
+    scalar()
+        .prop_recursive(4, 24, 5, |inner| {
+            prop_oneof![
+                (inner.clone(), prop::collection::vec(0u64..4, 1..3)).prop_map(|(base, shape)| {
+                    Dtype::Subarray {
+                        base: Box::new(base),
+                        shape,
+                    }
+                }),
+                prop::collection::vec((name(), prop::option::of(name()), inner, 0u64..4), 0..5)
+                    .prop_map(|raw| {
+                        let mut fields: Vec<Field> = Vec::new();
+                        let mut offset = 0;
+                        for (name, title, dtype, gap) in raw {
+                            let clash = |s: &str| {
+                                fields
+                                    .iter()
+                                    .any(|f| f.name == s || f.title.as_deref() == Some(s))
+                            };
+                            if clash(&name)
+                                || title.as_deref().is_some_and(|t| t == name || clash(t))
+                            {
+                                continue;
+                            }
+                            offset += gap;
+                            let size = dtype.itemsize();
+                            fields.push(Field {
+                                name,
+                                title,
+                                dtype,
+                                offset,
+                            });
+                            offset += size;
+                        }
+                        Dtype::Record {
+                            fields,
+                            itemsize: offset + 3,
+                        }
+                    }),
+            ]
+        })
+        // A subarray is only allowed as a field type.
+        .prop_filter("top-level subarray", |d| {
+            !matches!(d, Dtype::Subarray { .. })
+        })
+}
+
+fn header() -> impl Strategy<Value = (Header, Option<Version>)> {
+    (
+        dtype(),
+        any::<bool>(),
+        prop::collection::vec(0u64..100_000, 0..5),
+        any::<bool>(),
+        0usize..4,
+    )
+        .prop_map(|(dtype, fortran_order, shape, open, v)| {
+            let open_ended = open && !shape.is_empty() && {
+                let h = Header::new(dtype.clone(), fortran_order, shape.clone());
+                h.row_bytes().is_ok_and(|r| r > 0)
+            };
+            let mut shape = shape;
+            let version = if open_ended {
+                let axis = if fortran_order { shape.len() - 1 } else { 0 };
+                shape[axis] = 0;
+                Some(Version::V4_0)
+            } else {
+                [None, Some(Version::V3_0), Some(Version::V4_0), None][v]
+            };
+            (
+                Header {
+                    dtype,
+                    fortran_order,
+                    shape,
+                    open_ended,
+                },
+                version,
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("tests/integration/props.proptest-regressions"))),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn emit_then_parse_gives_the_same_header((h, version) in header()) {
+        let Ok(out) = h.emit(version) else {
+            // Only a data size beyond 2^63-1 may refuse here.
+            prop_assert!(h.data_bytes().is_err() || h.row_bytes().is_err());
+            return Ok(());
+        };
+        let p = HeaderParser::with_limits(Limits::none()).parse(&out.bytes).unwrap();
+        prop_assert_eq!(&p.header, &h);
+        prop_assert_eq!(p.version, out.version);
+        prop_assert_eq!(out.bytes.len() % 64, 0);
+        // Parse -> emit -> parse is a fixed point, byte for byte.
+        let again = p.header.emit(Some(p.version)).unwrap();
+        prop_assert_eq!(again.bytes, out.bytes);
+    }
+
+    #[test]
+    fn in_place_rewrite_parses_back((h, _) in header(), rows in 0u64..u64::from(u32::MAX)) {
+        let out = match h.emit(None) {
+            Ok(out) if !h.open_ended && !h.shape.is_empty() => out,
+            _ => return Ok(()),
+        };
+        let mut grown = h.clone();
+        let axis = grown.growth_axis().unwrap();
+        grown.shape[axis] = rows;
+        if grown.data_bytes().is_err() {
+            return Ok(());
+        }
+        let bytes = grown.emit_in_place(out.version, out.bytes.len() as u64).unwrap();
+        prop_assert_eq!(bytes.len(), out.bytes.len());
+        let p = HeaderParser::with_limits(Limits::none()).parse(&bytes).unwrap();
+        prop_assert_eq!(p.header, grown);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        let _ = parse(&bytes);
+    }
+
+    #[test]
+    fn arbitrary_header_text_never_panics(version in 1u8..=4, body in prop::collection::vec(any::<u8>(), 0..300)) {
+        let mut file = b"\x93NUMPY".to_vec();
+        file.push(version);
+        file.push(0);
+        if version == 1 {
+            file.extend_from_slice(&u16::try_from(body.len()).unwrap().to_le_bytes());
+        } else {
+            file.extend_from_slice(&u32::try_from(body.len()).unwrap().to_le_bytes());
+        }
+        file.extend_from_slice(&body);
+        let _ = parse(&file);
+    }
+
+    #[test]
+    fn mutated_valid_headers_never_panic((h, version) in header(), edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8)) {
+        let Ok(out) = h.emit(version) else { return Ok(()) };
+        let mut bytes = out.bytes;
+        for (i, b) in edits {
+            let at = i.index(bytes.len());
+            bytes[at] = b;
+        }
+        if let Err(e) = parse(&bytes) {
+            // Every error points inside the input (or just past it).
+            prop_assert!(e.offset().unwrap_or(0) <= bytes.len() as u64, "{e}");
+        }
+    }
+
+    #[test]
+    fn tokens_shuffled_never_panic(tokens in prop::collection::vec(prop::sample::select(vec![
+        "{", "}", "(", ")", "[", "]", ",", ":", "'descr'", "'shape'", "'fortran_order'", "'<f8'",
+        "True", "False", "None", "-1", "3", "0x1f", "1_0", "3L", "1.5", "2j", "+", "-", "#c\n", "\n",
+        " ", "\\\n", "'a", "\"", "r'", "b'x'", "'''", "set()", "{1}", "\\x", "é", "\u{4e2d}",
+    ]), 0..60)) {
+        let text: String = tokens.concat();
+        for v in [Version::V1_0, Version::V3_0, Version::V4_0] {
+            let mut file = b"\x93NUMPY".to_vec();
+            file.push(v.major());
+            file.push(0);
+            let body = text.as_bytes();
+            if v == Version::V1_0 {
+                file.extend_from_slice(&u16::try_from(body.len()).unwrap().to_le_bytes());
+            } else {
+                file.extend_from_slice(&u32::try_from(body.len()).unwrap().to_le_bytes());
+            }
+            file.extend_from_slice(body);
+            let _ = parse(&file);
+        }
+    }
+}
