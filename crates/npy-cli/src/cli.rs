@@ -1,0 +1,220 @@
+//! The command line: argument definitions (clap) and the commands.
+//!
+//! Exit status: 0 when every file is valid, 1 when a file is invalid or unreadable
+//! (including a 1.0–3.0 file whose data is shorter than its shape needs), 2 for a
+//! usage error.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use npy_header::{HeaderParser, Limits};
+
+use crate::read::read_header;
+use crate::report::{ErrorJson, Report};
+use crate::validate::{check, collect, line, summary, Verdict};
+
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  npy inspect data.npy                  Show what the header says
+  npy inspect --json data.npy | jq .shape
+  npy validate conformance/samples      Check every .npy file under a directory
+
+Exit status: 0 if every file is valid, 1 if any is invalid or unreadable, 2 for a
+usage error. Run `npy help <command>` for details.";
+
+const INSPECT_EXAMPLES: &str = "\
+Examples:
+  npy inspect data.npy
+  npy inspect --json data.npy
+  npy inspect --max-header-len 1000000 wide_struct.npy
+
+The shape is resolved against the file size: a format 4.0 header's -1 becomes the
+number of whole rows the data holds; `header shape` shows the header as stored.
+
+Exit status: 0 for a valid header with enough data. 1 for an invalid header or an
+unreadable file: nothing on stdout (with --json, an object with `file` and `error`),
+and on stderr `error: FILE: <kind> at byte N: <message>`. 1 also when a 1.0-3.0
+file's data is shorter than its shape needs: the header is still printed (shape
+`unresolved`; in JSON `shape` and `trailing_bytes` are null and `error` is set),
+then the error on stderr.";
+
+const VALIDATE_EXAMPLES: &str = "\
+Examples:
+  npy validate data.npy
+  npy validate conformance/samples other.npy
+
+Output, one line per file, then a summary:
+  ok   PATH  <version> <descr> <shape>
+  ok   PATH  <version> <descr> <shape> (warning: ...)
+  FAIL PATH  <kind> at byte N: <message>
+  N files: X ok, Y failed
+
+A file passes when its header is valid and its data fits the shape: formats 1.0-3.0
+need at least prod(shape) * itemsize bytes (extra bytes are a warning), an
+open-ended 4.0 file whole rows (a partial trailing row is a warning). Directories
+are searched recursively for *.npy, sorted by path; files named explicitly are
+checked whatever their name.
+
+Exit status: 0 if every file passes, 1 otherwise.";
+
+/// Inspect and validate NumPy `.npy` files (format 1.0 to 4.0) without reading their
+/// data.
+#[derive(Debug, Parser)]
+#[command(name = "npy", version, after_help = MAIN_EXAMPLES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what a file's header says: version, dtype, shape, sizes and offsets.
+    ///
+    /// Reads only the header, never the array data: the data length comes from the
+    /// file size.
+    #[command(after_help = INSPECT_EXAMPLES)]
+    Inspect(InspectArgs),
+    /// Check that files are valid .npy files whose data fits their header.
+    ///
+    /// Prints one line per file and a summary.
+    #[command(after_help = VALIDATE_EXAMPLES)]
+    Validate(ValidateArgs),
+}
+
+/// Arguments of `npy inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The .npy file.
+    pub file: PathBuf,
+    /// Print one JSON object instead of `key: value` lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Limits for untrusted headers.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Arguments of `npy validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Files to check, and directories to search recursively for *.npy files.
+    #[arg(required = true, value_name = "FILE_OR_DIR")]
+    pub paths: Vec<PathBuf>,
+    /// Limits for untrusted headers.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Limits for reading untrusted headers.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Refuse headers longer than N bytes (NumPy's default limit is 10000; NumPy
+    /// itself refuses longer ones unless told the file is trusted).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_header_len)]
+    pub max_header_len: u64,
+}
+
+impl LimitArgs {
+    /// The parser these limits configure.
+    pub fn parser(&self) -> HeaderParser {
+        HeaderParser::new().max_header_len(self.max_header_len)
+    }
+}
+
+/// Runs a parsed command line, writing results to `out` and errors to `err`.
+/// Returns the exit status; an `Err` is a failure to write the output.
+pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+    match &cli.command {
+        Command::Inspect(args) => inspect(args, out, err),
+        Command::Validate(args) => validate(args, out),
+    }
+}
+
+/// `npy inspect`.
+pub fn inspect(args: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+    let path = args.file.display().to_string();
+    let file = match read_header(&args.file, &args.limits.parser()) {
+        Ok(file) => file,
+        Err(e) => {
+            if args.json {
+                let json = serde_json::json!({ "file": path, "error": ErrorJson::from(&e) });
+                writeln!(out, "{json}")?;
+            }
+            out.flush()?;
+            writeln!(err, "error: {path}: {e}")?;
+            return Ok(1);
+        }
+    };
+    let report = Report::new(path.as_str(), file);
+    if args.json {
+        writeln!(out, "{}", report.to_json())?;
+    } else {
+        report.write_human(out)?;
+    }
+    out.flush()?;
+    match report.error() {
+        Some(e) => {
+            writeln!(err, "error: {path}: {e}")?;
+            Ok(1)
+        }
+        None => Ok(0),
+    }
+}
+
+/// `npy validate`.
+pub fn validate(args: &ValidateArgs, out: &mut dyn Write) -> io::Result<u8> {
+    let parser = args.limits.parser();
+    let (mut ok, mut failed) = (0usize, 0usize);
+    for arg in &args.paths {
+        for found in collect(arg) {
+            let verdict = match found.error {
+                Some(e) => Verdict::Fail(format!("io: {e}")),
+                None => check(&found.path, &parser),
+            };
+            if verdict.is_ok() {
+                ok += 1;
+            } else {
+                failed += 1;
+            }
+            writeln!(out, "{}", line(&found.path, &verdict))?;
+        }
+    }
+    writeln!(out, "{}", summary(ok, failed))?;
+    Ok(if failed == 0 { 0 } else { 1 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults() {
+        let cli = Cli::try_parse_from(["npy", "inspect", "x.npy"]).unwrap();
+        let Command::Inspect(args) = cli.command else {
+            panic!()
+        };
+        assert!(!args.json);
+        assert_eq!(args.limits.max_header_len, 10_000);
+        assert!(Cli::try_parse_from(["npy", "validate"]).is_err());
+    }
+
+    #[test]
+    fn inspect_missing_file() {
+        let cli = Cli::try_parse_from(["npy", "inspect", "--json", "/nonexistent/x.npy"]).unwrap();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        assert_eq!(run(&cli, &mut out, &mut err).unwrap(), 1);
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(json["error"]["kind"], "io");
+        let err = String::from_utf8(err).unwrap();
+        assert!(err.starts_with("error: /nonexistent/x.npy: io: "), "{err}");
+    }
+}

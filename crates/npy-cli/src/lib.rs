@@ -1,0 +1,42 @@
+//! The library behind the `npy` command: read a `.npy` header from a file safely,
+//! describe it for people and for programs, and check that a file is consistent.
+//!
+//! The binary (`src/main.rs`) only parses arguments and calls [`cli::run`]; everything
+//! else lives here so it can be unit-tested.
+//!
+//! * [`read`] reads a header the safe way: at most [`npy_header::MAX_PREAMBLE_LEN`]
+//!   bytes, then the length field is checked against the limit before any buffer is
+//!   sized from it, then exactly the header text. The array data is never read: its
+//!   length comes from the file's metadata.
+//! * [`report`] works out everything `npy inspect` shows (shape resolved against the
+//!   file size, expected and actual data bytes, trailing bytes, warnings) and renders
+//!   it as `key: value` lines or as one JSON object.
+//! * [`descr`] turns a [`npy_header::Dtype`] into JSON that mirrors NumPy's
+//!   `numpy.lib.format.dtype_to_descr` list exactly.
+//! * [`validate`] finds `.npy` files under directories and gives a one-line verdict
+//!   per file.
+//! * [`cli`] holds the command-line definitions and the commands themselves.
+//!
+//! ```
+//! use npy_cli::descr::descr_to_json;
+//!
+//! let text = "{'descr': [('a', '<i4'), ('', '|V4')], 'fortran_order': False, 'shape': (2,), }\n";
+//! let mut file = b"\x93NUMPY\x01\x00".to_vec();
+//! file.extend_from_slice(&u16::try_from(text.len()).unwrap().to_le_bytes());
+//! file.extend_from_slice(text.as_bytes());
+//! let parsed = npy_header::parse(&file)?;
+//! assert_eq!(
+//!     descr_to_json(&parsed.header.dtype).to_string(),
+//!     r#"[["a","<i4"],["","|V4"]]"#
+//! );
+//! # Ok::<(), npy_header::Error>(())
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod descr;
+pub mod read;
+pub mod report;
+pub mod validate;

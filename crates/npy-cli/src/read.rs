@@ -1,0 +1,273 @@
+//! Reading a header from a file without trusting it.
+//!
+//! The order of reads is what makes this safe on hostile files: at most
+//! [`MAX_PREAMBLE_LEN`] bytes first; then [`HeaderParser::parse_preamble`] checks the
+//! header-length field against the limit *before* anything is sized from it; then
+//! exactly the header text is read (never more than the file holds, whatever the
+//! field says) and handed to [`HeaderParser::parse_text`]. The array data is never
+//! read; its length comes from the file's metadata.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use npy_header::{HeaderParser, Parsed, MAX_PREAMBLE_LEN};
+
+/// A parsed header and the length of the file it came from.
+#[derive(Clone, Debug)]
+pub struct FileHeader {
+    /// The parsed header.
+    pub parsed: Parsed,
+    /// The file's length in bytes, from its metadata.
+    pub file_len: u64,
+}
+
+impl FileHeader {
+    /// Bytes of the file after the header: the array data as the file holds it.
+    pub fn data_len(&self) -> u64 {
+        self.file_len.saturating_sub(self.parsed.data_offset())
+    }
+}
+
+/// Why a header could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The file could not be opened or read.
+    Io(io::Error),
+    /// The bytes are not a valid header (or exceed a limit).
+    Header(npy_header::Error),
+}
+
+impl ReadError {
+    /// A short stable name for machine-readable output: [`npy_header::Error::kind_name`],
+    /// or `"io"`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            ReadError::Io(_) => "io",
+            ReadError::Header(e) => e.kind_name(),
+        }
+    }
+
+    /// The byte offset in the file where the problem is, when there is one.
+    pub fn offset(&self) -> Option<u64> {
+        match self {
+            ReadError::Io(_) => None,
+            ReadError::Header(e) => e.offset(),
+        }
+    }
+
+    /// The message without the kind and offset.
+    pub fn message(&self) -> String {
+        match self {
+            ReadError::Io(e) => e.to_string(),
+            ReadError::Header(e) => e.message().to_string(),
+        }
+    }
+}
+
+impl fmt::Display for ReadError {
+    /// `<kind_name> at byte N: message`, or `<kind_name>: message` without an offset.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_error(f, self.kind_name(), self.offset(), &self.message())
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+impl From<io::Error> for ReadError {
+    fn from(e: io::Error) -> ReadError {
+        ReadError::Io(e)
+    }
+}
+
+impl From<npy_header::Error> for ReadError {
+    fn from(e: npy_header::Error) -> ReadError {
+        ReadError::Header(e)
+    }
+}
+
+/// Formats an error as `<kind> at byte N: message` (or `<kind>: message`), the form
+/// every command of the tool prints.
+pub fn write_error(
+    f: &mut dyn fmt::Write,
+    kind: &str,
+    offset: Option<u64>,
+    message: &str,
+) -> fmt::Result {
+    match offset {
+        Some(off) => write!(f, "{kind} at byte {off}: {message}"),
+        None => write!(f, "{kind}: {message}"),
+    }
+}
+
+/// [`write_error`] for an [`npy_header::Error`], into a new string.
+pub fn format_header_error(e: &npy_header::Error) -> String {
+    let mut s = String::new();
+    write_error(&mut s, e.kind_name(), e.offset(), e.message()).expect("writing to a String");
+    s
+}
+
+/// Opens `path` and reads its header with `parser` (see the module docs for how).
+pub fn read_header(path: &Path, parser: &HeaderParser) -> Result<FileHeader, ReadError> {
+    let mut file = File::open(path)?;
+    let file_len = file.metadata()?.len();
+    let parsed = read_header_from(&mut file, file_len, parser)?;
+    Ok(FileHeader { parsed, file_len })
+}
+
+/// Reads a header from the start of `reader`, which holds `len_hint` bytes in all
+/// (used only to avoid over-allocating for a file shorter than its length field
+/// claims). Reads the preamble and the header text, nothing after.
+pub fn read_header_from(
+    reader: &mut dyn Read,
+    len_hint: u64,
+    parser: &HeaderParser,
+) -> Result<Parsed, ReadError> {
+    let mut start = Vec::with_capacity(MAX_PREAMBLE_LEN);
+    reader
+        .take(MAX_PREAMBLE_LEN as u64)
+        .read_to_end(&mut start)?;
+    // The length field is checked against the limit here, before it sizes anything.
+    let preamble = parser.parse_preamble(&start)?;
+    let header_len = preamble.header_len;
+    let pre_len = preamble.version.preamble_len();
+
+    // A 1.0 preamble is 10 bytes, so up to 2 bytes of header text were read already.
+    let mut text = start.split_off(pre_len.min(start.len()));
+    let already = text.len() as u64;
+    if already > header_len {
+        // A header shorter than 2 bytes: keep only what the length field covers.
+        text.truncate(usize::try_from(header_len).expect("less than 2"));
+    } else {
+        let available = len_hint.saturating_sub(pre_len as u64);
+        let capacity = header_len.min(available);
+        text.reserve(
+            usize::try_from(capacity)
+                .unwrap_or(0)
+                .saturating_sub(text.len()),
+        );
+        reader.take(header_len - already).read_to_end(&mut text)?;
+    }
+    // A short read leaves `text` shorter than `header_len`; parse_text reports it as
+    // truncated, with the offset where the file ended.
+    Ok(parser.parse_text(preamble, &text)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use npy_header::ErrorKind;
+
+    fn v1(text: &str) -> Vec<u8> {
+        let mut file = b"\x93NUMPY\x01\x00".to_vec();
+        file.extend_from_slice(&u16::try_from(text.len()).unwrap().to_le_bytes());
+        file.extend_from_slice(text.as_bytes());
+        file
+    }
+
+    fn read(bytes: &[u8], parser: &HeaderParser) -> Result<Parsed, ReadError> {
+        read_header_from(&mut &bytes[..], bytes.len() as u64, parser)
+    }
+
+    /// A reader that fails the test if more than `limit` bytes are read from it.
+    struct Counting<'a> {
+        bytes: &'a [u8],
+        read: usize,
+        limit: usize,
+    }
+
+    impl Read for Counting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = (&self.bytes[self.read..]).read(buf)?;
+            self.read += n;
+            assert!(self.read <= self.limit, "read {} bytes", self.read);
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reads_a_header_and_not_the_data() {
+        let mut file = v1("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }\n");
+        let header_end = file.len();
+        file.extend_from_slice(&[0; 16]);
+        let mut reader = Counting {
+            bytes: &file,
+            read: 0,
+            limit: header_end,
+        };
+        let parsed =
+            read_header_from(&mut reader, file.len() as u64, &HeaderParser::new()).unwrap();
+        assert_eq!(parsed.header.shape, [2]);
+        assert_eq!(parsed.data_offset(), header_end as u64);
+        assert_eq!(reader.read, header_end);
+    }
+
+    #[test]
+    fn checks_the_limit_before_reading_the_header() {
+        let file = v1("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }\n");
+        let mut reader = Counting {
+            bytes: &file,
+            read: 0,
+            limit: MAX_PREAMBLE_LEN,
+        };
+        let err = read_header_from(
+            &mut reader,
+            file.len() as u64,
+            &HeaderParser::new().max_header_len(10),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind_name(), "header_too_long");
+        assert_eq!(err.offset(), Some(8));
+        assert!(err
+            .to_string()
+            .starts_with("header_too_long at byte 8: header length 58 exceeds"));
+    }
+
+    #[test]
+    fn huge_length_field_on_a_short_file_is_truncated_not_allocated() {
+        let mut file = b"\x93NUMPY\x02\x00".to_vec();
+        file.extend_from_slice(&u32::MAX.to_le_bytes());
+        file.extend_from_slice(b"{'descr'");
+        let parser = HeaderParser::new().max_header_len(u64::from(u32::MAX));
+        let err = read(&file, &parser).unwrap_err();
+        let ReadError::Header(e) = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(
+            e.kind(),
+            &ErrorKind::Truncated {
+                needed: 12 + u64::from(u32::MAX),
+                available: 20
+            }
+        );
+        assert_eq!(err.offset(), Some(20));
+    }
+
+    #[test]
+    fn tiny_header_lengths_in_version_1() {
+        for len in [0u16, 1] {
+            let mut file = b"\x93NUMPY\x01\x00".to_vec();
+            file.extend_from_slice(&len.to_le_bytes());
+            file.extend_from_slice(b"{}   ");
+            let err = read(&file, &HeaderParser::new()).unwrap_err();
+            assert_eq!(err.kind_name(), "syntax", "len {len}: {err}");
+        }
+    }
+
+    #[test]
+    fn bad_magic_and_empty_file() {
+        let err = read(b"\x93NUMPZ\x01\x00", &HeaderParser::new()).unwrap_err();
+        assert_eq!((err.kind_name(), err.offset()), ("bad_magic", Some(5)));
+        let err = read(b"", &HeaderParser::new()).unwrap_err();
+        assert_eq!((err.kind_name(), err.offset()), ("truncated", Some(0)));
+    }
+
+    #[test]
+    fn io_errors_have_no_offset() {
+        let err = read_header(Path::new("/nonexistent/x.npy"), &HeaderParser::new()).unwrap_err();
+        assert_eq!(err.kind_name(), "io");
+        assert_eq!(err.offset(), None);
+        assert!(err.to_string().starts_with("io: "), "{err}");
+    }
+}
