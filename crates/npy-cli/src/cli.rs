@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use npy_header::{HeaderParser, Limits};
+use serde::Serialize;
 
 use crate::read::read_header;
 use crate::report::{ErrorJson, Report};
@@ -140,8 +141,11 @@ pub fn inspect(args: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         Ok(file) => file,
         Err(e) => {
             if args.json {
-                let json = serde_json::json!({ "file": path, "error": ErrorJson::from(&e) });
-                writeln!(out, "{json}")?;
+                let json = FailJson {
+                    file: &path,
+                    error: ErrorJson::from(&e),
+                };
+                writeln!(out, "{}", serde_json::to_string(&json)?)?;
             }
             out.flush()?;
             writeln!(err, "error: {path}: {e}")?;
@@ -162,6 +166,13 @@ pub fn inspect(args: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         }
         None => Ok(0),
     }
+}
+
+/// What `npy inspect --json` prints when the header cannot be read.
+#[derive(Serialize)]
+struct FailJson<'a> {
+    file: &'a str,
+    error: ErrorJson,
 }
 
 /// `npy validate`.

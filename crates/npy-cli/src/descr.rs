@@ -1,14 +1,13 @@
 //! A dtype as JSON, mirroring NumPy's `numpy.lib.format.dtype_to_descr` exactly,
 //! with Python tuples written as JSON lists.
 //!
-//! | dtype | JSON |
-//! |---|---|
-//! | scalar | its type string: `"<f8"`, `"|S4"`, `"<M8[ns]"` |
-//! | structured | a list with one entry per field and per gap |
-//! | field | `[name, descr]`, or `[name, descr, shape]` for a subarray field |
-//! | titled field | the name is `[title, name]` |
-//! | gap between fields or at the end | `["", "|Vn"]` |
-//! | subarray whose base is a subarray | the field's descr is `[base, shape]` |
+//! * a scalar: its type string, `"<f8"`, `"|S4"`, `"<M8[ns]"`;
+//! * a structured type: a list with one entry per field and per gap;
+//! * a field: `[name, descr]`, or `[name, descr, shape]` for a subarray field;
+//! * a titled field: the same with `[title, name]` as the name;
+//! * a gap between fields or at the end: `["", "|Vn"]`;
+//! * a subarray field whose base is itself a subarray: the base's descr is
+//!   `[base, shape]`, as NumPy keeps it nested.
 //!
 //! So `json.loads(output)` in Python, with lists turned back into tuples, is
 //! `dtype_to_descr(dtype)`.
