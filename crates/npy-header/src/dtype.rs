@@ -212,6 +212,30 @@ impl Dtype {
         }
     }
 
+    /// `S0`, `U0`, `V0` or a zero-byte subarray: NumPy treats these as "unsized" and
+    /// refuses them as the base of a subarray, even with an empty shape.
+    pub(crate) fn is_unsized_flexible(&self) -> bool {
+        match self {
+            Dtype::Scalar(s) => {
+                s.itemsize == 0 && matches!(s.kind, Kind::Bytes | Kind::Unicode | Kind::Void)
+            }
+            // A subarray is a void type to NumPy; one of zero bytes counts as unsized.
+            Dtype::Subarray { .. } => self.itemsize() == 0,
+            Dtype::Record { .. } => false,
+        }
+    }
+
+    /// Whether every subarray in this type has a base NumPy accepts.
+    pub(crate) fn subarrays_valid(&self) -> bool {
+        match self {
+            Dtype::Scalar(_) => true,
+            Dtype::Record { fields, .. } => fields.iter().all(|f| f.dtype.subarrays_valid()),
+            Dtype::Subarray { base, shape } => {
+                !shape.is_empty() && !base.is_unsized_flexible() && base.subarrays_valid()
+            }
+        }
+    }
+
     /// Whether NumPy would treat this type as padding when its field name is empty:
     /// a void type with no fields (a plain `|V` or any subarray).
     fn is_unnamed_void(&self) -> bool {
@@ -537,11 +561,15 @@ pub(crate) fn parse_type_str(s: &str) -> Result<(Scalar, bool), String> {
         ('c', None) => ('S', 1, None, false),
         ('c', Some(n @ (8 | 16 | 32))) => ('c', n, None, false),
         ('S', _) => ('S', flexible_size(1)?, None, false),
+        // NumPy refuses a byte order on a bare `a` (but not on `a5`).
+        ('a', None) if rest.len() != s.len() => return Err(fail()),
         ('a', _) => ('S', flexible_size(1)?, None, true),
         ('U', _) => ('U', flexible_size(4)?, None, false),
         ('V', _) => ('V', flexible_size(1)?, None, false),
         ('O', None | Some(4 | 8)) => ('O', 8, None, false),
-        ('M' | 'm', None | Some(8)) => (code, 8, parse_time_meta(meta).ok_or_else(fail)?, false),
+        // A unit needs the explicit size: `M8[ns]`, not `M[ns]`.
+        ('M' | 'm', None) if meta.is_empty() => (code, 8, None, false),
+        ('M' | 'm', Some(8)) => (code, 8, parse_time_meta(meta).ok_or_else(fail)?, false),
         (c, None) => match c {
             'B' => ('u', 1, None, false),
             'h' => ('i', 2, None, false),
@@ -684,6 +712,12 @@ fn field_type_from_value(node: &Node, ctx: &mut DescrCtx) -> Result<Dtype, Error
 /// `np.dtype((base, shape))`: an int or a tuple/list of non-negative ints; `()` is the
 /// base itself; the total size must fit NumPy's C `int`.
 fn subarray(node: &Node, base: Dtype, shape: &Node, ctx: &DescrCtx) -> Result<Dtype, Error> {
+    if base.is_unsized_flexible() {
+        return Err(descr_err(
+            node,
+            "a subarray of a zero-size string or void type is invalid (NumPy: \"invalid itemsize in generic type tuple\")",
+        ));
+    }
     let dims: Vec<u64> = match &shape.value {
         Value::Int(i) => vec![dim_value(shape, *i)?],
         Value::Tuple(items) | Value::List(items) => {

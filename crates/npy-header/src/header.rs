@@ -925,11 +925,14 @@ impl Header {
                 "a 0-d array has no growth axis to leave open",
             ));
         }
-        if self.dtype.itemsize() > MAX_ITEMSIZE || matches!(self.dtype, Dtype::Subarray { .. }) {
+        if self.dtype.itemsize() > MAX_ITEMSIZE
+            || matches!(self.dtype, Dtype::Subarray { .. })
+            || !self.dtype.subarrays_valid()
+        {
             return Err(Error::new(
                 ErrorKind::CannotEmit,
                 None,
-                "the dtype cannot be written: a top-level subarray or an item larger than 2147483647 bytes",
+                "the dtype cannot be written: a top-level subarray, a subarray with an empty shape or of S0/U0/V0, or an item larger than 2147483647 bytes",
             ));
         }
         // A reader must be able to read back what is written: the size must be

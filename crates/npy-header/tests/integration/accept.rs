@@ -5,7 +5,7 @@ use npy_header::{parse, HeaderParser, Limits, Version, Warning};
 use crate::common::{padded, raw};
 
 /// (version, header text, expected descr as re-emitted, fortran_order, shape, open_ended)
-type Case = (
+pub(crate) type Case = (
     Version,
     &'static str,
     &'static str,
@@ -14,7 +14,7 @@ type Case = (
     bool,
 );
 
-const CASES: &[Case] = &[
+pub(crate) const CASES: &[Case] = &[
     (Version::V1_0, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }", "'<f8'", false, &[3, 4], false),
     // keys in any order, double quotes, no trailing comma, odd spacing
     (Version::V1_0, "{\"shape\":(3,4),\"descr\":\"<f8\",\"fortran_order\":True}", "'<f8'", true, &[3, 4], false),

@@ -3,5 +3,6 @@
 mod accept;
 mod common;
 mod emit;
+mod oracle;
 mod props;
 mod reject;

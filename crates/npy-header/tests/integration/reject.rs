@@ -90,7 +90,7 @@ fn header_length_is_checked_before_reading() {
 }
 
 /// (version, header text, kind name, full error text)
-const CASES: &[(Version, &str, &str, &str)] = &[
+pub(crate) const CASES: &[(Version, &str, &str, &str)] = &[
     // syntax (offsets are from the start of the file: 1.0 text starts at byte 10)
     (Version::V1_0, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,)", "syntax", "at byte 10: '{' is never closed"),
     (Version::V1_0, "{'descr': '<f8' 'fortran_order': False, 'shape': ()}", "syntax", "at byte 41: expected ',' or '}', found ':'"),
@@ -104,8 +104,8 @@ const CASES: &[(Version, &str, &str, &str)] = &[
     (Version::V1_0, "{'descr': '<f8', 'fortran_order': False, 'shape': ()} x", "syntax", "at byte 64: unexpected 'x' after the end of the header literal"),
     (Version::V1_0, "\n  {'descr': '<f8', 'fortran_order': False, 'shape': ()}", "syntax", "at byte 11: unexpected indentation before the header dict"),
     (Version::V1_0, "{'descr': '<f8\n', 'fortran_order': False, 'shape': ()}", "syntax", "at byte 20: string literal is never closed on its line"),
-    (Version::V1_0, "{'descr': '\\N{DIGIT ONE}', 'fortran_order': False, 'shape': ()}", "syntax", "at byte 21: \\N{...} escapes are not supported (write the character itself or use \\u)"),
-    (Version::V1_0, "{'descr': '\\ud800', 'fortran_order': False, 'shape': ()}", "syntax", "at byte 21: escape names a lone surrogate, which cannot be represented"),
+    (Version::V1_0, "{'descr': '<\\N{LATIN SMALL LETTER F}8', 'fortran_order': False, 'shape': ()}", "syntax", "at byte 22: \\N{...} escapes are not supported (write the character itself or use \\u)"),
+    (Version::V1_0, "{'descr': [('\\ud800', '<f8')], 'fortran_order': False, 'shape': ()}", "syntax", "at byte 23: escape names a lone surrogate, which cannot be represented"),
     (Version::V1_0, "", "syntax", "at byte 10: header text is empty"),
     // The L suffix is Python 2 syntax NumPy strips only for 1.0 and 2.0.
     (Version::V3_0, "{'descr': '<f8', 'fortran_order': False, 'shape': (3L,)}", "syntax", "at byte 63: invalid number literal"),
@@ -146,6 +146,7 @@ const CASES: &[(Version, &str, &str, &str)] = &[
     (Version::V1_0, "{'descr': [(1, '<f8')], 'fortran_order': False, 'shape': ()}", "invalid_descr", "at byte 22: field names must be strings"),
     (Version::V1_0, "{'descr': [('a', '<f8', -1)], 'fortran_order': False, 'shape': ()}", "invalid_descr", "at byte 34: subarray dimension is negative"),
     (Version::V1_0, "{'descr': [('a', '<f8', (True,))], 'fortran_order': False, 'shape': ()}", "invalid_descr", "at byte 35: subarray dimension must be an int, not a bool"),
+    (Version::V1_0, "{'descr': [('a', 'S0', ())], 'fortran_order': False, 'shape': ()}", "invalid_descr", "at byte 21: a subarray of a zero-size string or void type is invalid (NumPy: \"invalid itemsize in generic type tuple\")"),
     (Version::V1_0, "{'descr': [('a', '<f8', (268435456,))], 'fortran_order': False, 'shape': ()}", "invalid_descr", "at byte 21: subarray is larger than the largest item NumPy supports (2147483647 bytes)"),
     (Version::V1_0, "{'descr': [('a', 'S1', (2147483647,)), ('b', 'S1')], 'fortran_order': False, 'shape': ()}", "invalid_descr", "at byte 49: structured type is larger than the largest item NumPy supports (2147483647 bytes)"),
 ];
