@@ -211,7 +211,7 @@ mod tests {
         assert!(!v.is_ok());
         assert_eq!(
             line(Path::new("ok.npy"), &v),
-            "FAIL ok.npy  data_length: file holds 5 bytes of data but the header's shape needs 6 (an interrupted append? try recover)"
+            "FAIL ok.npy  data_length: file holds 5 bytes of data but the header's shape needs 6 (truncated, or an interrupted append)"
         );
 
         write_v1(

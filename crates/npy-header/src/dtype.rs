@@ -407,7 +407,10 @@ impl fmt::Display for Dtype {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{:?} @{}: {}", fl.name, fl.offset, fl.dtype)?;
+                    match &fl.title {
+                        Some(t) => write!(f, "{:?} ({t:?}) @{}: {}", fl.name, fl.offset, fl.dtype)?,
+                        None => write!(f, "{:?} @{}: {}", fl.name, fl.offset, fl.dtype)?,
+                    }
                 }
                 write!(f, "}} ({itemsize} bytes)")
             }

@@ -812,7 +812,7 @@ impl Header {
                     ErrorKind::DataLength,
                     None,
                     format!(
-                        "file holds {data_len} bytes of data but the header's shape needs {need} (an interrupted append? try recover)"
+                        "file holds {data_len} bytes of data but the header's shape needs {need} (truncated, or an interrupted append)"
                     ),
                 ));
             }
