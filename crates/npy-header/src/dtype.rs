@@ -225,13 +225,51 @@ impl Dtype {
         }
     }
 
-    /// Whether every subarray in this type has a base NumPy accepts.
-    pub(crate) fn subarrays_valid(&self) -> bool {
+    /// Checks that a hand-built type means the same after writing and reading back:
+    /// fields in increasing, non-overlapping offsets within the item size, unique names
+    /// and titles, no field that reads back as padding, subarrays NumPy can build.
+    pub(crate) fn check_layout(&self) -> Result<(), String> {
         match self {
-            Dtype::Scalar(_) => true,
-            Dtype::Record { fields, .. } => fields.iter().all(|f| f.dtype.subarrays_valid()),
+            Dtype::Scalar(_) => Ok(()),
             Dtype::Subarray { base, shape } => {
-                !shape.is_empty() && !base.is_unsized_flexible() && base.subarrays_valid()
+                if shape.is_empty() {
+                    return Err("a subarray has an empty shape".into());
+                }
+                if base.is_unsized_flexible() {
+                    return Err("a subarray of S0, U0, V0 or of zero bytes".into());
+                }
+                base.check_layout()
+            }
+            Dtype::Record { fields, itemsize } => {
+                let mut end = 0u64;
+                let mut seen: Vec<&str> = Vec::new();
+                for f in fields {
+                    if f.offset < end {
+                        return Err(format!(
+                            "field {:?} overlaps or precedes the field before it",
+                            f.name
+                        ));
+                    }
+                    if f.title.is_none() && f.name.is_empty() && f.dtype.is_unnamed_void() {
+                        return Err(
+                            "a void field with an empty name would read back as padding".into()
+                        );
+                    }
+                    for n in std::iter::once(f.name.as_str()).chain(f.title.as_deref()) {
+                        if seen.contains(&n) {
+                            return Err(format!("{n:?} is used twice as a field name or title"));
+                        }
+                        seen.push(n);
+                    }
+                    f.dtype.check_layout()?;
+                    end = f.offset.saturating_add(f.dtype.itemsize());
+                }
+                if end > *itemsize {
+                    return Err(format!(
+                        "fields end at byte {end}, past the item size {itemsize}"
+                    ));
+                }
+                Ok(())
             }
         }
     }
@@ -716,10 +754,28 @@ fn field_type_from_value(node: &Node, ctx: &mut DescrCtx) -> Result<Dtype, Error
 /// base itself; the total size must fit NumPy's C `int`.
 fn subarray(node: &Node, base: Dtype, shape: &Node, ctx: &DescrCtx) -> Result<Dtype, Error> {
     if base.is_unsized_flexible() {
-        return Err(descr_err(
-            node,
-            "a subarray of a zero-size string or void type is invalid (NumPy: \"invalid itemsize in generic type tuple\")",
-        ));
+        // NumPy's old spelling of a sized flexible type: ('S', 3) is 'S3', ('U', 3) is
+        // 'U3'. With a tuple shape NumPy refuses it.
+        return match (&base, &shape.value) {
+            (Dtype::Scalar(s), Value::Int(i)) => {
+                let n = dim_value(shape, *i)?;
+                let per_char = if s.kind == Kind::Unicode { 4 } else { 1 };
+                match n.checked_mul(per_char) {
+                    Some(size) if size <= MAX_ITEMSIZE => Ok(Dtype::Scalar(Scalar {
+                        itemsize: size,
+                        ..s.clone()
+                    })),
+                    _ => Err(descr_err(
+                        node,
+                        format!("type is larger than the largest item NumPy supports ({MAX_ITEMSIZE} bytes)"),
+                    )),
+                }
+            }
+            _ => Err(descr_err(
+                node,
+                "a subarray of a zero-size string or void type with a tuple shape is invalid (NumPy: \"invalid itemsize in generic type tuple\")",
+            )),
+        };
     }
     let dims: Vec<u64> = match &shape.value {
         Value::Int(i) => vec![dim_value(shape, *i)?],
@@ -828,6 +884,8 @@ fn record_from_items(items: &[Node], ctx: &mut DescrCtx) -> Result<Dtype, Error>
             Value::Str(n) => (None, n.clone()),
             Value::Tuple(tn) if tn.len() == 2 => match (&tn[0].value, &tn[1].value) {
                 (Value::Str(t), Value::Str(n)) => (Some(t.clone()), n.clone()),
+                // NumPy's dict form takes a None title as no title.
+                (Value::None, Value::Str(n)) => (None, n.clone()),
                 (_, Value::Str(_)) => {
                     return Err(descr_err(&tn[0], "a field title must be a string"))
                 }

@@ -562,6 +562,13 @@ impl HeaderParser {
                 ));
             }
         }
+        if open_ended && dtype.has_object() {
+            return Err(Error::at(
+                ErrorKind::InvalidGrowthDim,
+                growth_dims[0].1,
+                "a -1 growth axis cannot be used with an object dtype: its data is a pickle, not rows",
+            ));
+        }
         let header = Header {
             dtype,
             fortran_order,
@@ -683,9 +690,7 @@ impl HeaderParser {
                 } if m <= MAX_DIM => dims.push(m),
                 _ => {
                     return Err(Error::at(
-                        ErrorKind::DataTooLarge {
-                            limit: self.limits.max_data_bytes,
-                        },
+                        ErrorKind::InvalidShape,
                         item.offset,
                         format!("shape entry is larger than {MAX_DIM}, the largest dimension NumPy can address"),
                     ))
@@ -764,22 +769,18 @@ impl Header {
     /// dimension (for a 0-d array, the itemsize). Checked: an overflow is an error.
     pub fn row_bytes(&self) -> Result<u64, Error> {
         let axis = self.growth_axis();
-        let mut n = self.dtype.itemsize();
-        for (i, &d) in self.shape.iter().enumerate() {
-            if Some(i) != axis {
-                n = mul(n, d)?;
-            }
-        }
-        Ok(n)
+        let dims = self
+            .shape
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| Some(i) != axis)
+            .map(|(_, &d)| d);
+        checked_size(self.dtype.itemsize(), dims)
     }
 
     /// `prod(shape) * itemsize` for a fixed header, checked.
     fn fixed_data_bytes(&self) -> Result<u64, Error> {
-        let mut n = self.dtype.itemsize();
-        for &d in &self.shape {
-            n = mul(n, d)?;
-        }
-        Ok(n)
+        checked_size(self.dtype.itemsize(), self.shape.iter().copied())
     }
 
     /// Bytes of data the header declares, or `None` for an open-ended header.
@@ -846,14 +847,26 @@ impl Header {
     }
 }
 
-fn mul(a: u64, b: u64) -> Result<u64, Error> {
-    a.checked_mul(b).filter(|&n| n <= MAX_DIM).ok_or_else(|| {
-        Error::new(
-            ErrorKind::DataTooLarge { limit: MAX_DIM },
-            None,
-            format!("shape times itemsize overflows: the data would exceed {MAX_DIM} bytes"),
-        )
-    })
+/// `itemsize * prod(dims)`, checked as NumPy checks array sizes (`H-8`): zero
+/// dimensions are skipped in the overflow check, so `(0, 2**62)` of `<f8` is refused
+/// in whatever order its dimensions come, and then count as zero.
+fn checked_size(itemsize: u64, dims: impl Iterator<Item = u64>) -> Result<u64, Error> {
+    let mut n = itemsize;
+    let mut empty = false;
+    for d in dims {
+        if d == 0 {
+            empty = true;
+            continue;
+        }
+        n = n.checked_mul(d).filter(|&n| n <= MAX_DIM).ok_or_else(|| {
+            Error::new(
+                ErrorKind::DataTooLarge { limit: MAX_DIM },
+                None,
+                format!("shape times itemsize overflows: the data would exceed {MAX_DIM} bytes"),
+            )
+        })?;
+    }
+    Ok(if empty { 0 } else { n })
 }
 
 /// A header serialised for writing.
@@ -925,14 +938,32 @@ impl Header {
                 "a 0-d array has no growth axis to leave open",
             ));
         }
-        if self.dtype.itemsize() > MAX_ITEMSIZE
-            || matches!(self.dtype, Dtype::Subarray { .. })
-            || !self.dtype.subarrays_valid()
-        {
+        if matches!(self.dtype, Dtype::Subarray { .. }) {
             return Err(Error::new(
                 ErrorKind::CannotEmit,
                 None,
-                "the dtype cannot be written: a top-level subarray, a subarray with an empty shape or of S0/U0/V0, or an item larger than 2147483647 bytes",
+                "a subarray type cannot be the whole dtype (NumPy writes such arrays as '|V<n>'); use it as a field",
+            ));
+        }
+        if self.dtype.itemsize() > MAX_ITEMSIZE {
+            return Err(Error::new(
+                ErrorKind::CannotEmit,
+                None,
+                format!("the item size exceeds {MAX_ITEMSIZE} bytes"),
+            ));
+        }
+        if let Err(why) = self.dtype.check_layout() {
+            return Err(Error::new(
+                ErrorKind::CannotEmit,
+                None,
+                format!("the dtype cannot be written: {why}"),
+            ));
+        }
+        if self.open_ended && self.dtype.has_object() {
+            return Err(Error::new(
+                ErrorKind::CannotEmit,
+                None,
+                "an open-ended (-1) shape cannot be used with an object dtype",
             ));
         }
         // A reader must be able to read back what is written: the size must be

@@ -109,6 +109,7 @@ pub(crate) fn parse(src: &[u8], base: u64, opts: &Options) -> Result<Parsed, Err
         depth: 0,
         brackets: 0,
         long_suffix_at: None,
+        continuation_end: None,
     };
     p.skip_leading()?;
     let node = p.parse_top()?;
@@ -130,6 +131,8 @@ struct Parser<'a> {
     /// Open brackets; inside any, newlines are insignificant (implicit line joining).
     brackets: u32,
     long_suffix_at: Option<u64>,
+    /// Where the last line continuation (backslash + newline) outside a string ended.
+    continuation_end: Option<usize>,
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -203,6 +206,7 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     if self.at_newline() {
                         self.bump_newline();
+                        self.continuation_end = Some(self.pos);
                     } else {
                         return Err(
                             self.err(at, "unexpected character after line continuation character")
@@ -214,26 +218,37 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The indentation column of the line starting at `self.pos`, as CPython's tokenizer
+    /// counts it (a space is one column, a tab goes to the next multiple of 8, a form
+    /// feed resets the count). Leaves `self.pos` after the whitespace.
+    fn indentation(&mut self) -> u64 {
+        let mut col = 0u64;
+        loop {
+            match self.peek() {
+                Some(b' ') => col += 1,
+                Some(b'\t') => col = (col / 8 + 1) * 8,
+                Some(0x0c) => col = 0,
+                _ => return col,
+            }
+            self.pos += 1;
+        }
+    }
+
     /// Before the literal: `ast.literal_eval` strips leading spaces and tabs, then the
-    /// tokenizer skips blank and comment-only lines; any other line that starts with
-    /// whitespace is an indentation error.
+    /// tokenizer skips blank and comment-only lines; the line holding the first token
+    /// must not be indented.
     fn skip_leading(&mut self) -> Result<(), Error> {
         while matches!(self.peek(), Some(b' ' | b'\t')) {
             self.pos += 1;
         }
         loop {
-            self.skip_comment();
-            if !self.at_newline() {
-                return Ok(());
-            }
-            self.bump_newline();
             let line_start = self.pos;
-            while matches!(self.peek(), Some(b' ' | b'\t' | 0x0c)) {
-                self.pos += 1;
-            }
+            let col = self.indentation();
+            self.skip_comment();
             match self.peek() {
-                None | Some(b'\n' | b'\r' | b'#') => continue,
-                Some(_) if self.pos != line_start => {
+                Some(b'\n' | b'\r') => self.bump_newline(),
+                None => return Ok(()),
+                Some(_) if col > 0 => {
                     return Err(
                         self.err(line_start, "unexpected indentation before the header dict")
                     )
@@ -243,13 +258,29 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// After the literal only whitespace, comments and blank lines may follow.
+    /// After the literal only whitespace, comments and blank lines may follow. CPython
+    /// refuses two layouts of that tail: a last line of only indentation with no newline
+    /// after it, and a line continuation at the very end.
     fn skip_trailing(&mut self) -> Result<(), Error> {
         loop {
             self.skip_trivia()?;
             match self.peek() {
+                None if self.continuation_end == Some(self.src.len()) => {
+                    let at = self.src.len() - if self.src.ends_with(b"\r\n") { 3 } else { 2 };
+                    return Err(self.err(at, "the header ends with a line continuation"));
+                }
                 None => return Ok(()),
-                Some(b'\n' | b'\r') => self.bump_newline(),
+                Some(b'\n' | b'\r') => {
+                    self.bump_newline();
+                    let line_start = self.pos;
+                    let col = self.indentation();
+                    if self.pos == self.src.len() && col > 0 {
+                        return Err(self.err(
+                            line_start,
+                            "the header's last line holds only indentation (end it with a newline)",
+                        ));
+                    }
+                }
                 Some(_) => {
                     return Err(self.err(
                         self.pos,
@@ -948,30 +979,38 @@ impl<'a> Parser<'a> {
                 })
             }
         };
+        if self.opts.allow_long_suffix {
+            self.skip_long_suffixes();
+        }
         if self.peek().is_some_and(is_ident_continue) {
-            if self.opts.allow_long_suffix
-                && self.peek() == Some(b'L')
-                && !self.peek_at(1).is_some_and(is_ident_continue)
-            {
-                self.long_suffix_at.get_or_insert(self.offset(self.pos));
-                self.pos += 1;
-            } else {
-                return Err(self.err(start, "invalid number literal"));
-            }
-        } else if self.opts.allow_long_suffix {
-            // Python 2's tokenizer also let whitespace stand between the number and `L`.
+            return Err(self.err(start, "invalid number literal"));
+        }
+        Ok(value)
+    }
+
+    /// NumPy re-tokenizes a 1.0/2.0 header that fails to parse and drops every `L` name
+    /// token that follows a number, even after whitespace or another dropped `L`.
+    fn skip_long_suffixes(&mut self) {
+        loop {
             let save = self.pos;
-            while matches!(self.peek(), Some(b' ' | b'\t')) {
-                self.pos += 1;
+            loop {
+                match self.peek() {
+                    Some(b' ' | b'\t' | 0x0c) => self.pos += 1,
+                    Some(b'\\') if matches!(self.peek_at(1), Some(b'\n' | b'\r')) => {
+                        self.pos += 1;
+                        self.bump_newline();
+                    }
+                    _ => break,
+                }
             }
             if self.peek() == Some(b'L') && !self.peek_at(1).is_some_and(is_ident_continue) {
                 self.long_suffix_at.get_or_insert(self.offset(self.pos));
                 self.pos += 1;
             } else {
                 self.pos = save;
+                return;
             }
         }
-        Ok(value)
     }
 
     /// Digits in `radix` with single underscores between them. Returns `Some(value)`

@@ -42,6 +42,11 @@ pub(crate) const CASES: &[Case] = &[
     (Version::V1_0, "{'descr': [('', '|V4', (2,)), ('x', '<i8')], 'fortran_order': False, 'shape': (1,)}",
         "[('', '|V8'), ('x', '<i8')]", false, &[1], false),
     (Version::V1_0, "{'descr': [], 'fortran_order': False, 'shape': (4,)}", "[]", false, &[4], false),
+    // NumPy's old sized-flexible spelling, padding from V0, a None title
+    (Version::V1_0, "{'descr': [('a', 'S', 3), ('', 'V0', 4), ((None, 'b'), ('U', 2))], 'fortran_order': False, 'shape': (1,)}",
+        "[('a', '|S3'), ('', '|V4'), ('b', '<U2')]", false, &[1], false),
+    // zero dims make an empty array whatever the other dims (H-8 skips zeros)
+    (Version::V1_0, "{'descr': '|u1', 'fortran_order': False, 'shape': (0, 4611686018427387904)}", "'|u1'", false, &[0, 4611686018427387904], false),
     // type strings np.dtype accepts and normalises
     (Version::V1_0, "{'descr': 'float64', 'fortran_order': False, 'shape': ()}", "'<f8'", false, &[], false),
     (Version::V1_0, "{'descr': '>u1', 'fortran_order': False, 'shape': ()}", "'|u1'", false, &[], false),
@@ -239,4 +244,42 @@ fn largest_header_for_each_version() {
     );
     let len = u64::from(u16::from_le_bytes([file[8], file[9]]));
     assert!(HeaderParser::new().max_header_len(len).parse(&file).is_ok());
+}
+
+/// Layout around the literal that CPython's tokenizer accepts (each checked against
+/// NumPy in the oracle tests); these cannot be padded, so they are tested raw.
+pub(crate) const LAYOUT_CASES: &[&str] = &[
+    "\x0c{'descr': '<f8', 'fortran_order': False, 'shape': ()}",
+    "\n\x0c{'descr': '<f8', 'fortran_order': False, 'shape': ()}",
+    "\n \x0c{'descr': '<f8', 'fortran_order': False, 'shape': ()}",
+    "\n\t\x0c{'descr': '<f8', 'fortran_order': False, 'shape': ()}",
+    " \x0c{'descr': '<f8', 'fortran_order': False, 'shape': ()}",
+    "{'descr': '<f8', 'fortran_order': False, 'shape': ()}\n  #c",
+    "{'descr': '<f8', 'fortran_order': False, 'shape': ()}\n\x0c",
+    "{'descr': '<f8', 'fortran_order': False, 'shape': ()}\n  \n",
+    "{'descr': '<f8', 'fortran_order': False, 'shape': ()}\\\n\n",
+    "{'descr': '<f8', 'fortran_order': False, 'shape': ()}\x0c",
+];
+
+#[test]
+fn layout_around_the_literal_follows_cpython() {
+    for text in LAYOUT_CASES {
+        let p = parse(&raw(Version::V1_0, text)).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        assert_eq!(p.header.dtype.to_descr(), "'<f8'");
+    }
+}
+
+#[test]
+fn every_python2_suffix_after_a_number_is_dropped() {
+    for text in [
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (2 L L, 3\x0cL)}",
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (2\\\nL, 3L)}",
+    ] {
+        let p = parse(&padded(Version::V2_0, text)).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        assert_eq!(p.header.shape, [2, 3]);
+        assert!(matches!(
+            p.warnings[..],
+            [Warning::Python2LongSuffix { .. }]
+        ));
+    }
 }

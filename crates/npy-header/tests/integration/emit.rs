@@ -320,3 +320,65 @@ fn finalizing_4_0_into_3_0_is_an_in_place_rewrite() {
     // And it is exactly what NumPy would write for the closed header as 3.0.
     assert_eq!(v3, closed.emit(Some(Version::V3_0)).unwrap().bytes);
 }
+
+#[test]
+fn hand_built_types_that_would_not_read_back_are_refused() {
+    let i4 = scalar(Kind::Int, ByteOrder::Little, 4);
+    let cases = [
+        (
+            record(
+                vec![("a", None, i4.clone(), 4), ("b", None, i4.clone(), 0)],
+                8,
+            ),
+            "field \"b\" overlaps or precedes the field before it",
+        ),
+        (
+            record(
+                vec![("a", None, i4.clone(), 0), ("a", None, i4.clone(), 4)],
+                8,
+            ),
+            "\"a\" is used twice as a field name or title",
+        ),
+        (
+            record(
+                vec![("a", Some("t"), i4.clone(), 0), ("t", None, i4.clone(), 4)],
+                8,
+            ),
+            "\"t\" is used twice as a field name or title",
+        ),
+        (
+            record(
+                vec![("", None, scalar(Kind::Void, ByteOrder::NotApplicable, 4), 0)],
+                4,
+            ),
+            "a void field with an empty name would read back as padding",
+        ),
+        (
+            record(vec![("a", None, i4.clone(), 0)], 2),
+            "fields end at byte 4, past the item size 2",
+        ),
+        (
+            record(
+                vec![(
+                    "a",
+                    None,
+                    Dtype::Subarray {
+                        base: Box::new(scalar(Kind::Bytes, ByteOrder::NotApplicable, 0)),
+                        shape: vec![2],
+                    },
+                    0,
+                )],
+                0,
+            ),
+            "a subarray of S0, U0, V0 or of zero bytes",
+        ),
+    ];
+    for (dtype, why) in cases {
+        let err = Header::new(dtype, false, vec![1]).emit(None).unwrap_err();
+        assert_eq!(err.kind(), &ErrorKind::CannotEmit);
+        assert_eq!(
+            err.to_string(),
+            format!("the dtype cannot be written: {why}")
+        );
+    }
+}

@@ -410,6 +410,7 @@ const NUMPY_ACCEPTS: &[&str] = &[
     "['ab']",
     "(9223372036854775808,)",
     "(4611686018427387904, 4)",
+    "(0, 2305843009213693952)",
 ];
 
 #[test]
@@ -438,6 +439,15 @@ fn accept_table_agrees_with_numpy() {
             continue;
         }
         agrees_with_numpy(&crate::common::padded(version, text), text).unwrap();
+    }
+    for text in crate::accept::LAYOUT_CASES {
+        agrees_with_numpy(&raw(Version::V1_0, text), text).unwrap();
+    }
+    for text in [
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (2 L L, 3\x0cL)}",
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (2\\\nL, 3L)}",
+    ] {
+        agrees_with_numpy(&crate::common::padded(Version::V2_0, text), text).unwrap();
     }
     // NumPy reads the Python 2 suffix too.
     let text = "{'descr': '<f8', 'fortran_order': False, 'shape': (3L, 4 L), }";
