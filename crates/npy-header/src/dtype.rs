@@ -550,10 +550,19 @@ const NAMES: &[(&str, char, u64)] = &[
 /// Parses a type string as `np.dtype(str)` does for the forms listed in `spec/`
 /// (`D-2`). Returns the scalar and whether the form is deprecated (`a` for `S`).
 pub(crate) fn parse_type_str(s: &str) -> Result<(Scalar, bool), String> {
+    // The canonical form (`<f8`) is by far the most common: try it before the names,
+    // which never parse as a code (a name's letters after its first are not digits).
+    parse_code_str(s).or_else(|e| match NAMES.iter().find(|(n, _, _)| *n == s) {
+        Some(&(_, code, size)) => {
+            Ok((scalar_from_code(code, size, ByteOrder::NATIVE, None), false))
+        }
+        None => Err(e),
+    })
+}
+
+/// `[order] code [size] [meta]`, or `[order] datetime64|timedelta64 [meta]`.
+fn parse_code_str(s: &str) -> Result<(Scalar, bool), String> {
     let fail = || format!("{s:?} is not a data type NumPy understands");
-    if let Some(&(_, code, size)) = NAMES.iter().find(|(n, _, _)| *n == s) {
-        return Ok((scalar_from_code(code, size, ByteOrder::NATIVE, None), false));
-    }
     let (order, rest) = match s.as_bytes().first() {
         Some(b'<') => (ByteOrder::Little, &s[1..]),
         Some(b'>') => (ByteOrder::Big, &s[1..]),

@@ -709,11 +709,19 @@ impl<'a> Parser<'a> {
         while self.peek().is_some_and(|b| b.is_ascii_alphabetic()) {
             self.pos += 1;
         }
-        let prefix: Vec<u8> = self.src[start..self.pos]
-            .iter()
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
-        let (raw, bytes) = match prefix.as_slice() {
+        let mut prefix = [0u8; 2];
+        let written = &self.src[start..self.pos];
+        if written.len() <= 2 {
+            for (p, c) in prefix.iter_mut().zip(written) {
+                *p = c.to_ascii_lowercase();
+            }
+        }
+        let prefix = if written.len() <= 2 {
+            &prefix[..written.len()]
+        } else {
+            b"?!"
+        };
+        let (raw, bytes) = match prefix {
             b"" | b"u" => (false, false),
             b"r" => (true, false),
             b"b" => (false, true),
@@ -735,6 +743,30 @@ impl<'a> Parser<'a> {
         let triple = self.peek_at(1) == Some(quote) && self.peek_at(2) == Some(quote);
         self.pos += if triple { 3 } else { 1 };
         loop {
+            // Copy a run of ordinary characters at once: ASCII (valid UTF-8 in either
+            // encoding) or, in UTF-8 text, any bytes up to the next special ASCII byte.
+            let run = self.src[self.pos..]
+                .iter()
+                .position(|&c| {
+                    c == quote
+                        || c == b'\\'
+                        || c == b'\n'
+                        || c == b'\r'
+                        || (c >= 0x80 && self.text.is_none())
+                })
+                .unwrap_or(self.src.len() - self.pos);
+            if run > 0 {
+                let chunk = &self.src[self.pos..self.pos + run];
+                if bytes && !chunk.is_ascii() {
+                    let at = self.pos + chunk.iter().position(|c| !c.is_ascii()).unwrap_or(0);
+                    return Err(self.err(at, "bytes literals may only contain ASCII characters"));
+                }
+                out.push_str(
+                    std::str::from_utf8(chunk)
+                        .expect("ASCII, or a run of validated UTF-8 between ASCII bytes"),
+                );
+                self.pos += run;
+            }
             let Some(b) = self.peek() else {
                 return Err(self.err(start, "string literal is never closed"));
             };
