@@ -826,19 +826,21 @@ fn subarray(node: &Node, base: Dtype, shape: &Node, ctx: &DescrCtx) -> Result<Dt
             ))
         }
     };
+    subarray_of(base, dims).map_err(|m| descr_err(node, m))
+}
+
+/// `np.dtype((base, dims))` once the dims are known: `()` is the base itself, and the
+/// total size must fit NumPy's C `int`. (The unsized-base rule is checked before.)
+pub(crate) fn subarray_of(base: Dtype, dims: Vec<u64>) -> Result<Dtype, String> {
     if dims.is_empty() {
         return Ok(base);
     }
-    let mut total = base.itemsize();
-    for &d in &dims {
-        total = total.saturating_mul(d);
-    }
+    let total = dims
+        .iter()
+        .fold(base.itemsize(), |n, &d| n.saturating_mul(d));
     if total > MAX_ITEMSIZE {
-        return Err(descr_err(
-            node,
-            format!(
-                "subarray is larger than the largest item NumPy supports ({MAX_ITEMSIZE} bytes)"
-            ),
+        return Err(format!(
+            "subarray is larger than the largest item NumPy supports ({MAX_ITEMSIZE} bytes)"
         ));
     }
     Ok(Dtype::Subarray {
@@ -858,8 +860,7 @@ fn dim_value(node: &Node, i: crate::literal::Int) -> Result<u64, Error> {
 }
 
 fn record_from_items(items: &[Node], ctx: &mut DescrCtx) -> Result<Dtype, Error> {
-    let mut fields: Vec<Field> = Vec::new();
-    let mut offset: u64 = 0;
+    let mut record = RecordBuilder::default();
     for item in items {
         ctx.fields_seen += 1;
         if ctx.fields_seen > u64::from(ctx.max_fields) {
@@ -912,43 +913,99 @@ fn record_from_items(items: &[Node], ctx: &mut DescrCtx) -> Result<Dtype, Error>
         if let Some(shape) = parts.get(2) {
             dtype = subarray(item, dtype, shape, ctx)?;
         }
+        record.add(name, title, dtype).map_err(|e| match e {
+            FieldError::Clash(m) => descr_err(&parts[0], m),
+            FieldError::TooLarge(m) => descr_err(item, m),
+        })?;
+    }
+    Ok(record.finish())
+}
+
+/// Why a field could not be added to a structured type.
+pub(crate) enum FieldError {
+    /// The name or title is already in use (blame the name).
+    Clash(String),
+    /// The type grew past NumPy's largest item (blame the field).
+    TooLarge(String),
+}
+
+/// Builds a structured type field by field with `descr_to_dtype`'s rules: padding
+/// entries (empty name, unnamed void type) are skipped but advance the offset; names
+/// and titles are unique; offsets and the item size are running sums.
+#[derive(Default)]
+pub(crate) struct RecordBuilder {
+    fields: Vec<Field>,
+    offset: u64,
+    /// Every name and title so far, once there are enough fields that scanning them
+    /// for each new one would make a large descr quadratic.
+    index: Option<std::collections::HashSet<String>>,
+}
+
+/// Below this many fields a linear scan beats hashing.
+const INDEX_AFTER: usize = 32;
+
+impl RecordBuilder {
+    pub(crate) fn add(
+        &mut self,
+        name: String,
+        title: Option<String>,
+        dtype: Dtype,
+    ) -> Result<(), FieldError> {
         let size = dtype.itemsize();
         let is_padding = title.is_none() && name.is_empty() && dtype.is_unnamed_void();
         if !is_padding {
-            for f in &fields {
-                let clash = f.name == name
-                    || title.as_deref() == Some(f.name.as_str())
-                    || f.title.as_deref() == Some(name.as_str())
-                    || (title.is_some() && f.title == title);
-                if clash {
-                    return Err(descr_err(
-                        &parts[0],
-                        format!("field name {name:?} is already used as a name or title"),
-                    ));
-                }
-            }
             if title.as_deref() == Some(name.as_str()) {
-                return Err(descr_err(&parts[0], "a field's title equals its name"));
+                return Err(FieldError::Clash("a field's title equals its name".into()));
             }
-            fields.push(Field {
+            if self.index.is_none() && self.fields.len() >= INDEX_AFTER {
+                let all = self
+                    .fields
+                    .iter()
+                    .flat_map(|f| std::iter::once(f.name.clone()).chain(f.title.clone()));
+                self.index = Some(all.collect());
+            }
+            let clash = match &mut self.index {
+                Some(index) => {
+                    let taken =
+                        index.contains(&name) || title.as_ref().is_some_and(|t| index.contains(t));
+                    index.insert(name.clone());
+                    index.extend(title.clone());
+                    taken
+                }
+                None => self.fields.iter().any(|f| {
+                    f.name == name
+                        || title.as_deref() == Some(f.name.as_str())
+                        || f.title.as_deref() == Some(name.as_str())
+                        || (title.is_some() && f.title == title)
+                }),
+            };
+            if clash {
+                return Err(FieldError::Clash(format!(
+                    "field name {name:?} is already used as a name or title"
+                )));
+            }
+            self.fields.push(Field {
                 name,
                 title,
                 dtype,
-                offset,
+                offset: self.offset,
             });
         }
-        offset = match offset.checked_add(size) {
+        self.offset = match self.offset.checked_add(size) {
             Some(o) if o <= MAX_ITEMSIZE => o,
             _ => {
-                return Err(descr_err(
-                    item,
-                    format!("structured type is larger than the largest item NumPy supports ({MAX_ITEMSIZE} bytes)"),
-                ))
+                return Err(FieldError::TooLarge(format!(
+                    "structured type is larger than the largest item NumPy supports ({MAX_ITEMSIZE} bytes)"
+                )))
             }
         };
+        Ok(())
     }
-    Ok(Dtype::Record {
-        fields,
-        itemsize: offset,
-    })
+
+    pub(crate) fn finish(self) -> Dtype {
+        Dtype::Record {
+            fields: self.fields,
+            itemsize: self.offset,
+        }
+    }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::dtype::{descr_from_value, write_tuple, DescrCtx, Dtype, MAX_ITEMSIZE};
 use crate::error::{Error, ErrorKind};
+use crate::fast;
 use crate::literal::{self, Encoding, Int, Node, Value};
 
 /// The magic string every `.npy` file starts with.
@@ -415,21 +416,30 @@ impl HeaderParser {
                 "the header",
             ));
         }
-        let opts = literal::Options {
-            encoding: if version.is_utf8() {
-                Encoding::Utf8
-            } else {
-                Encoding::Latin1
-            },
-            allow_long_suffix: version <= Version::V2_0,
-            max_depth: self.limits.max_depth.min(Limits::MAX_DEPTH),
-        };
-        let parsed = literal::parse(text, base, &opts)?;
         let mut warnings = Vec::new();
-        if let Some(offset) = parsed.long_suffix_at {
-            warnings.push(Warning::Python2LongSuffix { offset });
-        }
-        let header = self.interpret(version, parsed.node, &mut warnings)?;
+        let fast = fast::parse(text, version, &self.limits).and_then(|c| {
+            self.finish(c.dtype, c.fortran_order, c.dims, &c.growth, 0)
+                .ok()
+        });
+        let header = match fast {
+            Some(header) => header,
+            None => {
+                let opts = literal::Options {
+                    encoding: if version.is_utf8() {
+                        Encoding::Utf8
+                    } else {
+                        Encoding::Latin1
+                    },
+                    allow_long_suffix: version <= Version::V2_0,
+                    max_depth: self.limits.max_depth.min(Limits::MAX_DEPTH),
+                };
+                let parsed = literal::parse(text, base, &opts)?;
+                if let Some(offset) = parsed.long_suffix_at {
+                    warnings.push(Warning::Python2LongSuffix { offset });
+                }
+                self.interpret(version, parsed.node, &mut warnings)?
+            }
+        };
         if text.last() != Some(&b'\n') {
             warnings.push(Warning::MissingNewline);
         }
@@ -540,6 +550,20 @@ impl HeaderParser {
             warnings.push(Warning::DeprecatedTypeCode { offset });
         }
 
+        self.finish(dtype, fortran_order, dims, &growth_dims, shape.offset)
+    }
+
+    /// The checks that need the whole header: `-1` placement (V4-2), object dtypes
+    /// with an open axis (V4-8), empty rows (V4-3), the data size (H-8, limits).
+    /// Offsets point at the `-1` entries or at the shape.
+    pub(crate) fn finish(
+        &self,
+        dtype: Dtype,
+        fortran_order: bool,
+        dims: Vec<u64>,
+        growth_dims: &[GrowthDim],
+        shape_offset: u64,
+    ) -> Result<Header, Error> {
         let open_ended = !growth_dims.is_empty();
         if open_ended {
             let growth_axis = if fortran_order { dims.len() - 1 } else { 0 };
@@ -581,7 +605,7 @@ impl HeaderParser {
                 if r == 0 {
                     Err(Error::at(
                         ErrorKind::InvalidGrowthDim,
-                        shape.offset,
+                        shape_offset,
                         "a -1 growth axis needs rows of at least one byte: with a zero-size dimension or item the length cannot be derived",
                     ))
                 } else {
@@ -593,7 +617,7 @@ impl HeaderParser {
         };
         let size = size.map_err(|e| {
             if matches!(e.kind(), ErrorKind::DataTooLarge { .. }) {
-                Error::at(e.kind().clone(), shape.offset, e.message().to_string())
+                Error::at(e.kind().clone(), shape_offset, e.message().to_string())
             } else {
                 e
             }
@@ -603,7 +627,7 @@ impl HeaderParser {
                 ErrorKind::DataTooLarge {
                     limit: self.limits.max_data_bytes,
                 },
-                shape.offset,
+                shape_offset,
                 format!(
                     "header declares {size} bytes of data, more than the limit of {}",
                     self.limits.max_data_bytes
@@ -702,7 +726,7 @@ impl HeaderParser {
 }
 
 /// The axis and file offset of a `-1` in the shape.
-type GrowthDim = (usize, u64);
+pub(crate) type GrowthDim = (usize, u64);
 
 fn describe_value(v: &Value) -> String {
     match v {

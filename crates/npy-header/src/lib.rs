@@ -97,6 +97,7 @@
 
 mod dtype;
 mod error;
+mod fast;
 mod header;
 mod literal;
 mod repr;

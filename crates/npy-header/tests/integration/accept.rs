@@ -283,3 +283,31 @@ fn every_python2_suffix_after_a_number_is_dropped() {
         ));
     }
 }
+
+#[test]
+fn ten_thousand_fields_parse_and_duplicates_are_still_found() {
+    let fields: Vec<String> = (0..10_000).map(|i| format!("('f{i}', '<f8')")).collect();
+    let text = format!(
+        "{{'descr': [{}], 'fortran_order': False, 'shape': (1,), }}",
+        fields.join(", ")
+    );
+    let parser = HeaderParser::with_limits(Limits::none());
+    for version in [Version::V2_0, Version::V3_0] {
+        let p = parser.parse(&padded(version, &text)).unwrap();
+        assert_eq!(p.header.dtype.itemsize(), 80_000);
+    }
+    // A name reused far past the first fields, and a title equal to an early name.
+    for dup in ["('f9999', '<f8')", "(('f3', 'g'), '<f8')"] {
+        let text = format!(
+            "{{'descr': [{}, {dup}], 'fortran_order': False, 'shape': (1,), }}",
+            fields.join(", ")
+        );
+        let err = parser.parse(&padded(Version::V2_0, &text)).unwrap_err();
+        assert_eq!(err.kind_name(), "invalid_descr", "{dup}");
+        assert!(
+            err.message()
+                .ends_with("is already used as a name or title"),
+            "{err}"
+        );
+    }
+}

@@ -272,3 +272,63 @@ fn regression_non_ascii_name_before_quote() {
         "at byte 25: 'é' is not a valid string prefix",
     );
 }
+
+/// Headers in NumPy's exact layout (the parser's fast path) that must still be
+/// refused, each for the same reason as when the general parser reads them.
+#[test]
+fn canonical_layout_is_checked_like_any_other() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("'<f8'", "(012,)", "syntax"),
+        ("'<f8'", "(-1,)", "invalid_growth_dim"),
+        ("'<f8'", "(9223372036854775808,)", "invalid_shape"),
+        ("'<f8'", "(4611686018427387904, 4)", "data_too_large"),
+        ("'<f9'", "(3,)", "invalid_descr"),
+        ("[('a\0', '<f8')]", "(3,)", "encoding"),
+        ("[('a', '<f8'), ('a', '<i4')]", "(3,)", "invalid_descr"),
+        ("[('a', 'S0', (2,))]", "(3,)", "invalid_descr"),
+        ("[('a', '<f8', (268435456,))]", "(3,)", "invalid_descr"),
+        ("[(('a', 'a'), '<f8')]", "(3,)", "invalid_descr"),
+        ("[('o', '|O')]", "(1,)", "ok"),
+    ];
+    for &(descr, shape, kind) in cases {
+        let text = format!("{{'descr': {descr}, 'fortran_order': False, 'shape': {shape}, }}");
+        for version in [Version::V1_0, Version::V3_0] {
+            match parse(&padded(version, &text)) {
+                Ok(_) => assert_eq!(kind, "ok", "{text}"),
+                Err(e) => assert_eq!(e.kind_name(), kind, "{text}: {e}"),
+            }
+        }
+    }
+    // Limits apply on the fast path too.
+    let text = "{'descr': [('a', [('b', '<f8')])], 'fortran_order': False, 'shape': (3, 4), }";
+    let err = HeaderParser::new()
+        .max_depth(4)
+        .parse(&padded(Version::V1_0, text))
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::NestTooDeep { limit: 4 });
+    let err = HeaderParser::new()
+        .max_dims(1)
+        .parse(&padded(Version::V1_0, text))
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::TooManyDims { limit: 1 });
+    let err = HeaderParser::new()
+        .max_fields(1)
+        .parse(&padded(Version::V1_0, text))
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::TooManyFields { limit: 1 });
+    let err = HeaderParser::new()
+        .max_data_bytes(95)
+        .parse(&padded(Version::V1_0, text))
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::DataTooLarge { limit: 95 });
+    assert!(HeaderParser::new()
+        .max_data_bytes(96)
+        .parse(&padded(Version::V1_0, text))
+        .is_ok());
+    // A deprecated code still warns.
+    let text = "{'descr': 'a5', 'fortran_order': False, 'shape': (3,), }";
+    assert_eq!(
+        parse(&padded(Version::V1_0, text)).unwrap().warnings.len(),
+        1
+    );
+}
