@@ -558,21 +558,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             let v = self.parse_expr()?;
             let mut pairs = vec![(first, v)];
-            loop {
-                self.skip_trivia()?;
-                match self.peek() {
-                    Some(b',') => self.pos += 1,
-                    Some(b'}') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return Err(self.expected_sep(open_pos, b'}')),
-                }
-                self.skip_trivia()?;
-                if self.peek() == Some(b'}') {
-                    self.pos += 1;
-                    break;
-                }
+            while self.brace_continues(open_pos)? {
                 let k = self.parse_expr()?;
                 self.skip_trivia()?;
                 if self.peek() != Some(b':') {
@@ -591,21 +577,7 @@ impl<'a> Parser<'a> {
             Value::Dict(pairs)
         } else {
             let mut items = vec![first];
-            loop {
-                self.skip_trivia()?;
-                match self.peek() {
-                    Some(b',') => self.pos += 1,
-                    Some(b'}') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return Err(self.expected_sep(open_pos, b'}')),
-                }
-                self.skip_trivia()?;
-                if self.peek() == Some(b'}') {
-                    self.pos += 1;
-                    break;
-                }
+            while self.brace_continues(open_pos)? {
                 items.push(self.parse_expr()?);
             }
             drop(items);
@@ -613,6 +585,26 @@ impl<'a> Parser<'a> {
         };
         self.leave();
         Ok(value)
+    }
+
+    /// After an item inside braces: `,` (then `}` if the comma trails) or `}`. Returns
+    /// whether another item follows.
+    fn brace_continues(&mut self, open_pos: usize) -> Result<bool, Error> {
+        self.skip_trivia()?;
+        match self.peek() {
+            Some(b',') => self.pos += 1,
+            Some(b'}') => {
+                self.pos += 1;
+                return Ok(false);
+            }
+            _ => return Err(self.expected_sep(open_pos, b'}')),
+        }
+        self.skip_trivia()?;
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(false);
+        }
+        Ok(true)
     }
 
     fn parse_name(&mut self) -> Result<Value, Error> {

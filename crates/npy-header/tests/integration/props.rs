@@ -105,6 +105,17 @@ fn dtype() -> impl Strategy<Value = Dtype> {
         })
 }
 
+/// 2000 cases; failures are kept in a file beside this one and replayed first.
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 2000,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "tests/integration/props.proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    }
+}
+
 pub(crate) fn header() -> impl Strategy<Value = (Header, Option<Version>)> {
     (
         dtype(),
@@ -139,11 +150,7 @@ pub(crate) fn header() -> impl Strategy<Value = (Header, Option<Version>)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 2000,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("tests/integration/props.proptest-regressions"))),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(config())]
 
     #[test]
     fn emit_then_parse_gives_the_same_header((h, version) in header()) {
@@ -260,11 +267,7 @@ fn off_the_fast_path(file: &[u8]) -> Option<Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 2000,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("tests/integration/props.proptest-regressions"))),
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(config())]
 
     /// The fast path and the general parser agree on every header we emit.
     #[test]
