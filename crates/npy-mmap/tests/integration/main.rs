@@ -1,0 +1,6 @@
+//! All integration tests in one binary (one link step, shared helpers).
+
+mod common;
+mod errors;
+mod oracle;
+mod views;
