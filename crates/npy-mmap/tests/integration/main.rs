@@ -2,5 +2,7 @@
 
 mod common;
 mod errors;
+mod follow;
 mod oracle;
+mod props;
 mod views;
