@@ -1,0 +1,281 @@
+//! `finalize` and `convert`: change a file's format version.
+
+use std::path::Path;
+
+use npy_header::{Header, Parsed, Version};
+
+use crate::ensure::{checked, copy_rewrite, Dest, MoveOptions};
+use crate::error::{Error, ErrorKind, Result};
+use crate::journal::{self, Progress};
+use crate::layout::{fmt_shape, Geometry};
+use crate::storage::Storage;
+use crate::writer::open_locked;
+
+/// What [`finalize`] or [`convert`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Converted {
+    /// The version before.
+    pub from: Version,
+    /// The version now.
+    pub to: Version,
+    /// The shape now (a 4.0 file's as derived from its size).
+    pub shape: Vec<u64>,
+    /// Whether the header was rewritten in place (O(1)); otherwise the file was
+    /// rewritten with a longer header.
+    pub in_place: bool,
+    /// Bytes of a partial trailing row cut off a 4.0 file.
+    pub trimmed_bytes: u64,
+}
+
+/// Turns a format 4.0 file into one that today's NumPy reads: the `-1` becomes the
+/// number of whole rows, and the version the one NumPy would choose for the header
+/// (1.0, or 2.0/3.0 when it is long or not latin-1), rewritten in place (`V4-7`; the
+/// header length is kept, which the spare growth-axis spaces make possible). A partial
+/// trailing row is cut off first (and reported); the data is `fdatasync`ed before the
+/// header counts it, and the header rewrite is journaled. Takes the file's lock.
+///
+/// ```
+/// # use npy_append::{finalize, Appender, NewArray, Options};
+/// # use npy_header::{ByteOrder, Dtype, Kind, Scalar, Version};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("a.npy");
+/// let i4 = Dtype::Scalar(Scalar::new(Kind::Int, ByteOrder::Little, 4).unwrap());
+/// let w = Appender::create(&path, &NewArray::new(i4, [2]).version(Version::V4_0), Options::new())?;
+/// w.append(&[1i32, 2, 3, 4])?;
+/// w.close()?;
+/// let done = finalize(&path)?;
+/// assert_eq!((done.to, done.shape), (Version::V1_0, vec![2, 2]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn finalize(path: impl AsRef<Path>) -> Result<Converted> {
+    let path = path.as_ref();
+    let file = open_locked(path)?;
+    finalize_on(&file).map_err(|e| e.with_path(path))
+}
+
+/// [`finalize`] on any storage. No lock is taken.
+pub fn finalize_on<S: Storage + ?Sized>(s: &S) -> Result<Converted> {
+    let (snap, parsed) = checked(s)?;
+    if parsed.version != Version::V4_0 {
+        return Err(Error::new(
+            ErrorKind::Version,
+            format!(
+                "the file is format {}, not 4.0: there is nothing to finalize (convert changes versions)",
+                parsed.version
+            ),
+        ));
+    }
+    let fixed = from_open_ended(&parsed, snap.file_len)?;
+    let choice = fixed
+        .header
+        .emit(None)
+        .map(|e| e.version)
+        .map_err(|e| Error::new(ErrorKind::Version, e.message().to_string()))?;
+    // NumPy's choice first; a later version if only it fits the existing length.
+    let candidates = [choice, Version::V2_0, Version::V3_0];
+    let (to, bytes) = candidates
+        .iter()
+        .filter(|&&v| v >= choice)
+        .find_map(|&v| {
+            fixed
+                .header
+                .emit_in_place(v, parsed.data_offset())
+                .ok()
+                .map(|b| (v, b))
+        })
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Version,
+                format!(
+                    "the fixed header for shape {} does not fit in the {} bytes of the 4.0 header",
+                    fmt_shape(&fixed.header.shape),
+                    parsed.data_offset()
+                ),
+            )
+        })?;
+    write_in_place(s, &bytes, &fixed, snap.file_len)?;
+    Ok(Converted {
+        from: Version::V4_0,
+        to,
+        shape: fixed.shape,
+        in_place: true,
+        trimmed_bytes: fixed.trimmed,
+    })
+}
+
+/// Changes a file's format version: 1.0, 2.0 and 3.0 among each other, any of them to
+/// 4.0 (the growth-axis length becomes `-1`; the data must match the header exactly),
+/// and 4.0 to any of them (as [`finalize`], with the version chosen). In place (O(1),
+/// journaled) when the new header fits in the old one's length, which the spare
+/// growth-axis spaces of NumPy's layout usually allow; otherwise the file is rewritten
+/// beside itself and renamed over. Errors when the header cannot be written in `to` at
+/// all (text outside latin-1 for 1.0 and 2.0, a header over 64 KiB for 1.0). Takes the
+/// file's lock.
+pub fn convert(path: impl AsRef<Path>, to: Version) -> Result<Converted> {
+    convert_with(path, to, &MoveOptions::new(), &mut |_, _| {})
+}
+
+/// [`convert`] with a chunk size for a rewrite, calling `progress(done, total)`.
+pub fn convert_with(
+    path: impl AsRef<Path>,
+    to: Version,
+    opts: &MoveOptions,
+    progress: Progress<'_>,
+) -> Result<Converted> {
+    let path = path.as_ref();
+    let file = open_locked(path)?;
+    let with = |e: Error| e.with_path(path);
+    let (snap, parsed) = checked(&file).map_err(with)?;
+    let target = target_for(&parsed, snap.file_len, to).map_err(with)?;
+    if parsed.version == to {
+        return Ok(target.converted(to, to, true));
+    }
+    match target.header.emit_in_place(to, parsed.data_offset()) {
+        Ok(bytes) => {
+            write_in_place(&file, &bytes, &target, snap.file_len).map_err(with)?;
+            Ok(target.converted(parsed.version, to, true))
+        }
+        Err(_) => {
+            let emitted = target
+                .header
+                .emit(Some(to))
+                .map_err(|e| cannot(to, &e))
+                .map_err(with)?;
+            let data_len = target.data_end - parsed.data_offset();
+            copy_rewrite(
+                path,
+                &file,
+                &emitted.bytes,
+                parsed.data_offset(),
+                data_len,
+                Dest::Replace,
+                opts,
+                progress,
+            )?;
+            Ok(target.converted(parsed.version, to, false))
+        }
+    }
+}
+
+/// [`convert`] on any storage, in place only: an error when the new header does not
+/// fit. No lock is taken.
+pub fn convert_on<S: Storage + ?Sized>(s: &S, to: Version) -> Result<Converted> {
+    let (snap, parsed) = checked(s)?;
+    let target = target_for(&parsed, snap.file_len, to)?;
+    if parsed.version == to {
+        return Ok(target.converted(to, to, true));
+    }
+    let bytes = target
+        .header
+        .emit_in_place(to, parsed.data_offset())
+        .map_err(|e| cannot(to, &e))?;
+    write_in_place(s, &bytes, &target, snap.file_len)?;
+    Ok(target.converted(parsed.version, to, true))
+}
+
+fn cannot(to: Version, e: &npy_header::Error) -> Error {
+    Error::new(
+        ErrorKind::Version,
+        format!("cannot write the header in format {to}: {}", e.message()),
+    )
+}
+
+/// The header a conversion writes and where the data ends afterwards.
+struct Target {
+    header: Header,
+    /// The shape to report (a 4.0 header's rows resolved).
+    shape: Vec<u64>,
+    data_end: u64,
+    trimmed: u64,
+}
+
+impl Target {
+    fn converted(self, from: Version, to: Version, in_place: bool) -> Converted {
+        Converted {
+            from,
+            to,
+            shape: self.shape,
+            in_place,
+            trimmed_bytes: self.trimmed,
+        }
+    }
+}
+
+/// A 4.0 file as a fixed header of its whole rows.
+fn from_open_ended(parsed: &Parsed, file_len: u64) -> Result<Target> {
+    let geo = Geometry::new(parsed)?;
+    let data_len = file_len - geo.data_offset;
+    let rows = (data_len / geo.row_bytes).min(geo.max_rows());
+    let data_end = geo.data_offset + rows * geo.row_bytes;
+    Ok(Target {
+        header: geo.fixed_header(rows),
+        shape: geo.shape(rows),
+        data_end,
+        trimmed: file_len - data_end,
+    })
+}
+
+/// What converting `parsed` to `to` writes.
+fn target_for(parsed: &Parsed, file_len: u64, to: Version) -> Result<Target> {
+    let from = parsed.version;
+    if from == to {
+        return Ok(Target {
+            header: parsed.header.clone(),
+            shape: parsed.header.shape.clone(),
+            data_end: file_len,
+            trimmed: 0,
+        });
+    }
+    if from == Version::V4_0 {
+        return from_open_ended(parsed, file_len);
+    }
+    if to != Version::V4_0 {
+        return Ok(Target {
+            header: parsed.header.clone(),
+            shape: parsed.header.shape.clone(),
+            data_end: file_len,
+            trimmed: 0,
+        });
+    }
+    let geo = Geometry::new(parsed)?;
+    if geo.row_bytes == 0 {
+        return Err(Error::new(
+            ErrorKind::Version,
+            "rows of this array are 0 bytes (a zero-size dimension or item): format 4.0 cannot derive their number from the file size (V4-3)",
+        ));
+    }
+    let data_len = file_len - geo.data_offset;
+    let need = geo.count() * geo.row_bytes;
+    if data_len != need {
+        return Err(Error::new(
+            ErrorKind::NeedsRecovery,
+            format!(
+                "the file holds {data_len} bytes of data but its header's shape {} needs {need}: run recover before converting to 4.0, whose length comes from the file size",
+                fmt_shape(&geo.header.shape)
+            ),
+        ));
+    }
+    let mut header = geo.header.clone();
+    header.open_ended = true;
+    header.shape[geo.axis] = 0;
+    Ok(Target {
+        header,
+        shape: geo.header.shape.clone(),
+        data_end: file_len,
+        trimmed: 0,
+    })
+}
+
+/// Journaled header rewrite, after making the data durable: the new header may count
+/// rows (4.0 to fixed) that only the file size counted before.
+fn write_in_place<S: Storage + ?Sized>(
+    s: &S,
+    bytes: &[u8],
+    target: &Target,
+    file_len: u64,
+) -> Result<()> {
+    let io = |e| Error::io("cannot rewrite the header", e);
+    s.sync_data().map_err(io)?;
+    journal::write_header(s, bytes, target.data_end, file_len).map_err(io)
+}

@@ -1,0 +1,314 @@
+//! `ensure_appendable`: give a header NumPy's spare room so that it can grow in place.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use npy_header::{Parsed, Version};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::journal::{self, Move, Progress, MAX_MOVE_CHUNK};
+use crate::layout::{read_header, Geometry, HeaderState, Snapshot};
+use crate::storage::{read_exact_at, write_all_at, Storage};
+use crate::writer::{open_locked, sync_dir};
+
+/// Where [`ensure_appendable`] puts the rewritten file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum EnsureMode {
+    /// Write a new file beside the old one (same directory), `fsync` it, rename it over
+    /// the old one and `fsync` the directory. A crash leaves the old file or the new
+    /// one, never a mixture; needs room for a second copy.
+    #[default]
+    Replace,
+    /// Move the data towards the end of the same file, last chunk first, each chunk
+    /// journaled before it is copied (see the crate docs, "Crash guarantees"). Needs
+    /// room for two chunks more; a crash midway is finished by [`crate::recover`].
+    InPlace,
+    /// Write the appendable copy to another path (which must not exist); the original
+    /// is left as it is.
+    To(PathBuf),
+}
+
+/// Tuning for operations that move data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MoveOptions {
+    chunk_bytes: u64,
+}
+
+impl Default for MoveOptions {
+    fn default() -> MoveOptions {
+        MoveOptions {
+            chunk_bytes: DEFAULT_CHUNK_BYTES,
+        }
+    }
+}
+
+/// Bytes moved or copied at a time by default: 16 MiB, as npy-append-array.
+pub const DEFAULT_CHUNK_BYTES: u64 = 16 << 20;
+
+impl MoveOptions {
+    /// The defaults: chunks of [`DEFAULT_CHUNK_BYTES`].
+    pub fn new() -> MoveOptions {
+        MoveOptions::default()
+    }
+
+    /// Sets the chunk size (at least 1 byte, at most 256 MiB). Memory use is one chunk
+    /// (in place: the journal holds a second copy on disk).
+    pub fn chunk_bytes(mut self, bytes: u64) -> MoveOptions {
+        self.chunk_bytes = bytes.clamp(1, MAX_MOVE_CHUNK);
+        self
+    }
+}
+
+/// What [`ensure_appendable`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Appendable {
+    /// The file's format version (unchanged).
+    pub version: Version,
+    /// Whether the header was already appendable (nothing was done).
+    pub already: bool,
+    /// Bytes the header grew by (the data moved this far).
+    pub header_growth: u64,
+    /// Bytes of data moved or copied.
+    pub data_bytes: u64,
+}
+
+/// Rewrites a file whose header has no spare room for a longer growth-axis length
+/// (written by NumPy before 1.24, or by another writer) with NumPy's layout, so that
+/// [`Appender::open`](crate::Appender::open) accepts it. The version, dtype, order,
+/// shape and data are kept; every byte after the old header is kept, whole rows or not.
+/// Takes the file's lock. A file that is already appendable is left alone.
+///
+/// ```
+/// # use npy_append::{ensure_appendable, EnsureMode, Appender, Options};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("a.npy");
+/// // A header as NumPy 1.23 wrote it: no spare space after the dict.
+/// let text = "{'descr': '<i2', 'fortran_order': False, 'shape': (3,), }";
+/// let mut file = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
+/// file.extend_from_slice(text.as_bytes());
+/// file.resize(127, b' ');
+/// file.push(b'\n');
+/// file.extend_from_slice(&[1, 0, 2, 0, 3, 0]);
+/// std::fs::write(&path, &file)?;
+/// let done = ensure_appendable(&path, EnsureMode::InPlace)?;
+/// assert_eq!(done.header_growth, 64);
+/// Appender::open(&path, Options::new())?.append(&[4i16])?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn ensure_appendable(path: impl AsRef<Path>, mode: EnsureMode) -> Result<Appendable> {
+    ensure_appendable_with(path, mode, &MoveOptions::new(), &mut |_, _| {})
+}
+
+/// [`ensure_appendable`] with a chunk size, calling `progress(done, total)` with data
+/// bytes.
+pub fn ensure_appendable_with(
+    path: impl AsRef<Path>,
+    mode: EnsureMode,
+    opts: &MoveOptions,
+    progress: Progress<'_>,
+) -> Result<Appendable> {
+    let path = path.as_ref();
+    let file = open_locked(path)?;
+    let with = |e: Error| e.with_path(path);
+    match mode {
+        EnsureMode::InPlace => ensure_appendable_in_place_on(&file, opts, progress).map_err(with),
+        EnsureMode::Replace | EnsureMode::To(_) => {
+            let (snap, parsed) = checked(&file).map_err(with)?;
+            let Some(new_header) = needed(&parsed).map_err(with)? else {
+                return Ok(done_already(&parsed));
+            };
+            let dest = match &mode {
+                EnsureMode::To(out) => Dest::To(out),
+                _ => Dest::Replace,
+            };
+            let data_len = snap.file_len - parsed.data_offset();
+            copy_rewrite(
+                path,
+                &file,
+                &new_header,
+                parsed.data_offset(),
+                data_len,
+                dest,
+                opts,
+                progress,
+            )?;
+            Ok(Appendable {
+                version: parsed.version,
+                already: false,
+                header_growth: new_header.len() as u64 - parsed.data_offset(),
+                data_bytes: data_len,
+            })
+        }
+    }
+}
+
+/// [`EnsureMode::InPlace`] on any storage. No lock is taken.
+pub fn ensure_appendable_in_place_on<S: Storage + ?Sized>(
+    s: &S,
+    opts: &MoveOptions,
+    progress: Progress<'_>,
+) -> Result<Appendable> {
+    let (snap, parsed) = checked(s)?;
+    let Some(new_header) = needed(&parsed)? else {
+        return Ok(done_already(&parsed));
+    };
+    let old_offset = parsed.data_offset();
+    let data_len = snap.file_len - old_offset;
+    let io = |e| Error::io("cannot move the data", e);
+    if data_len == 0 {
+        journal::write_header(s, &new_header, new_header.len() as u64, snap.file_len)
+            .map_err(io)?;
+    } else {
+        Move {
+            new_header: &new_header,
+            old_offset,
+            data_len,
+            chunk: opts.chunk_bytes,
+        }
+        .run(s, old_offset + data_len, 0, progress)
+        .map_err(io)?;
+    }
+    Ok(Appendable {
+        version: parsed.version,
+        already: false,
+        header_growth: new_header.len() as u64 - old_offset,
+        data_bytes: data_len,
+    })
+}
+
+fn done_already(parsed: &Parsed) -> Appendable {
+    Appendable {
+        version: parsed.version,
+        already: true,
+        header_growth: 0,
+        data_bytes: 0,
+    }
+}
+
+/// The header, refused if it does not parse or an interrupted operation left a journal.
+pub(crate) fn checked<S: Storage + ?Sized>(s: &S) -> Result<(Snapshot, Parsed)> {
+    let snap = read_header(s).map_err(|e| Error::io("cannot read the header", e))?;
+    let parsed = match &snap.state {
+        HeaderState::Valid(p) => p.clone(),
+        HeaderState::BadText { error, .. } | HeaderState::BadPreamble(error) => {
+            return Err(Error::header("the header", error.clone()))
+        }
+    };
+    if journal::find(s, snap.file_len)
+        .map_err(|e| Error::io("cannot read the end of the file", e))?
+        .is_some()
+    {
+        return Err(Error::new(
+            ErrorKind::NeedsRecovery,
+            "an interrupted operation left a recovery journal at the end of the file: run recover",
+        ));
+    }
+    Ok((snap, parsed))
+}
+
+/// NumPy's header for this array, if the file's is not appendable.
+fn needed(parsed: &Parsed) -> Result<Option<Vec<u8>>> {
+    let geo = Geometry::new(parsed)?;
+    match geo.check_appendable() {
+        Ok(()) => Ok(None),
+        Err(e) if e.kind() == ErrorKind::NotAppendable => {
+            let emitted = geo.header.emit(Some(geo.version)).map_err(|e| {
+                Error::new(
+                    ErrorKind::Version,
+                    format!(
+                        "NumPy's header for this array does not fit format {}: {}",
+                        geo.version,
+                        e.message()
+                    ),
+                )
+            })?;
+            Ok(Some(emitted.bytes))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Where a copying rewrite goes.
+pub(crate) enum Dest<'a> {
+    /// Over the source, by rename.
+    Replace,
+    /// To a new file.
+    To(&'a Path),
+}
+
+/// Writes `header` and `data_len` bytes of `src` from `data_from` into a temporary file
+/// in the destination's directory, syncs it, renames it into place and syncs the
+/// directory.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn copy_rewrite(
+    src_path: &Path,
+    src: &File,
+    header: &[u8],
+    data_from: u64,
+    data_len: u64,
+    dest: Dest<'_>,
+    opts: &MoveOptions,
+    progress: Progress<'_>,
+) -> Result<()> {
+    let target: PathBuf = match dest {
+        Dest::Replace => src_path.to_path_buf(),
+        Dest::To(p) => p.to_path_buf(),
+    };
+    let on_target = |what: &str| {
+        let target = target.clone();
+        let what = what.to_string();
+        move |e| Error::io(&what, e).with_path(&target)
+    };
+    if let Dest::To(p) = dest {
+        if p.exists() {
+            return Err(Error::new(
+                ErrorKind::Parameter,
+                "the output file exists already: choose another path or remove it",
+            )
+            .with_path(p));
+        }
+    }
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".npy-rewrite-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(on_target(
+            "cannot create a temporary file beside the output",
+        ))?;
+    let perms = src
+        .metadata()
+        .map_err(|e| Error::io("cannot read the file's permissions", e).with_path(src_path))?
+        .permissions();
+    fs::set_permissions(tmp.path(), perms)
+        .map_err(on_target("cannot set the new file's permissions"))?;
+    let out = tmp.as_file();
+    write_all_at(out, header, 0).map_err(on_target("cannot write the new file"))?;
+    let chunk = opts.chunk_bytes.min(data_len.max(1));
+    let mut buf = vec![0u8; usize::try_from(chunk).expect("chunk is bounded")];
+    let mut done = 0;
+    while done < data_len {
+        let n = usize::try_from((data_len - done).min(chunk)).expect("at most one chunk");
+        read_exact_at(src, &mut buf[..n], data_from + done)
+            .map_err(|e| Error::io("cannot read the data", e).with_path(src_path))?;
+        write_all_at(out, &buf[..n], header.len() as u64 + done)
+            .map_err(on_target("cannot write the new file"))?;
+        done += n as u64;
+        progress(done, data_len);
+    }
+    out.sync_all()
+        .map_err(on_target("cannot sync the new file (fsync)"))?;
+    let persisted = match dest {
+        Dest::Replace => tmp.persist(&target),
+        Dest::To(_) => tmp.persist_noclobber(&target),
+    };
+    persisted.map_err(|e| {
+        Error::io("cannot rename the new file into place", e.error).with_path(&target)
+    })?;
+    sync_dir(&target).map_err(on_target("cannot sync the directory (fsync)"))?;
+    Ok(())
+}

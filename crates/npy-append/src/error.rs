@@ -1,0 +1,189 @@
+//! The one error type of this crate.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// An error from appending, recovering, making appendable, finalising or converting.
+///
+/// Small (one pointer). Inspect it with [`Error::kind`]; [`Error::io_error`] and
+/// [`Error::header_error`] give the underlying cause when there is one. The `Display`
+/// text is `PATH: message` when the error concerns a file opened by path, otherwise
+/// just the message: lowercase, no trailing period, saying what to do.
+pub struct Error(Box<Inner>);
+
+struct Inner {
+    kind: ErrorKind,
+    path: Option<PathBuf>,
+    message: String,
+    io: Option<io::Error>,
+    header: Option<npy_header::Error>,
+}
+
+/// What went wrong. The variants that refuse a file cite the rule of
+/// `spec/npy-format.md` they enforce.
+///
+/// New kinds may be added in minor releases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The operating system reported an error (see [`Error::io_error`]). A writer that
+    /// gets one is poisoned: later calls fail with [`ErrorKind::Poisoned`].
+    Io,
+    /// The header (of the file, a template or an input) is not a valid `.npy` header
+    /// (see [`Error::header_error`]).
+    Header,
+    /// The dtype holds Python objects: the data is one pickle, not rows (`D-8`, `A-1`).
+    ObjectDtype,
+    /// The array is 0-d: it has no growth axis to append along.
+    NoGrowthAxis,
+    /// The header has no spare room for a longer growth-axis length (`A-1`): run
+    /// [`ensure_appendable`](crate::ensure_appendable) first.
+    NotAppendable,
+    /// The data length does not match the header, or an interrupted operation left a
+    /// journal (`A-8`): run [`recover`](crate::recover) first.
+    NeedsRecovery,
+    /// Another writer holds the file's advisory lock (`A-3`).
+    Locked,
+    /// An earlier I/O error stopped this writer; nothing more is written (`A-4`).
+    Poisoned,
+    /// The appended array's shape differs from the file's on an axis other than the
+    /// growth axis (`A-2`).
+    ShapeMismatch,
+    /// The appended data's dtype is not the file's and no allowed cast converts it
+    /// (`A-2`).
+    DtypeMismatch,
+    /// Raw bytes that are not a whole number of rows.
+    PartialRow,
+    /// The array would exceed 2⁶³−1 bytes, the most NumPy can address (`H-8`).
+    TooLarge,
+    /// The operation does not apply to this format version, or the header does not fit
+    /// the requested version.
+    Version,
+    /// `recover` cannot work out what the file should be (for example, its header does
+    /// not parse and no template was given).
+    Unrecoverable,
+    /// An argument that cannot work (for example, a dtype that cannot be written).
+    Parameter,
+}
+
+impl ErrorKind {
+    /// A short stable name for machine-readable output (`"not_appendable"`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Io => "io",
+            ErrorKind::Header => "header",
+            ErrorKind::ObjectDtype => "object_dtype",
+            ErrorKind::NoGrowthAxis => "no_growth_axis",
+            ErrorKind::NotAppendable => "not_appendable",
+            ErrorKind::NeedsRecovery => "needs_recovery",
+            ErrorKind::Locked => "locked",
+            ErrorKind::Poisoned => "poisoned",
+            ErrorKind::ShapeMismatch => "shape_mismatch",
+            ErrorKind::DtypeMismatch => "dtype_mismatch",
+            ErrorKind::PartialRow => "partial_row",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::Version => "version",
+            ErrorKind::Unrecoverable => "unrecoverable",
+            ErrorKind::Parameter => "parameter",
+        }
+    }
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
+        Error(Box::new(Inner {
+            kind,
+            path: None,
+            message: message.into(),
+            io: None,
+            header: None,
+        }))
+    }
+
+    /// An I/O error; `what` says what was being done ("cannot write the header").
+    pub(crate) fn io(what: &str, e: io::Error) -> Error {
+        let mut err = Error::new(ErrorKind::Io, format!("{what}: {e}"));
+        err.0.io = Some(e);
+        err
+    }
+
+    /// A header that does not parse; `whose` names it ("the header", "the input's header").
+    pub(crate) fn header(whose: &str, e: npy_header::Error) -> Error {
+        let mut err = Error::new(ErrorKind::Header, format!("{whose} is not valid: {e}"));
+        err.0.header = Some(e);
+        err
+    }
+
+    /// Sets the path the error concerns, unless one is set already.
+    pub(crate) fn with_path(mut self, path: &Path) -> Error {
+        if self.0.path.is_none() {
+            self.0.path = Some(path.to_path_buf());
+        }
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+
+    /// The file the error concerns, when it was opened by path.
+    pub fn path(&self) -> Option<&Path> {
+        self.0.path.as_deref()
+    }
+
+    /// The message without the path.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
+    /// The operating system's error, for [`ErrorKind::Io`].
+    pub fn io_error(&self) -> Option<&io::Error> {
+        self.0.io.as_ref()
+    }
+
+    /// The header parser's error, for [`ErrorKind::Header`].
+    pub fn header_error(&self) -> Option<&npy_header::Error> {
+        self.0.header.as_ref()
+    }
+
+    /// The byte offset in the file where a header error was found.
+    pub fn offset(&self) -> Option<u64> {
+        self.0.header.as_ref().and_then(npy_header::Error::offset)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0.path {
+            Some(p) => write!(f, "{}: {}", p.display(), self.0.message),
+            None => f.write_str(&self.0.message),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.0.kind)
+            .field("path", &self.0.path)
+            .field("message", &self.0.message)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        if let Some(e) = &self.0.io {
+            return Some(e);
+        }
+        self.0
+            .header
+            .as_ref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

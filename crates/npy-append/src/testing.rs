@@ -1,0 +1,462 @@
+//! Test doubles for [`Storage`]: an in-memory file, a file that simulates power loss,
+//! and a file that injects failures. Enabled by the `testing` feature; meant for this
+//! crate's tests, crash campaigns and fuzz targets.
+//!
+//! # Simulating a crash
+//!
+//! [`CrashFile`] keeps what is durable apart from what has only been written, after
+//! the model of SQLite's crash-test VFS: `sync_data`/`sync_all` make every pending
+//! write durable; a power loss ([`CrashFile::power_loss`]) gives each write since the
+//! last sync one fate (applied, dropped, torn to a prefix, or garbled with random
+//! bytes of the same length), in order, and picks the file length independently among
+//! the lengths the file had since the last sync (bytes up to a length that reached the
+//! disk without their data read as zeros, as on ext4). A process crash loses nothing
+//! that was written ([`CrashFile::page_cache`]).
+//!
+//! ```
+//! use npy_append::testing::{CrashFile, MemFile, Rng};
+//! use npy_append::{recover_on, Appender, Durability, NewArray, Options, RecoverOptions, Adopt};
+//! use npy_header::{ByteOrder, Dtype, Kind, Scalar};
+//!
+//! let u2 = Dtype::Scalar(Scalar::new(Kind::UInt, ByteOrder::Little, 2).unwrap());
+//! let file = CrashFile::new();
+//! let opts = Options::new().durability(Durability::Synced).buffer_bytes(0);
+//! let w = Appender::create_on(&file, &NewArray::new(u2, [2]), opts)?;
+//! w.append(&[1u16, 2])?;
+//! w.sync()?; // row 0 is acknowledged
+//! file.crash_after(file.ops() + 3); // the power fails three calls from now
+//! let _ = w.append(&[3u16, 4]); // may fail: the machine is down
+//! drop(w);
+//! let disk = MemFile::from_bytes(file.power_loss(&mut Rng::with_seed(7)));
+//! let done = recover_on(&disk, &RecoverOptions::new().adopt(Adopt::Counted))?;
+//! assert!(done.rows >= 1);
+//! # Ok::<(), npy_append::Error>(())
+//! ```
+
+use std::io;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::storage::Storage;
+
+pub use fastrand::Rng;
+
+fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn read_from(bytes: &[u8], buf: &mut [u8], offset: u64) -> usize {
+    let Ok(start) = usize::try_from(offset) else {
+        return 0;
+    };
+    if start >= bytes.len() {
+        return 0;
+    }
+    let n = buf.len().min(bytes.len() - start);
+    buf[..n].copy_from_slice(&bytes[start..start + n]);
+    n
+}
+
+fn write_into(bytes: &mut Vec<u8>, buf: &[u8], offset: u64) {
+    let start = usize::try_from(offset).expect("in-memory files fit in memory");
+    if bytes.len() < start + buf.len() {
+        bytes.resize(start + buf.len(), 0);
+    }
+    bytes[start..start + buf.len()].copy_from_slice(buf);
+}
+
+fn resize(bytes: &mut Vec<u8>, len: u64) {
+    bytes.resize(
+        usize::try_from(len).expect("in-memory files fit in memory"),
+        0,
+    );
+}
+
+/// A file in memory; syncing does nothing.
+#[derive(Debug, Default)]
+pub struct MemFile {
+    bytes: Mutex<Vec<u8>>,
+}
+
+impl MemFile {
+    /// An empty file.
+    pub fn new() -> MemFile {
+        MemFile::default()
+    }
+
+    /// A file holding `bytes`.
+    pub fn from_bytes(bytes: Vec<u8>) -> MemFile {
+        MemFile {
+            bytes: Mutex::new(bytes),
+        }
+    }
+
+    /// A copy of the contents.
+    pub fn bytes(&self) -> Vec<u8> {
+        guard(&self.bytes).clone()
+    }
+}
+
+impl Storage for MemFile {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        Ok(read_from(&guard(&self.bytes), buf, offset))
+    }
+    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize> {
+        write_into(&mut guard(&self.bytes), buf, offset);
+        Ok(buf.len())
+    }
+    fn len(&self) -> io::Result<u64> {
+        Ok(guard(&self.bytes).len() as u64)
+    }
+    fn set_len(&self, len: u64) -> io::Result<()> {
+        resize(&mut guard(&self.bytes), len);
+        Ok(())
+    }
+    fn sync_data(&self) -> io::Result<()> {
+        Ok(())
+    }
+    fn sync_all(&self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A change not yet made durable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pending {
+    /// `write_at(bytes, offset)`.
+    Write {
+        /// Where.
+        offset: u64,
+        /// What.
+        bytes: Vec<u8>,
+    },
+    /// `set_len(len)`.
+    SetLen(u64),
+}
+
+/// What a power loss did to one pending write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fate {
+    /// It reached the disk.
+    Applied,
+    /// It did not.
+    Dropped,
+    /// Its first `n` bytes did.
+    Torn(usize),
+    /// Random bytes took its place.
+    Garbled,
+}
+
+#[derive(Debug, Default)]
+struct CrashState {
+    durable: Vec<u8>,
+    current: Vec<u8>,
+    pending: Vec<Pending>,
+    ops: u64,
+    down_at: Option<u64>,
+}
+
+/// A file in memory that simulates power loss (see the module docs).
+#[derive(Debug, Default)]
+pub struct CrashFile {
+    state: Mutex<CrashState>,
+}
+
+impl CrashFile {
+    /// An empty file, nothing pending.
+    pub fn new() -> CrashFile {
+        CrashFile::default()
+    }
+
+    /// A file whose durable contents are `bytes`.
+    pub fn from_bytes(bytes: Vec<u8>) -> CrashFile {
+        CrashFile {
+            state: Mutex::new(CrashState {
+                current: bytes.clone(),
+                durable: bytes,
+                ..CrashState::default()
+            }),
+        }
+    }
+
+    /// Mutating calls (`write_at`, `set_len`, `sync_data`, `sync_all`) made so far.
+    pub fn ops(&self) -> u64 {
+        guard(&self.state).ops
+    }
+
+    /// The power fails before mutating call number `op` (counting from 0, as
+    /// [`CrashFile::ops`]): that call and every later one, reads included, fail with an
+    /// I/O error and change nothing.
+    pub fn crash_after(&self, op: u64) {
+        guard(&self.state).down_at = Some(op);
+    }
+
+    /// Whether the power has failed.
+    pub fn is_down(&self) -> bool {
+        let st = guard(&self.state);
+        st.down_at.is_some_and(|d| st.ops >= d)
+    }
+
+    /// The changes since the last sync, in order.
+    pub fn pending(&self) -> Vec<Pending> {
+        guard(&self.state).pending.clone()
+    }
+
+    /// What the disk holds as of the last sync.
+    pub fn durable(&self) -> Vec<u8> {
+        guard(&self.state).durable.clone()
+    }
+
+    /// What a process crash leaves: everything written (the page cache survives).
+    pub fn page_cache(&self) -> Vec<u8> {
+        guard(&self.state).current.clone()
+    }
+
+    /// What the disk holds after a power loss now, each pending write's fate and the
+    /// length drawn from `rng`.
+    pub fn power_loss(&self, rng: &mut Rng) -> Vec<u8> {
+        self.power_loss_with(rng, |rng, _| match rng.u8(0..4) {
+            0 => Fate::Applied,
+            1 => Fate::Dropped,
+            2 => Fate::Torn(0),
+            _ => Fate::Garbled,
+        })
+    }
+
+    /// [`CrashFile::power_loss`] with each write's fate chosen by `fate` (a
+    /// `Fate::Torn(n)` it returns is cut to a random prefix shorter than the write
+    /// whatever `n` is, unless `n` is already shorter).
+    pub fn power_loss_with(
+        &self,
+        rng: &mut Rng,
+        mut fate: impl FnMut(&mut Rng, &Pending) -> Fate,
+    ) -> Vec<u8> {
+        let st = guard(&self.state);
+        let mut image = st.durable.clone();
+        let mut lengths = vec![st.durable.len() as u64];
+        let mut len = st.durable.len() as u64;
+        for p in &st.pending {
+            match p {
+                Pending::Write { offset, bytes } => {
+                    len = len.max(offset + bytes.len() as u64);
+                    match fate(rng, p) {
+                        Fate::Applied => write_into(&mut image, bytes, *offset),
+                        Fate::Dropped => {}
+                        Fate::Torn(n) => {
+                            let n = if n > 0 && n < bytes.len() {
+                                n
+                            } else {
+                                rng.usize(0..bytes.len().max(1))
+                            };
+                            write_into(&mut image, &bytes[..n.min(bytes.len())], *offset);
+                        }
+                        Fate::Garbled => {
+                            let noise: Vec<u8> = (0..bytes.len()).map(|_| rng.u8(..)).collect();
+                            write_into(&mut image, &noise, *offset);
+                        }
+                    }
+                }
+                Pending::SetLen(l) => {
+                    len = *l;
+                    if matches!(fate(rng, p), Fate::Applied) {
+                        let keep = (*l).min(image.len() as u64);
+                        resize(&mut image, keep);
+                    }
+                }
+            }
+            lengths.push(len);
+        }
+        let chosen = lengths[rng.usize(0..lengths.len())];
+        resize(&mut image, chosen);
+        image
+    }
+
+    /// Counts a mutating call; errors once the power is down.
+    fn op(st: &mut CrashState) -> io::Result<()> {
+        if st.down_at.is_some_and(|d| st.ops >= d) {
+            return Err(down());
+        }
+        st.ops += 1;
+        Ok(())
+    }
+
+    fn sync(&self) -> io::Result<()> {
+        let mut st = guard(&self.state);
+        CrashFile::op(&mut st)?;
+        st.durable = st.current.clone();
+        st.pending.clear();
+        Ok(())
+    }
+}
+
+fn down() -> io::Error {
+    io::Error::other("simulated power loss: the machine is down")
+}
+
+impl Storage for CrashFile {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let st = guard(&self.state);
+        if st.down_at.is_some_and(|d| st.ops >= d) {
+            return Err(down());
+        }
+        Ok(read_from(&st.current, buf, offset))
+    }
+    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize> {
+        let mut st = guard(&self.state);
+        CrashFile::op(&mut st)?;
+        write_into(&mut st.current, buf, offset);
+        st.pending.push(Pending::Write {
+            offset,
+            bytes: buf.to_vec(),
+        });
+        Ok(buf.len())
+    }
+    fn len(&self) -> io::Result<u64> {
+        let st = guard(&self.state);
+        if st.down_at.is_some_and(|d| st.ops >= d) {
+            return Err(down());
+        }
+        Ok(st.current.len() as u64)
+    }
+    fn set_len(&self, len: u64) -> io::Result<()> {
+        let mut st = guard(&self.state);
+        CrashFile::op(&mut st)?;
+        resize(&mut st.current, len);
+        st.pending.push(Pending::SetLen(len));
+        Ok(())
+    }
+    fn sync_data(&self) -> io::Result<()> {
+        self.sync()
+    }
+    fn sync_all(&self) -> io::Result<()> {
+        self.sync()
+    }
+}
+
+/// A kind of [`Storage`] call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Call {
+    /// `read_at`
+    Read,
+    /// `write_at`
+    Write,
+    /// `len`
+    Len,
+    /// `set_len`
+    SetLen,
+    /// `sync_data`
+    SyncData,
+    /// `sync_all`
+    SyncAll,
+}
+
+/// A failure to inject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// `write_at` writes only this many bytes (at least 1) and reports it: a legal short
+    /// write the caller must continue. Other calls ignore it.
+    Short(usize),
+    /// `ENOSPC`: no space left on the device.
+    NoSpace,
+    /// `EIO`: an I/O error (for `sync_*`, the fsync error that may mean lost pages).
+    Eio,
+}
+
+impl Fault {
+    fn error(self) -> io::Error {
+        // Linux and macOS agree on these numbers.
+        match self {
+            Fault::NoSpace => io::Error::from_raw_os_error(28),
+            Fault::Eio | Fault::Short(_) => io::Error::from_raw_os_error(5),
+        }
+    }
+}
+
+/// Wraps a storage and makes chosen calls fail; logs every call.
+#[derive(Debug)]
+pub struct FaultyFile<S> {
+    inner: S,
+    log: Mutex<Vec<Call>>,
+    faults: Mutex<Vec<(Call, u64, Fault)>>,
+}
+
+impl<S: Storage> FaultyFile<S> {
+    /// Wraps `inner`; no faults yet.
+    pub fn new(inner: S) -> FaultyFile<S> {
+        FaultyFile {
+            inner,
+            log: Mutex::new(Vec::new()),
+            faults: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Makes call number `nth` (from 0) of kind `call` fail with `fault`, once.
+    pub fn fail(&self, call: Call, nth: u64, fault: Fault) {
+        guard(&self.faults).push((call, nth, fault));
+    }
+
+    /// Every call made so far, in order.
+    pub fn calls(&self) -> Vec<Call> {
+        guard(&self.log).clone()
+    }
+
+    /// How many calls of kind `call` were made.
+    pub fn count(&self, call: Call) -> u64 {
+        guard(&self.log).iter().filter(|&&c| c == call).count() as u64
+    }
+
+    /// The wrapped storage.
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+
+    /// Logs the call; the fault planned for it, if any.
+    fn enter(&self, call: Call) -> Option<Fault> {
+        let nth = self.count(call);
+        guard(&self.log).push(call);
+        let mut faults = guard(&self.faults);
+        let at = faults.iter().position(|&(c, n, _)| c == call && n == nth)?;
+        Some(faults.remove(at).2)
+    }
+}
+
+impl<S: Storage> Storage for FaultyFile<S> {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        match self.enter(Call::Read) {
+            Some(f) => Err(f.error()),
+            None => self.inner.read_at(buf, offset),
+        }
+    }
+    fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize> {
+        match self.enter(Call::Write) {
+            Some(Fault::Short(n)) => self
+                .inner
+                .write_at(&buf[..n.clamp(1, buf.len().max(1)).min(buf.len())], offset),
+            Some(f) => Err(f.error()),
+            None => self.inner.write_at(buf, offset),
+        }
+    }
+    fn len(&self) -> io::Result<u64> {
+        match self.enter(Call::Len) {
+            Some(f) => Err(f.error()),
+            None => self.inner.len(),
+        }
+    }
+    fn set_len(&self, len: u64) -> io::Result<()> {
+        match self.enter(Call::SetLen) {
+            Some(f) => Err(f.error()),
+            None => self.inner.set_len(len),
+        }
+    }
+    fn sync_data(&self) -> io::Result<()> {
+        match self.enter(Call::SyncData) {
+            Some(f) => Err(f.error()),
+            None => self.inner.sync_data(),
+        }
+    }
+    fn sync_all(&self) -> io::Result<()> {
+        match self.enter(Call::SyncAll) {
+            Some(f) => Err(f.error()),
+            None => self.inner.sync_all(),
+        }
+    }
+}

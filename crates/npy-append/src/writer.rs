@@ -1,0 +1,747 @@
+//! The appending writer.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use npy_header::{Dtype, Header, Version};
+
+use crate::cast::{element_order, Element};
+use crate::error::{Error, ErrorKind, Result};
+use crate::journal;
+use crate::layout::{fmt_shape, parser, read_header, Geometry, HeaderState};
+use crate::storage::{write_all_at, Storage};
+
+/// The default write buffer: 1 MiB.
+pub const DEFAULT_BUFFER_BYTES: usize = 1 << 20;
+
+/// When a 1.0–3.0 header is rewritten to count the rows written so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum HeaderPolicy {
+    /// After every append that wrote rows to the file (that is, whenever the write
+    /// buffer is written out, and at `flush`, `sync` and `close`): the file is then a
+    /// valid array of every row written, for NumPy and any other reader. With a buffer
+    /// of 0 bytes this is npy-append-array's `rewrite_header_on_append=True`.
+    #[default]
+    EveryWrite,
+    /// Only at [`Appender::flush`], [`Appender::sync`] and [`Appender::close`] (and
+    /// drop). Between them, readers see the rows of the last flush; `recover` can count
+    /// the rest from the file size (`Adopt::WholeRows`).
+    OnFlush,
+}
+
+/// What the writer does to make rows survive a power loss (a process crash loses only
+/// the write buffer either way: written rows are in the page cache).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Durability {
+    /// No `fdatasync` unless [`Appender::sync`] is called. After a power loss, the
+    /// header may count rows whose bytes never reached the disk.
+    #[default]
+    None,
+    /// Every header rewrite is ordered (`A-4`): the data is `fdatasync`ed first, then
+    /// the header is written and `fdatasync`ed. A header on disk therefore never counts
+    /// rows that are not on disk. For 4.0 files (no count in the header) every write is
+    /// followed by `fdatasync`.
+    Synced,
+}
+
+/// How a writer behaves: header policy, durability, buffer size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    header_policy: HeaderPolicy,
+    durability: Durability,
+    buffer_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            header_policy: HeaderPolicy::default(),
+            durability: Durability::default(),
+            buffer_bytes: DEFAULT_BUFFER_BYTES,
+        }
+    }
+}
+
+impl Options {
+    /// The defaults: [`HeaderPolicy::EveryWrite`], [`Durability::None`], a buffer of
+    /// [`DEFAULT_BUFFER_BYTES`].
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// Sets when the header is rewritten (ignored for 4.0 files).
+    pub fn header_policy(mut self, policy: HeaderPolicy) -> Options {
+        self.header_policy = policy;
+        self
+    }
+
+    /// Sets the durability level.
+    pub fn durability(mut self, durability: Durability) -> Options {
+        self.durability = durability;
+        self
+    }
+
+    /// Sets the write buffer size. Appends smaller than the buffer are copied into it
+    /// and written when it would overflow; larger ones are written directly. 0 writes
+    /// every append at once.
+    pub fn buffer_bytes(mut self, bytes: usize) -> Options {
+        self.buffer_bytes = bytes;
+        self
+    }
+}
+
+/// What a new file holds: the dtype, the shape of one row (the non-growth dimensions),
+/// the order and the format version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewArray {
+    dtype: Dtype,
+    row_shape: Vec<u64>,
+    fortran_order: bool,
+    version: Option<Version>,
+}
+
+impl NewArray {
+    /// A C-order array of `dtype` whose rows have shape `row_shape` (empty for a 1-d
+    /// array), in the oldest format version that holds the header (as NumPy chooses).
+    pub fn new(dtype: Dtype, row_shape: impl Into<Vec<u64>>) -> NewArray {
+        NewArray {
+            dtype,
+            row_shape: row_shape.into(),
+            fortran_order: false,
+            version: None,
+        }
+    }
+
+    /// The dtype, order and non-growth dimensions of an existing header.
+    pub fn like(header: &Header) -> Result<NewArray> {
+        let axis = header.growth_axis().ok_or_else(|| {
+            Error::new(
+                ErrorKind::NoGrowthAxis,
+                "a 0-d array (shape ()) has no axis to append along",
+            )
+        })?;
+        let mut row_shape = header.shape.clone();
+        row_shape.remove(axis);
+        Ok(NewArray {
+            dtype: header.dtype.clone(),
+            row_shape,
+            fortran_order: header.fortran_order,
+            version: None,
+        })
+    }
+
+    /// Fortran order: the array grows along its last axis, and `row_shape` is the
+    /// dimensions before it.
+    pub fn fortran_order(mut self, fortran_order: bool) -> NewArray {
+        self.fortran_order = fortran_order;
+        self
+    }
+
+    /// The format version: 1.0, 2.0 or 3.0 (the header counts the rows and is rewritten
+    /// in place), or 4.0 (the header says `-1` and is never rewritten; NumPy cannot read
+    /// the file until it is finalised).
+    pub fn version(mut self, version: Version) -> NewArray {
+        self.version = Some(version);
+        self
+    }
+
+    /// The header with 0 rows, and its bytes.
+    fn emit(&self) -> Result<(Header, Vec<u8>)> {
+        if self.dtype.has_object() {
+            return Err(Error::new(
+                ErrorKind::ObjectDtype,
+                "the dtype holds Python objects: such data is a pickle, not rows, and cannot be appended",
+            ));
+        }
+        let mut shape = self.row_shape.clone();
+        if self.fortran_order {
+            shape.push(0);
+        } else {
+            shape.insert(0, 0);
+        }
+        let header = Header {
+            dtype: self.dtype.clone(),
+            fortran_order: self.fortran_order,
+            shape,
+            open_ended: self.version == Some(Version::V4_0),
+        };
+        let emitted = header.emit(self.version).map_err(|e| {
+            Error::new(
+                ErrorKind::Parameter,
+                format!("cannot write this header: {}", e.message()),
+            )
+        })?;
+        Ok((header, emitted.bytes))
+    }
+}
+
+struct State {
+    /// Rows accepted: written or in the buffer.
+    rows: u64,
+    /// Data bytes accepted.
+    accepted: u64,
+    /// Data bytes in the file (the rest is in `buf`).
+    written: u64,
+    /// The rows the header in the file counts.
+    header_rows: u64,
+    buf: Vec<u8>,
+    poisoned: Option<String>,
+    closed: bool,
+}
+
+/// Appends rows to a `.npy` file along its growth axis (axis 0 in C order, the last
+/// axis in Fortran order).
+///
+/// One writer may be shared by many threads (`Appender<File>` is `Send + Sync`):
+/// appends take `&self`, each one's rows are contiguous in the file, and the row
+/// ranges they return say where. See the crate documentation for what is on disk
+/// when, and the crash guarantees.
+pub struct Appender<S: Storage = File> {
+    storage: S,
+    geo: Geometry,
+    opts: Options,
+    path: Option<PathBuf>,
+    state: Mutex<State>,
+}
+
+/// Takes the file's advisory lock (`flock`) or says who has it.
+pub(crate) fn lock(file: &File) -> Result<()> {
+    match file.try_lock() {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::new(
+            ErrorKind::Locked,
+            "another writer has this file open (it holds the file's lock): let it finish or close it first",
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io("cannot lock the file", e)),
+    }
+}
+
+/// Opens `path` for reading and writing and takes its lock.
+pub(crate) fn open_locked(path: &Path) -> Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io("cannot open the file", e).with_path(path))?;
+    lock(&file).map_err(|e| e.with_path(path))?;
+    Ok(file)
+}
+
+/// `fsync` of the directory holding `path`, so that a new or renamed entry survives a
+/// power loss.
+pub(crate) fn sync_dir(path: &Path) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(dir)?.sync_all()
+}
+
+impl Appender<File> {
+    /// Creates a new file (it must not exist), writes the header for 0 rows and takes
+    /// the file's lock. With [`Durability::Synced`] the header and the directory entry
+    /// are made durable before this returns.
+    ///
+    /// ```
+    /// use npy_append::{Appender, NewArray, Options};
+    /// use npy_header::{ByteOrder, Dtype, Kind, Scalar};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("a.npy");
+    /// let f8 = Dtype::Scalar(Scalar::new(Kind::Float, ByteOrder::Little, 8).unwrap());
+    /// let w = Appender::create(&path, &NewArray::new(f8, [3]), Options::new())?;
+    /// w.append(&[1.0f64, 2.0, 3.0, 4.0, 5.0, 6.0])?;
+    /// assert_eq!(w.close()?, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn create(path: impl AsRef<Path>, new: &NewArray, opts: Options) -> Result<Appender<File>> {
+        let path = path.as_ref();
+        // Refuse a header that cannot be written before creating anything.
+        new.emit().map_err(|e| e.with_path(path))?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| Error::io("cannot create the file", e).with_path(path))?;
+        lock(&file).map_err(|e| e.with_path(path))?;
+        let synced = opts.durability == Durability::Synced;
+        let mut app = Appender::create_on(file, new, opts).map_err(|e| e.with_path(path))?;
+        if synced {
+            sync_dir(path).map_err(|e| {
+                Error::io("cannot sync the directory of the new file", e).with_path(path)
+            })?;
+        }
+        app.path = Some(path.to_path_buf());
+        Ok(app)
+    }
+
+    /// Opens an existing file to continue it, taking its lock. Checks, in this order,
+    /// without changing the file: the header is valid; the dtype holds no objects
+    /// ([`ErrorKind::ObjectDtype`]); the array is not 0-d
+    /// ([`ErrorKind::NoGrowthAxis`]); the header has room for a longer count
+    /// ([`ErrorKind::NotAppendable`]: run [`ensure_appendable`](crate::ensure_appendable));
+    /// the data length matches the header and no interrupted operation left a journal
+    /// ([`ErrorKind::NeedsRecovery`]: run [`recover`](crate::recover)).
+    pub fn open(path: impl AsRef<Path>, opts: Options) -> Result<Appender<File>> {
+        let path = path.as_ref();
+        let file = open_locked(path)?;
+        let mut app = Appender::open_on(file, opts).map_err(|e| e.with_path(path))?;
+        app.path = Some(path.to_path_buf());
+        Ok(app)
+    }
+}
+
+impl<S: Storage> Appender<S> {
+    /// [`Appender::create`] on any storage, which must be empty. No lock is taken:
+    /// keeping other writers away is the caller's business.
+    pub fn create_on(storage: S, new: &NewArray, opts: Options) -> Result<Appender<S>> {
+        let (_, bytes) = new.emit()?;
+        let len = storage
+            .len()
+            .map_err(|e| Error::io("cannot read the file's length", e))?;
+        if len != 0 {
+            return Err(Error::new(
+                ErrorKind::Parameter,
+                format!("the file is not empty ({len} bytes): open it to continue it"),
+            ));
+        }
+        write_all_at(&storage, &bytes, 0).map_err(|e| Error::io("cannot write the header", e))?;
+        if opts.durability == Durability::Synced {
+            storage
+                .sync_all()
+                .map_err(|e| Error::io("cannot sync the new file", e))?;
+        }
+        let parsed = parser()
+            .parse(&bytes)
+            .expect("a header this crate emitted parses");
+        let geo = Geometry::new(&parsed)?;
+        Ok(Appender::from_parts(storage, geo, opts, 0))
+    }
+
+    /// [`Appender::open`] on any storage. No lock is taken.
+    pub fn open_on(storage: S, opts: Options) -> Result<Appender<S>> {
+        let snap = read_header(&storage).map_err(|e| Error::io("cannot read the header", e))?;
+        let parsed = match snap.state {
+            HeaderState::Valid(p) => p,
+            HeaderState::BadText { error, .. } | HeaderState::BadPreamble(error) => {
+                return Err(Error::header("the header", error))
+            }
+        };
+        let geo = Geometry::new(&parsed)?;
+        geo.check_appendable()?;
+        if journal::find(&storage, snap.file_len)
+            .map_err(|e| Error::io("cannot read the end of the file", e))?
+            .is_some()
+        {
+            return Err(Error::new(
+                ErrorKind::NeedsRecovery,
+                "an interrupted operation left a recovery journal at the end of the file: run recover",
+            ));
+        }
+        let data_len = snap.file_len - geo.data_offset;
+        let rows = if geo.header.open_ended {
+            let rows = data_len / geo.row_bytes;
+            let partial = data_len % geo.row_bytes;
+            if partial != 0 {
+                return Err(Error::new(
+                    ErrorKind::NeedsRecovery,
+                    format!(
+                        "the file ends with a partial row of {partial} bytes (rows are {} bytes): run recover",
+                        geo.row_bytes
+                    ),
+                ));
+            }
+            rows
+        } else {
+            let need = geo.count() * geo.row_bytes;
+            if data_len != need {
+                return Err(Error::new(
+                    ErrorKind::NeedsRecovery,
+                    format!(
+                        "the file holds {data_len} bytes of data but its header's shape {} needs {need}: run recover",
+                        fmt_shape(&geo.header.shape)
+                    ),
+                ));
+            }
+            geo.count()
+        };
+        Ok(Appender::from_parts(storage, geo, opts, rows))
+    }
+
+    fn from_parts(storage: S, geo: Geometry, opts: Options, rows: u64) -> Appender<S> {
+        let bytes = rows * geo.row_bytes;
+        let buf = Vec::with_capacity(opts.buffer_bytes);
+        Appender {
+            storage,
+            geo,
+            opts,
+            path: None,
+            state: Mutex::new(State {
+                rows,
+                accepted: bytes,
+                written: bytes,
+                header_rows: rows,
+                buf,
+                poisoned: None,
+                closed: false,
+            }),
+        }
+    }
+
+    /// The rows appended so far (written or buffered), including those the file held.
+    pub fn rows(&self) -> u64 {
+        self.lock_state().rows
+    }
+
+    /// The array's header with the current row count (for 4.0 files: open-ended, with
+    /// the count in the shape).
+    pub fn header(&self) -> Header {
+        let mut h = self.geo.header.clone();
+        h.shape[self.geo.axis] = self.rows();
+        h
+    }
+
+    /// The format version of the file.
+    pub fn version(&self) -> Version {
+        self.geo.version
+    }
+
+    /// Bytes of one row (one step along the growth axis).
+    pub fn row_bytes(&self) -> u64 {
+        self.geo.row_bytes
+    }
+
+    /// Where the array data starts.
+    pub fn data_offset(&self) -> u64 {
+        self.geo.data_offset
+    }
+
+    /// The path, for writers opened or created by path.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The storage written to.
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
+    /// Appends rows given as raw bytes in the file's layout and dtype: a whole number
+    /// of rows, each [`Appender::row_bytes`] long. Returns the rows they became.
+    pub fn append_bytes(&self, bytes: &[u8]) -> Result<Range<u64>> {
+        let rows = self.rows_in(bytes.len() as u64, 1, "bytes")?;
+        self.append_with(rows, |sink| sink.push(bytes))
+    }
+
+    /// Appends rows given as values of a plain number type in native byte order, in
+    /// the file's layout: a whole number of rows. The file's dtype must be that type
+    /// (in either byte order: values are converted for a file in the other order).
+    ///
+    /// ```
+    /// # use npy_append::{Appender, NewArray, Options};
+    /// # use npy_header::{ByteOrder, Dtype, Kind, Scalar};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("a.npy");
+    /// let be = Dtype::Scalar(Scalar::new(Kind::Int, ByteOrder::Big, 2).unwrap());
+    /// let w = Appender::create(&path, &NewArray::new(be, []), Options::new())?;
+    /// assert_eq!(w.append(&[1i16, 2, 3])?, 0..3);
+    /// w.close()?;
+    /// assert!(std::fs::read(&path)?.ends_with(&[0, 1, 0, 2, 0, 3]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn append<T: Element>(&self, items: &[T]) -> Result<Range<u64>> {
+        let swap = element_order::<T>(&self.geo.header.dtype).ok_or_else(|| {
+            self.err(Error::new(
+                ErrorKind::DtypeMismatch,
+                format!(
+                    "cannot append {} values to an array of {} ('{}')",
+                    T::NAME,
+                    self.geo.header.dtype,
+                    self.geo.header.dtype.to_descr().trim_matches('\'')
+                ),
+            ))
+        })?;
+        let size = std::mem::size_of::<T>();
+        let rows = self.rows_in(items.len() as u64, size as u64, "values")?;
+        let bytes: &[u8] = bytemuck::cast_slice(items);
+        if !swap {
+            return self.append_with(rows, |sink| sink.push(bytes));
+        }
+        self.append_with(rows, |sink| {
+            let mut scratch = Vec::with_capacity(SCRATCH_BYTES);
+            for chunk in bytes.chunks(SCRATCH_BYTES / size * size) {
+                scratch.clear();
+                scratch.extend_from_slice(chunk);
+                for item in scratch.chunks_exact_mut(size) {
+                    item.reverse();
+                }
+                sink.push(&scratch)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Rows in `n` units of `unit` bytes, or the error for a partial row.
+    fn rows_in(&self, n: u64, unit: u64, what: &str) -> Result<u64> {
+        let row = self.geo.row_bytes;
+        if row == 0 {
+            return Err(self.err(Error::new(
+                ErrorKind::Parameter,
+                "rows of this array are 0 bytes (a zero-size dimension or item), so raw data cannot say how many rows to add: append a .npy array instead",
+            )));
+        }
+        let bytes = n.checked_mul(unit).ok_or_else(|| self.too_large())?;
+        if bytes % row != 0 {
+            let per_row = row / unit;
+            return Err(self.err(Error::new(
+                ErrorKind::PartialRow,
+                format!("{n} {what} are not a whole number of rows (a row is {per_row} {what})"),
+            )));
+        }
+        Ok(bytes / row)
+    }
+
+    fn too_large(&self) -> Error {
+        self.err(Error::new(
+            ErrorKind::TooLarge,
+            "the array would exceed 2^63-1 bytes, the most NumPy can address",
+        ))
+    }
+
+    /// Adds the path (when opened by path) to an error.
+    pub(crate) fn err(&self, e: Error) -> Error {
+        match &self.path {
+            Some(p) => e.with_path(p),
+            None => e,
+        }
+    }
+
+    pub(crate) fn geometry(&self) -> &Geometry {
+        &self.geo
+    }
+
+    fn lock_state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves the state consistent enough to report
+        // (every field is updated after the I/O it describes).
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn usable(&self, st: &State) -> Result<()> {
+        if let Some(why) = &st.poisoned {
+            return Err(self.err(Error::new(
+                ErrorKind::Poisoned,
+                format!(
+                    "the writer stopped after an earlier error ({why}); rows appended since the last successful flush may be lost: run recover on the file"
+                ),
+            )));
+        }
+        Ok(())
+    }
+
+    /// Runs `fill`, which pushes the bytes of `rows` rows, as one append: its rows are
+    /// contiguous, and if `fill` fails without an I/O error on the file, the file and
+    /// the writer are as before.
+    pub(crate) fn append_with(
+        &self,
+        rows: u64,
+        fill: impl FnOnce(&mut Sink<'_, S>) -> Result<()>,
+    ) -> Result<Range<u64>> {
+        let mut st = self.lock_state();
+        self.usable(&st)?;
+        let start = st.rows;
+        let end = start
+            .checked_add(rows)
+            .filter(|&e| e <= self.geo.max_rows())
+            .ok_or_else(|| self.too_large())?;
+        let (accepted, written) = (st.accepted, st.written);
+        let filled = fill(&mut Sink {
+            app: self,
+            st: &mut st,
+        });
+        if let Err(e) = filled {
+            if st.poisoned.is_none() {
+                self.rollback(&mut st, accepted)?;
+            }
+            return Err(self.err(e));
+        }
+        debug_assert_eq!(st.accepted - accepted, rows * self.geo.row_bytes);
+        st.rows = end;
+        if st.written != written {
+            self.after_write(&mut st)?;
+        }
+        Ok(start..end)
+    }
+
+    /// Undoes a failed append's bytes: the buffer's share, or what reached the file.
+    fn rollback(&self, st: &mut State, accepted: u64) -> Result<()> {
+        if st.written > accepted {
+            let r = self.storage.set_len(self.geo.data_offset + accepted);
+            self.check(st, "cannot cut off a failed append", r)?;
+            st.written = accepted;
+            st.buf.clear();
+        } else {
+            let keep = usize::try_from(accepted - st.written).expect("the buffer is in memory");
+            st.buf.truncate(keep);
+        }
+        st.accepted = accepted;
+        Ok(())
+    }
+
+    /// An I/O result; an error poisons the writer.
+    fn check<T>(&self, st: &mut State, what: &str, r: io::Result<T>) -> Result<T> {
+        r.map_err(|e| {
+            let err = self.err(Error::io(what, e));
+            st.poisoned = Some(err.message().to_string());
+            st.buf = Vec::new();
+            err
+        })
+    }
+
+    fn write_buffer(&self, st: &mut State) -> Result<()> {
+        if st.buf.is_empty() {
+            return Ok(());
+        }
+        let r = write_all_at(&self.storage, &st.buf, self.geo.data_offset + st.written);
+        self.check(st, "cannot write rows", r)?;
+        st.written += st.buf.len() as u64;
+        st.buf.clear();
+        Ok(())
+    }
+
+    fn push(&self, st: &mut State, bytes: &[u8]) -> Result<()> {
+        let cap = self.opts.buffer_bytes;
+        if !st.buf.is_empty() && st.buf.len() + bytes.len() > cap {
+            self.write_buffer(st)?;
+        }
+        if st.buf.is_empty() && bytes.len() >= cap {
+            let r = write_all_at(&self.storage, bytes, self.geo.data_offset + st.written);
+            self.check(st, "cannot write rows", r)?;
+            st.written += bytes.len() as u64;
+        } else {
+            st.buf.extend_from_slice(bytes);
+        }
+        st.accepted += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// What the policy asks for after rows reached the file.
+    fn after_write(&self, st: &mut State) -> Result<()> {
+        let synced = self.opts.durability == Durability::Synced;
+        if self.geo.header.open_ended || self.opts.header_policy == HeaderPolicy::EveryWrite {
+            self.commit(st, synced)?;
+        }
+        Ok(())
+    }
+
+    /// Rows whose bytes are all in the file.
+    fn written_rows(&self, st: &State) -> u64 {
+        match self.geo.row_bytes {
+            0 => st.rows,
+            r => st.written / r,
+        }
+    }
+
+    /// Makes the header count the rows written. `durable`: first make the data durable,
+    /// and the header after it (`A-4`).
+    fn commit(&self, st: &mut State, durable: bool) -> Result<()> {
+        let rows = self.written_rows(st);
+        if self.geo.header.open_ended || rows == st.header_rows {
+            if durable {
+                let r = self.storage.sync_data();
+                self.check(st, "cannot sync the data (fdatasync)", r)?;
+            }
+            return Ok(());
+        }
+        let bytes = self.geo.header_bytes(rows).map_err(|e| self.err(e))?;
+        if durable {
+            let r = self.storage.sync_data();
+            self.check(st, "cannot sync the data (fdatasync)", r)?;
+            if digits(rows) == digits(st.header_rows) {
+                // Same length: a torn write leaves a count between the old one and one
+                // that recovery clamps to the file size (crate docs, "Crash guarantees").
+                let r = write_all_at(&self.storage, &bytes, 0);
+                self.check(st, "cannot write the header", r)?;
+                let r = self.storage.sync_data();
+                self.check(st, "cannot sync the header (fdatasync)", r)?;
+            } else {
+                let end = self.geo.data_offset + st.written;
+                let r = journal::write_header(&self.storage, &bytes, end, end);
+                self.check(st, "cannot rewrite the header", r)?;
+            }
+        } else {
+            let r = write_all_at(&self.storage, &bytes, 0);
+            self.check(st, "cannot write the header", r)?;
+        }
+        st.header_rows = rows;
+        Ok(())
+    }
+
+    /// Writes the buffered rows and makes the header count them (1.0–3.0). With
+    /// [`Durability::Synced`], this is [`Appender::sync`]. Afterwards the file is a
+    /// complete array of every row appended, in the page cache: other processes see it,
+    /// and it survives this process crashing.
+    pub fn flush(&self) -> Result<()> {
+        let mut st = self.lock_state();
+        self.usable(&st)?;
+        self.write_buffer(&mut st)?;
+        self.commit(&mut st, self.opts.durability == Durability::Synced)
+    }
+
+    /// Like [`Appender::flush`], then makes everything durable in the order of `A-4`
+    /// (data `fdatasync`, header, `fdatasync`). When it returns `Ok`, every row appended
+    /// before the call survives a power loss. An error here poisons the writer and is
+    /// never retried: after a failed `fdatasync` the kernel may have dropped the pages.
+    pub fn sync(&self) -> Result<()> {
+        let mut st = self.lock_state();
+        self.usable(&st)?;
+        self.write_buffer(&mut st)?;
+        self.commit(&mut st, true)
+    }
+
+    /// Flushes (syncs, with [`Durability::Synced`]), releases the lock and returns the
+    /// number of rows. Dropping a writer does the same but cannot report errors.
+    pub fn close(self) -> Result<u64> {
+        let mut st = self.lock_state();
+        st.closed = true;
+        self.usable(&st)?;
+        self.write_buffer(&mut st)?;
+        self.commit(&mut st, self.opts.durability == Durability::Synced)?;
+        Ok(st.rows)
+    }
+}
+
+impl<S: Storage> Drop for Appender<S> {
+    fn drop(&mut self) {
+        let mut st = self.lock_state();
+        if st.closed || st.poisoned.is_some() {
+            return;
+        }
+        st.closed = true;
+        // Errors cannot be reported here; the file stays recoverable either way.
+        if self.write_buffer(&mut st).is_ok() {
+            let _ = self.commit(&mut st, self.opts.durability == Durability::Synced);
+        }
+    }
+}
+
+/// Where an append's bytes go: the buffer or the file.
+pub(crate) struct Sink<'a, S: Storage> {
+    app: &'a Appender<S>,
+    st: &'a mut State,
+}
+
+impl<S: Storage> Sink<'_, S> {
+    pub fn push(&mut self, bytes: &[u8]) -> Result<()> {
+        self.app.push(self.st, bytes)
+    }
+}
+
+/// Bytes converted at a time (byte swaps, casts, reordering reads).
+pub(crate) const SCRATCH_BYTES: usize = 64 << 10;
+
+fn digits(n: u64) -> u32 {
+    n.checked_ilog10().map_or(1, |d| d + 1)
+}

@@ -1,0 +1,4 @@
+//! Integration tests of npy-append, compiled into one binary.
+
+mod common;
+mod oracle;
