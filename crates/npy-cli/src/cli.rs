@@ -83,6 +83,11 @@ pub enum Command {
     /// Prints one line per file and a summary.
     #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(ValidateArgs),
+    /// Run the conformance corpus against this reader or another one.
+    ///
+    /// Prints every case grouped by requirement, each requirement's tally and a
+    /// summary.
+    Conformance(crate::conformance::ConformanceArgs),
 }
 
 /// Arguments of `npy inspect`.
@@ -131,6 +136,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8
     match &cli.command {
         Command::Inspect(args) => inspect(args, out, err),
         Command::Validate(args) => validate(args, out),
+        Command::Conformance(args) => crate::conformance::conformance(args, out, err),
     }
 }
 

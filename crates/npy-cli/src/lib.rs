@@ -15,6 +15,8 @@
 //!   `numpy.lib.format.dtype_to_descr` list exactly.
 //! * [`validate`] finds `.npy` files under directories and gives a one-line verdict
 //!   per file.
+//! * [`conformance`] runs the conformance corpus against this reader or, through an
+//!   adapter command, another one (`npy conformance`).
 //! * [`cli`] holds the command-line definitions and the commands themselves.
 //!
 //! ```
@@ -36,6 +38,7 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod conformance;
 pub mod descr;
 pub mod read;
 pub mod report;

@@ -1,0 +1,382 @@
+//! The readers a corpus runs against: this project's own (in process) and any other
+//! through the adapter protocol (a command run once per file, with a time limit).
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::Duration;
+
+use npy_header::HeaderParser;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use wait_timeout::ChildExt;
+
+use super::manifest::Expected;
+use crate::read::{read_header, write_error};
+
+/// The most of an adapter's stdout that is read; a longer output is a protocol error.
+const MAX_STDOUT: u64 = 1 << 20;
+/// The most of an adapter's stderr kept for the failure message.
+const MAX_STDERR: u64 = 64 << 10;
+
+/// What a reader made of one file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Observation {
+    /// The reader read the file and reports these values.
+    Accepted {
+        /// What it read.
+        values: Expected,
+        /// Its warnings, when the reader reports warnings at all.
+        warnings: Option<Vec<String>>,
+    },
+    /// The reader refused the file.
+    Rejected {
+        /// Why, as the reader said it.
+        reason: String,
+    },
+    /// The reader did not finish within the time limit (and was killed).
+    TimedOut,
+    /// The reader gave no verdict: it crashed, exited with a status other than 0 or 1,
+    /// or broke the protocol.
+    Broken {
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// A reader to run the corpus against.
+#[derive(Clone, Debug)]
+pub enum Reader {
+    /// This project's reader: `npy-header` and the `npy` tool's file reading, in this
+    /// process.
+    Builtin,
+    /// Another reader, through an adapter command.
+    Adapter(Adapter),
+}
+
+impl Reader {
+    /// A short name for the output.
+    pub fn name(&self) -> String {
+        match self {
+            Reader::Builtin => "npy (this project's reader, built in)".to_string(),
+            Reader::Adapter(a) => a.command.clone(),
+        }
+    }
+
+    /// Reads `path` with the given header-length limit.
+    pub fn observe(&self, path: &Path, max_header_len: u64) -> Observation {
+        match self {
+            Reader::Builtin => {
+                // The reader never panics by design; if it did, that is a finding to
+                // report, not a reason to abort the whole run.
+                std::panic::catch_unwind(|| builtin(path, max_header_len)).unwrap_or_else(|p| {
+                    let what = p
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    Observation::Broken {
+                        reason: format!("the reader panicked: {what}"),
+                    }
+                })
+            }
+            Reader::Adapter(a) => a.observe(path, max_header_len),
+        }
+    }
+}
+
+/// This project's reader: the header as the `npy` tool reads it from a file, the shape
+/// resolved against the file size, and the data bytes the shape covers.
+fn builtin(path: &Path, max_header_len: u64) -> Observation {
+    let parser = HeaderParser::new().max_header_len(max_header_len);
+    let file = match read_header(path, &parser) {
+        Ok(file) => file,
+        Err(e) => {
+            return Observation::Rejected {
+                reason: e.to_string(),
+            }
+        }
+    };
+    let data_len = file.data_len();
+    let parsed = file.parsed;
+    let header = &parsed.header;
+    let mut warnings: Vec<String> = parsed.warnings.iter().map(|w| w.to_string()).collect();
+    let (shape, len) = if header.dtype.has_object() {
+        // The data is one pickle of the whole array (D-8), not items: its length says
+        // nothing about the shape, and all of it is the data.
+        (header.shape.clone(), data_len)
+    } else {
+        match header.resolve(data_len) {
+            Ok(r) => {
+                if r.trailing_bytes > 0 {
+                    warnings.push(if header.open_ended {
+                        format!("a partial trailing row of {} bytes", r.trailing_bytes)
+                    } else {
+                        format!("{} bytes after the array data", r.trailing_bytes)
+                    });
+                }
+                (r.shape, r.data_bytes)
+            }
+            Err(e) => {
+                let mut reason = String::new();
+                write_error(&mut reason, e.kind_name(), e.offset(), e.message())
+                    .expect("writing to a String");
+                return Observation::Rejected { reason };
+            }
+        }
+    };
+    let data_sha256 = match hash_range(path, parsed.data_offset(), len) {
+        Ok(h) => h,
+        Err(e) => {
+            return Observation::Rejected {
+                reason: format!("io: {e}"),
+            }
+        }
+    };
+    Observation::Accepted {
+        values: Expected {
+            version: parsed.version.to_string(),
+            descr: crate::descr::descr_to_json(&header.dtype),
+            fortran_order: header.fortran_order,
+            shape,
+            data_sha256,
+        },
+        warnings: Some(warnings),
+    }
+}
+
+/// SHA-256 of `len` bytes of the file at `offset`, read in a stream (never held whole).
+pub fn hash_range(path: &Path, offset: u64, len: u64) -> io::Result<String> {
+    let mut file = File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut hasher = Sha256::new();
+    let copied = io::copy(&mut file.take(len), &mut hasher)?;
+    if copied != len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("the file ended after {copied} of {len} data bytes"),
+        ));
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+/// SHA-256 of a whole file.
+pub fn hash_file(path: &Path) -> io::Result<String> {
+    let mut hasher = Sha256::new();
+    io::copy(&mut File::open(path)?, &mut hasher)?;
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        write!(s, "{b:02x}").expect("writing to a String");
+        s
+    })
+}
+
+/// Another reader behind the adapter protocol: `PROGRAM ARGS... FILE`, with
+/// `NPY_MAX_HEADER_LEN` set; exit 0 and one JSON line to accept, exit 1 to reject.
+#[derive(Clone, Debug)]
+pub struct Adapter {
+    /// The command as given.
+    pub command: String,
+    program: String,
+    args: Vec<String>,
+    timeout: Duration,
+}
+
+/// The JSON line an accepting adapter prints.
+#[derive(Deserialize)]
+struct AdapterLine {
+    version: String,
+    descr: serde_json::Value,
+    fortran_order: bool,
+    shape: Vec<u64>,
+    data_sha256: String,
+    #[serde(default)]
+    warnings: Option<Vec<String>>,
+}
+
+impl Adapter {
+    /// Splits `command` into words as a POSIX shell would (quotes respected, no
+    /// expansion); the file is appended as the last argument.
+    pub fn new(command: &str, timeout: Duration) -> Result<Adapter, String> {
+        let words = shell_words::split(command)
+            .map_err(|e| format!("cannot split the reader command {command:?}: {e}"))?;
+        let (program, args) = words
+            .split_first()
+            .ok_or_else(|| "the reader command is empty".to_string())?;
+        Ok(Adapter {
+            command: command.to_string(),
+            program: program.clone(),
+            args: args.to_vec(),
+            timeout,
+        })
+    }
+
+    fn observe(&self, path: &Path, max_header_len: u64) -> Observation {
+        match self.run(path, max_header_len) {
+            Ok(o) => o,
+            Err(e) => Observation::Broken {
+                reason: format!("cannot run {:?}: {e}", self.program),
+            },
+        }
+    }
+
+    fn run(&self, path: &Path, max_header_len: u64) -> io::Result<Observation> {
+        // Output goes to unnamed temporary files, not pipes: a killed adapter's children
+        // cannot then keep the runner waiting on a pipe they hold open.
+        let mut stdout = tempfile::tempfile()?;
+        let mut stderr = tempfile::tempfile()?;
+        let mut child = Command::new(&self.program)
+            .args(&self.args)
+            .arg(path)
+            .env("NPY_MAX_HEADER_LEN", max_header_len.to_string())
+            .stdin(Stdio::null())
+            .stdout(stdout.try_clone()?)
+            .stderr(stderr.try_clone()?)
+            .spawn()?;
+        let status = match child.wait_timeout(self.timeout)? {
+            Some(status) => status,
+            None => {
+                // Already exited between the two calls, or killed now: either way done.
+                let _ = child.kill();
+                child.wait()?;
+                return Ok(Observation::TimedOut);
+            }
+        };
+        let out = read_capped(&mut stdout, MAX_STDOUT)?;
+        let err = String::from_utf8_lossy(&read_capped(&mut stderr, MAX_STDERR)?)
+            .trim()
+            .to_string();
+        Ok(match status.code() {
+            Some(0) => parse_line(&out),
+            Some(1) => Observation::Rejected {
+                reason: last_line(&err).unwrap_or("exit status 1").to_string(),
+            },
+            _ => Observation::Broken {
+                reason: format!(
+                    "{}{}",
+                    describe_status(status),
+                    last_line(&err)
+                        .map(|l| format!(": {l}"))
+                        .unwrap_or_default()
+                ),
+            },
+        })
+    }
+}
+
+fn read_capped(file: &mut File, cap: u64) -> io::Result<Vec<u8>> {
+    file.seek(SeekFrom::Start(0))?;
+    let mut buf = Vec::new();
+    file.take(cap).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+fn last_line(s: &str) -> Option<&str> {
+    s.lines().rev().map(str::trim).find(|l| !l.is_empty())
+}
+
+fn describe_status(status: ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return format!("killed by signal {sig} (a crash)");
+        }
+    }
+    match status.code() {
+        Some(101) => "exited with status 101 (a Rust panic)".to_string(),
+        Some(c) => format!("exited with status {c} (neither 0, accept, nor 1, reject)"),
+        None => "ended without an exit status".to_string(),
+    }
+}
+
+fn parse_line(out: &[u8]) -> Observation {
+    let broken = |reason: String| Observation::Broken { reason };
+    let Ok(text) = std::str::from_utf8(out) else {
+        return broken("protocol error: the adapter's output is not UTF-8".to_string());
+    };
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let [line] = lines[..] else {
+        return broken(format!(
+            "protocol error: the adapter exited 0 and printed {} lines; it must print one JSON line",
+            lines.len()
+        ));
+    };
+    match serde_json::from_str::<AdapterLine>(line) {
+        Ok(l) => Observation::Accepted {
+            values: Expected {
+                version: l.version,
+                descr: l.descr,
+                fortran_order: l.fortran_order,
+                shape: l.shape,
+                data_sha256: l.data_sha256.to_ascii_lowercase(),
+            },
+            warnings: l.warnings,
+        },
+        Err(e) => broken(format!("protocol error: {e} in {line:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocol_lines() {
+        let ok = br#"{"version": "1.0", "descr": "<f8", "fortran_order": false, "shape": [2], "data_sha256": "AB"}"#;
+        let Observation::Accepted { values, warnings } = parse_line(ok) else {
+            panic!()
+        };
+        assert_eq!(values.data_sha256, "ab");
+        assert_eq!(warnings, None);
+        let with_warnings = br#"{"version": "1.0", "descr": "<f8", "fortran_order": false, "shape": [], "data_sha256": "", "warnings": []}"#;
+        assert!(matches!(
+            parse_line(with_warnings),
+            Observation::Accepted {
+                warnings: Some(_),
+                ..
+            }
+        ));
+        for (bad, why) in [
+            (&b""[..], "protocol error: the adapter exited 0 and printed 0 lines; it must print one JSON line"),
+            (b"{}\n{}", "protocol error: the adapter exited 0 and printed 2 lines; it must print one JSON line"),
+            (b"\xff", "protocol error: the adapter's output is not UTF-8"),
+            (b"{\"version\": \"1.0\"}", "protocol error: missing field `descr` at line 1 column 18 in \"{\\\"version\\\": \\\"1.0\\\"}\""),
+        ] {
+            assert_eq!(parse_line(bad), Observation::Broken { reason: why.to_string() });
+        }
+    }
+
+    #[test]
+    fn commands_split_like_a_shell() {
+        let a = Adapter::new("python3 'my adapter.py' -x", Duration::from_secs(1)).unwrap();
+        assert_eq!(a.program, "python3");
+        assert_eq!(a.args, ["my adapter.py", "-x"]);
+        assert_eq!(
+            Adapter::new("  ", Duration::from_secs(1)).unwrap_err(),
+            "the reader command is empty"
+        );
+        assert!(Adapter::new("'open", Duration::from_secs(1))
+            .unwrap_err()
+            .starts_with("cannot split the reader command \"'open\": "));
+    }
+
+    #[test]
+    fn hashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        std::fs::write(&p, b"xxabcyy").unwrap();
+        // SHA-256 of "abc" (FIPS 180-2 example).
+        assert_eq!(
+            hash_range(&p, 2, 3).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        let err = hash_range(&p, 2, 10).unwrap_err();
+        assert_eq!(err.to_string(), "the file ended after 5 of 10 data bytes");
+    }
+}
