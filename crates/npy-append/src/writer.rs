@@ -507,7 +507,7 @@ impl<S: Storage> Appender<S> {
     fn too_large(&self) -> Error {
         self.err(Error::new(
             ErrorKind::TooLarge,
-            "the array would exceed 2^63-1 bytes, the most NumPy can address",
+            "the array would grow past 2^63-1 bytes or rows, more than NumPy can address",
         ))
     }
 
@@ -710,6 +710,20 @@ impl<S: Storage> Appender<S> {
         self.write_buffer(&mut st)?;
         self.commit(&mut st, self.opts.durability == Durability::Synced)?;
         Ok(st.rows)
+    }
+}
+
+impl<S: Storage> std::fmt::Debug for Appender<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let st = self.lock_state();
+        f.debug_struct("Appender")
+            .field("path", &self.path)
+            .field("version", &self.geo.version)
+            .field("header", &self.geo.header)
+            .field("rows", &st.rows)
+            .field("buffered_bytes", &st.buf.len())
+            .field("poisoned", &st.poisoned)
+            .finish_non_exhaustive()
     }
 }
 

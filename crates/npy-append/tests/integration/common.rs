@@ -25,23 +25,18 @@ pub fn dtype(descr: &str) -> Dtype {
     .dtype
 }
 
-/// Parses a header dict (padded here to a valid 1.0 header).
+/// Parses a header dict (padded here to a valid 3.0 header, so that any field name
+/// reads as written).
 pub fn header(dict: &str) -> Header {
     let mut text = dict.as_bytes().to_vec();
-    while (10 + text.len() + 1) % 64 != 0 {
+    while !(12 + text.len() + 1).is_multiple_of(64) {
         text.push(b' ');
     }
     text.push(b'\n');
-    let mut file = b"\x93NUMPY\x01\x00".to_vec();
-    file.extend_from_slice(&u16::try_from(text.len()).unwrap().to_le_bytes());
+    let mut file = b"\x93NUMPY\x03\x00".to_vec();
+    file.extend_from_slice(&u32::try_from(text.len()).unwrap().to_le_bytes());
     file.extend_from_slice(&text);
     npy_header::parse(&file).unwrap().header
-}
-
-/// The first `n` bytes of a file.
-pub fn head(path: &Path, n: usize) -> Vec<u8> {
-    let bytes = std::fs::read(path).unwrap();
-    bytes[..n.min(bytes.len())].to_vec()
 }
 
 /// A header of the file at `path` as parsed.

@@ -1,4 +1,10 @@
 //! Integration tests of npy-append, compiled into one binary.
 
 mod common;
+mod crash;
+mod errors;
+mod faults;
+mod ops;
 mod oracle;
+mod port;
+mod workload;

@@ -29,7 +29,7 @@ const DTYPES: &[&str] = &[
     "[('a', '<i4'), ('b', '|S3'), ('c', '<f8', (2,))]",
     "{'names': ['x', 'y'], 'formats': ['>u2', [('p', '|i1'), ('q', '<f4')]], 'offsets': [0, 4], 'itemsize': 12}",
     "[(('a title', 'n'), '<i2'), ('m', '<u8')]",
-    "[('é', '<i4')]",
+    "[('ψ', '<i4')]",
 ];
 
 /// Saves `count` random arrays with np.save as `in{i}.npy` in `dir`: growth lengths from
@@ -142,7 +142,7 @@ fn appended_files_load_in_numpy_as_the_concatenation() {
                 let version = versions[(i + j) % versions.len()];
                 // Non-latin-1 field names need 3.0.
                 let version =
-                    if dtype.contains('é') && version < Some(Version::V3_0) && version.is_some() {
+                    if dtype.contains('ψ') && version < Some(Version::V3_0) && version.is_some() {
                         Some(Version::V3_0)
                     } else {
                         version
@@ -207,11 +207,11 @@ fn header_on_flush_and_large_appends_give_the_same_file() {
 
 #[test]
 fn files_numpy_saved_can_be_continued() {
-    for (dtype, row_py, row, fortran) in [
-        ("'<f4'", "(2, 3)", &[2u64, 3][..], false),
-        ("'>u4'", "(2, 3)", &[2, 3], true),
-        ("[('a', '|S2'), ('b', '<i8')]", "(4,)", &[4], false),
-        ("'<U5'", "()", &[], false),
+    for (dtype, row_py, fortran) in [
+        ("'<f4'", "(2, 3)", false),
+        ("'>u4'", "(2, 3)", true),
+        ("[('a', '|S2'), ('b', '<i8')]", "(4,)", false),
+        ("'<U5'", "()", false),
     ] {
         let dir = tempfile::tempdir().unwrap();
         // The first array decides the file's order, as np.save writes it.

@@ -1,0 +1,487 @@
+//! Every error kind, with its exact message, and the file left unchanged.
+
+use std::path::Path;
+
+use npy_append::testing::MemFile;
+use npy_append::{
+    convert, ensure_appendable, finalize, recover, recover_on, Appender, Cast, EnsureMode,
+    ErrorKind, NewArray, Options, RecoverOptions,
+};
+use npy_header::{Dtype, Header, Version, MAX_DIM};
+
+use crate::common::dtype;
+
+/// A file with NumPy's header for `header` (in `version`, or NumPy's choice) and `data`.
+fn write(path: &Path, header: &Header, version: Option<Version>, data: &[u8]) {
+    let mut bytes = header.emit(version).unwrap().bytes;
+    bytes.extend_from_slice(data);
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// The dict of a structured array with one field of `ty` whose name is as long as
+/// makes the 1.0 header exactly 128 bytes with no padding: no room for a longer count.
+fn tight(ty: &str, shape: &str) -> String {
+    let dict = |n: usize| {
+        format!(
+            "{{'descr': [('{}', '{ty}')], 'fortran_order': False, 'shape': {shape}, }}",
+            "n".repeat(n)
+        )
+    };
+    let n = 117 - dict(0).len();
+    dict(n)
+}
+
+/// A 1.0 file with this dict, padded minimally (as NumPy before 1.24 wrote).
+fn write_tight(path: &Path, dict: &str, data: &[u8]) {
+    let mut text = dict.as_bytes().to_vec();
+    while !(10 + text.len() + 1).is_multiple_of(64) {
+        text.push(b' ');
+    }
+    text.push(b'\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&u16::try_from(text.len()).unwrap().to_le_bytes());
+    bytes.extend_from_slice(&text);
+    bytes.extend_from_slice(data);
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn f8() -> Dtype {
+    dtype("'<f8'")
+}
+
+/// Checks kind and message (`PATH: ` prefixed when `path` is given), and that the file
+/// is unchanged.
+#[track_caller]
+fn expect(
+    r: Result<impl std::fmt::Debug, npy_append::Error>,
+    kind: ErrorKind,
+    path: Option<&Path>,
+    message: &str,
+) {
+    let e = r.unwrap_err();
+    assert_eq!(e.kind(), kind, "{e}");
+    let want = match path {
+        Some(p) => format!("{}: {message}", p.display()),
+        None => message.to_string(),
+    };
+    assert_eq!(e.to_string(), want);
+    assert_eq!(e.message(), message);
+}
+
+#[test]
+fn open_checks_in_order_without_touching_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+
+    expect(
+        Appender::open(&p, Options::new()),
+        ErrorKind::Io,
+        Some(&p),
+        "cannot open the file: No such file or directory (os error 2)",
+    );
+
+    // Each file, and the error opening it gives; the file must be unchanged after.
+    let cases: Vec<(Box<dyn Fn()>, ErrorKind, &str)> = vec![
+        (
+            Box::new(|| std::fs::write(&p, b"not an npy file at all").unwrap()),
+            ErrorKind::Header,
+            "the header is not valid: at byte 0: not a .npy file: it does not start with the magic string \\x93NUMPY",
+        ),
+        // Object dtype first, though the header is also not appendable and the data short.
+        (
+            Box::new(|| write_tight(&p, &tight("|O", "(3,)"), b"")),
+            ErrorKind::ObjectDtype,
+            "the dtype holds Python objects: the data is a pickle, not rows, and cannot be appended to",
+        ),
+        (
+            Box::new(|| write(&p, &Header::new(f8(), false, vec![]), None, &[0; 8])),
+            ErrorKind::NoGrowthAxis,
+            "the array is 0-d (shape ()): it has no axis to append along",
+        ),
+        // Not appendable before needing recovery (the data is short here too).
+        (
+            Box::new(|| write_tight(&p, &tight("<f8", "(3,)"), &[0; 8])),
+            ErrorKind::NotAppendable,
+            "the header is not appendable: it has no spare room for a longer growth-axis length (128 bytes, NumPy's layout needs 192); run ensure_appendable first",
+        ),
+        (
+            Box::new(|| write(&p, &Header::new(f8(), false, vec![3, 2]), None, &[0; 40])),
+            ErrorKind::NeedsRecovery,
+            "the file holds 40 bytes of data but its header's shape (3, 2) needs 48: run recover",
+        ),
+        (
+            Box::new(|| {
+                let open_ended = Header { dtype: f8(), fortran_order: true, shape: vec![2, 0], open_ended: true };
+                write(&p, &open_ended, None, &[0; 20]);
+            }),
+            ErrorKind::NeedsRecovery,
+            "the file ends with a partial row of 4 bytes (rows are 16 bytes): run recover",
+        ),
+    ];
+    for (make, kind, message) in cases {
+        make();
+        let before = std::fs::read(&p).unwrap();
+        expect(Appender::open(&p, Options::new()), kind, Some(&p), message);
+        assert_eq!(std::fs::read(&p).unwrap(), before, "{message}");
+    }
+}
+
+#[test]
+fn a_journal_left_by_a_crash_means_recover_first() {
+    use npy_append::testing::CrashFile;
+    let file = CrashFile::new();
+    let opts = Options::new()
+        .durability(npy_append::Durability::Synced)
+        .buffer_bytes(0);
+    let w = Appender::create_on(&file, &NewArray::new(dtype("'|u1'"), []), opts.clone()).unwrap();
+    w.append(&[1u8; 9]).unwrap();
+    // The count goes from 9 to 10 digits-wise from 1 to 2: journaled. Stop after the
+    // journal is durable (write data, sync, write journal, sync = 4 calls).
+    file.crash_after(file.ops() + 4);
+    assert!(w.append(&[2u8]).is_err());
+    drop(w);
+    let disk = MemFile::from_bytes(file.page_cache());
+    expect(
+        Appender::open_on(&disk, opts),
+        ErrorKind::NeedsRecovery,
+        None,
+        "an interrupted operation left a recovery journal at the end of the file: run recover",
+    );
+    let done = recover_on(&disk, &RecoverOptions::new()).unwrap();
+    assert_eq!(done.replayed, Some(npy_append::Replayed::HeaderRewrite));
+    assert_eq!(done.rows, 10);
+}
+
+#[test]
+fn a_second_writer_is_locked_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    let w = Appender::create(&p, &NewArray::new(f8(), []), Options::new()).unwrap();
+    let message = "another writer has this file open (it holds the file's lock): let it finish or close it first";
+    expect(
+        Appender::open(&p, Options::new()),
+        ErrorKind::Locked,
+        Some(&p),
+        message,
+    );
+    expect(
+        recover(&p, &RecoverOptions::new()),
+        ErrorKind::Locked,
+        Some(&p),
+        message,
+    );
+    expect(
+        ensure_appendable(&p, EnsureMode::InPlace),
+        ErrorKind::Locked,
+        Some(&p),
+        message,
+    );
+    expect(finalize(&p), ErrorKind::Locked, Some(&p), message);
+    w.close().unwrap();
+    drop(Appender::open(&p, Options::new()).unwrap());
+    expect(
+        Appender::create(&p, &NewArray::new(f8(), []), Options::new()),
+        ErrorKind::Io,
+        Some(&p),
+        "cannot create the file: File exists (os error 17)",
+    );
+}
+
+#[test]
+fn mismatches_name_both_sides_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    let input = dir.path().join("in.npy");
+    let w = Appender::create(&p, &NewArray::new(f8(), [3]), Options::new()).unwrap();
+    w.append(&[1.0f64, 2.0, 3.0]).unwrap();
+    w.flush().unwrap();
+    let before = std::fs::read(&p).unwrap();
+
+    write(
+        &input,
+        &Header::new(f8(), false, vec![2, 4]),
+        None,
+        &[0; 64],
+    );
+    expect(
+        w.append_npy_file(&input, Cast::No),
+        ErrorKind::ShapeMismatch,
+        Some(&p),
+        "cannot append an array of shape (2, 4) to an array of shape (1, 3): the shapes may differ only on the growth axis (axis 0 in C order)",
+    );
+    write(&input, &Header::new(f8(), false, vec![3]), None, &[0; 24]);
+    expect(
+        w.append_npy_file(&input, Cast::No),
+        ErrorKind::ShapeMismatch,
+        Some(&p),
+        "cannot append an array of shape (3,) to an array of shape (1, 3): the shapes may differ only on the growth axis (axis 0 in C order)",
+    );
+    write(
+        &input,
+        &Header::new(dtype("'<i4'"), false, vec![2, 3]),
+        None,
+        &[0; 24],
+    );
+    expect(
+        w.append_npy_file(&input, Cast::No),
+        ErrorKind::DtypeMismatch,
+        Some(&p),
+        "cannot append '<i4' (int32 little-endian) data to an array of '<f8' (float64 little-endian): the dtypes differ; this is a safe cast: pass Cast::Safe to convert",
+    );
+    write(
+        &input,
+        &Header::new(dtype("'<c8'"), false, vec![2, 3]),
+        None,
+        &[0; 48],
+    );
+    expect(
+        w.append_npy_file(&input, Cast::Safe),
+        ErrorKind::DtypeMismatch,
+        Some(&p),
+        "cannot append '<c8' (complex64 little-endian) data to an array of '<f8' (float64 little-endian): not a safe cast: it could lose information or change meaning",
+    );
+    expect(
+        w.append(&[1i32, 2, 3]),
+        ErrorKind::DtypeMismatch,
+        Some(&p),
+        "cannot append int32 values to an array of float64 little-endian ('<f8')",
+    );
+    expect(
+        w.append(&[1.0f64, 2.0]),
+        ErrorKind::PartialRow,
+        Some(&p),
+        "2 values are not a whole number of rows (a row is 3 values)",
+    );
+    expect(
+        w.append_bytes(&[0; 25]),
+        ErrorKind::PartialRow,
+        Some(&p),
+        "25 bytes are not a whole number of rows (a row is 24 bytes)",
+    );
+    // An input shorter than its header says.
+    write(
+        &input,
+        &Header::new(f8(), false, vec![2, 3]),
+        None,
+        &[0; 40],
+    );
+    expect(
+        w.append_npy_file(&input, Cast::No),
+        ErrorKind::Header,
+        Some(&input),
+        "the input is not valid: file holds 40 bytes of data but the header's shape needs 48 (truncated, or an interrupted append)",
+    );
+    w.flush().unwrap();
+    assert_eq!(std::fs::read(&p).unwrap(), before);
+    assert_eq!(w.close().unwrap(), 1);
+}
+
+#[test]
+fn limits_and_parameters() {
+    // A header at the largest count NumPy can address; rows of 0 bytes keep the data
+    // empty.
+    let u1 = dtype("'|u1'");
+    let f = MemFile::from_bytes(
+        Header::new(u1.clone(), false, vec![MAX_DIM, 0])
+            .emit(None)
+            .unwrap()
+            .bytes,
+    );
+    let w = Appender::open_on(&f, Options::new()).unwrap();
+    let input = Header::new(u1, false, vec![1, 0]).emit(None).unwrap().bytes;
+    expect(
+        w.append_npy(std::io::Cursor::new(input), Cast::No),
+        ErrorKind::TooLarge,
+        None,
+        "the array would grow past 2^63-1 bytes or rows, more than NumPy can address",
+    );
+    expect(
+        w.append_bytes(&[]),
+        ErrorKind::Parameter,
+        None,
+        "rows of this array are 0 bytes (a zero-size dimension or item), so raw data cannot say how many rows to add: append a .npy array instead",
+    );
+    drop(w);
+
+    let full = MemFile::from_bytes(vec![1, 2, 3]);
+    expect(
+        Appender::create_on(&full, &NewArray::new(f8(), []), Options::new()),
+        ErrorKind::Parameter,
+        None,
+        "the file is not empty (3 bytes): open it to continue it",
+    );
+    let sub = Dtype::Subarray {
+        base: Box::new(f8()),
+        shape: vec![2],
+    };
+    expect(
+        Appender::create_on(MemFile::new(), &NewArray::new(sub, []), Options::new()),
+        ErrorKind::Parameter,
+        None,
+        "cannot write this header: a subarray type cannot be the whole dtype (NumPy writes such arrays as '|V<n>'); use it as a field",
+    );
+    expect(
+        Appender::create_on(
+            MemFile::new(),
+            &NewArray::new(dtype("'|O'"), []),
+            Options::new(),
+        ),
+        ErrorKind::ObjectDtype,
+        None,
+        "the dtype holds Python objects: such data is a pickle, not rows, and cannot be appended",
+    );
+    expect(
+        Appender::create_on(
+            MemFile::new(),
+            &NewArray::new(f8(), [0]).version(Version::V4_0),
+            Options::new(),
+        ),
+        ErrorKind::Parameter,
+        None,
+        "cannot write this header: an open-ended (-1) shape needs rows of at least one byte",
+    );
+    expect(
+        NewArray::like(&Header::new(f8(), false, vec![])),
+        ErrorKind::NoGrowthAxis,
+        None,
+        "a 0-d array (shape ()) has no axis to append along",
+    );
+    expect(
+        RecoverOptions::new().template(b"nope"),
+        ErrorKind::Header,
+        None,
+        "the template header is not valid: at byte 0: not a .npy file: it does not start with the magic string \\x93NUMPY",
+    );
+}
+
+#[test]
+fn recover_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+
+    let mut bytes = Header::new(f8(), false, vec![3]).emit(None).unwrap().bytes;
+    bytes[20] = b'@';
+    std::fs::write(&p, &bytes).unwrap();
+    expect(
+        recover(&p, &RecoverOptions::new()),
+        ErrorKind::Unrecoverable,
+        Some(&p),
+        "the header does not parse (at byte 20: expected a value, found '@'): if a crash tore it, pass a template (the header of a file with the same dtype, order and shape, e.g. as it was created)",
+    );
+    let template = Header::new(f8(), false, vec![0])
+        .emit(Some(Version::V2_0))
+        .unwrap()
+        .bytes;
+    expect(
+        recover(&p, &RecoverOptions::new().template(&template).unwrap()),
+        ErrorKind::Unrecoverable,
+        Some(&p),
+        "the header does not parse, and the template does not fit it: the file is format 1.0 with 128 header bytes, the template format 2.0 with 128",
+    );
+    assert_eq!(std::fs::read(&p).unwrap(), bytes);
+
+    write(&p, &Header::new(f8(), false, vec![]), None, &[1, 2, 3]);
+    expect(
+        recover(&p, &RecoverOptions::new()),
+        ErrorKind::Unrecoverable,
+        Some(&p),
+        "the 0-d array's data is incomplete (3 of 8 bytes) and has no rows to cut: pass zerofill_incomplete to complete it with zeros",
+    );
+    write_tight(
+        &p,
+        "{'descr': '|O', 'fortran_order': False, 'shape': (3,), }",
+        b"xyz",
+    );
+    expect(
+        recover(&p, &RecoverOptions::new()),
+        ErrorKind::ObjectDtype,
+        Some(&p),
+        "the dtype holds Python objects: the data is one pickle, not rows, and cannot be recovered",
+    );
+    // No room for a count with more digits.
+    write_tight(&p, &tight("|u1", "(9,)"), &[7; 12]);
+    let before = std::fs::read(&p).unwrap();
+    expect(
+        recover(&p, &RecoverOptions::new()),
+        ErrorKind::NotAppendable,
+        Some(&p),
+        "the header has no room for the recovered shape (12,): run ensure_appendable first, then recover",
+    );
+    assert_eq!(std::fs::read(&p).unwrap(), before);
+}
+
+#[test]
+fn version_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    write(&p, &Header::new(f8(), false, vec![2]), None, &[0; 16]);
+    expect(
+        finalize(&p),
+        ErrorKind::Version,
+        Some(&p),
+        "the file is format 1.0, not 4.0: there is nothing to finalize (convert changes versions)",
+    );
+    write(
+        &p,
+        &Header::new(dtype("[('ψ', '<i4')]"), false, vec![2]),
+        None,
+        &[0; 8],
+    );
+    expect(
+        convert(&p, Version::V1_0),
+        ErrorKind::Version,
+        Some(&p),
+        "cannot write the header in format 1.0: the header holds characters outside latin-1, which format 1.0 cannot store (use 3.0)",
+    );
+    write(&p, &Header::new(f8(), false, vec![2, 0]), None, &[]);
+    expect(
+        convert(&p, Version::V4_0),
+        ErrorKind::Version,
+        Some(&p),
+        "rows of this array are 0 bytes (a zero-size dimension or item): format 4.0 cannot derive their number from the file size (V4-3)",
+    );
+    write(&p, &Header::new(f8(), false, vec![2]), None, &[0; 17]);
+    expect(
+        convert(&p, Version::V4_0),
+        ErrorKind::NeedsRecovery,
+        Some(&p),
+        "the file holds 17 bytes of data but its header's shape (2,) needs 16: run recover before converting to 4.0, whose length comes from the file size",
+    );
+    let out = dir.path().join("exists.npy");
+    std::fs::write(&out, b"").unwrap();
+    write_tight(&p, &tight("<f8", "(1,)"), &[0; 8]);
+    expect(
+        ensure_appendable(&p, EnsureMode::To(out.clone())),
+        ErrorKind::Parameter,
+        Some(&out),
+        "the output file exists already: choose another path or remove it",
+    );
+}
+
+#[test]
+fn kind_names_are_stable() {
+    let names: Vec<&str> = [
+        ErrorKind::Io,
+        ErrorKind::Header,
+        ErrorKind::ObjectDtype,
+        ErrorKind::NoGrowthAxis,
+        ErrorKind::NotAppendable,
+        ErrorKind::NeedsRecovery,
+        ErrorKind::Locked,
+        ErrorKind::Poisoned,
+        ErrorKind::ShapeMismatch,
+        ErrorKind::DtypeMismatch,
+        ErrorKind::PartialRow,
+        ErrorKind::TooLarge,
+        ErrorKind::Version,
+        ErrorKind::Unrecoverable,
+        ErrorKind::Parameter,
+    ]
+    .iter()
+    .map(|k| k.name())
+    .collect();
+    assert_eq!(
+        names.join(" "),
+        "io header object_dtype no_growth_axis not_appendable needs_recovery locked poisoned shape_mismatch dtype_mismatch partial_row too_large version unrecoverable parameter"
+    );
+}

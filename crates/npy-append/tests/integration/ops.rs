@@ -1,0 +1,425 @@
+//! recover, finalize, convert and ensure_appendable: what they make of files, judged by
+//! NumPy and, for recover, by npy-append-array's own `recover` on the same bytes.
+
+use std::path::Path;
+
+use npy_append::{
+    convert, ensure_appendable, finalize, recover, Adopt, Appender, EnsureMode, NewArray, Options,
+    RecoverOptions, Replayed,
+};
+use npy_header::{Header, Version};
+
+use crate::common::{dtype, lit, py, PY_SAME};
+
+fn append_raw(path: &Path, bytes: &[u8]) {
+    let mut all = std::fs::read(path).unwrap();
+    all.extend_from_slice(bytes);
+    std::fs::write(path, all).unwrap();
+}
+
+/// A file of `rows` rows of 3 `<u2` written by the crate, `version`, C or Fortran.
+fn written(path: &Path, rows: u64, version: Version, fortran: bool) {
+    let _ = std::fs::remove_file(path);
+    let new = NewArray::new(dtype("'<u2'"), [3])
+        .fortran_order(fortran)
+        .version(version);
+    let w = Appender::create(path, &new, Options::new()).unwrap();
+    w.append_bytes(&crate::workload::rows(0, rows)).unwrap();
+    w.close().unwrap();
+}
+
+/// NumPy loads `path` as rows `0..rows` of the workload pattern (as a (rows, 3) or
+/// (3, rows) array).
+fn numpy_sees(path: &Path, rows: u64, fortran: bool) -> bool {
+    let expect = crate::workload::rows(0, rows);
+    let hex: String = expect.iter().map(|b| format!("{b:02x}")).collect();
+    py(&format!(
+        r#"
+a = np.load({p})
+flat = bytes.fromhex('{hex}')
+ref = np.frombuffer(flat, dtype='<u2').reshape(({rows}, 3))
+if {f}:
+    ref = ref.T
+result = bool(a.shape == ref.shape and a.dtype == ref.dtype and np.array_equal(a, ref))
+"#,
+        p = lit(path),
+        f = if fortran { "True" } else { "False" },
+    ))
+    .as_bool()
+    .unwrap()
+}
+
+#[test]
+fn adopt_policies_and_zerofill() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    // 5 counted rows, then 2 whole rows and 3 bytes of another that the header does not
+    // count: (adopt, zerofill) -> (rows, truncated, zero-filled).
+    for (adopt, zerofill, rows, cut, filled) in [
+        (Adopt::WholeRows, false, 7, 3, 0),
+        (Adopt::WholeRows, true, 8, 0, 3),
+        (Adopt::Counted, false, 5, 15, 0),
+        (Adopt::Counted, true, 5, 15, 0),
+    ] {
+        written(&p, 5, Version::V1_0, false);
+        append_raw(&p, &crate::workload::rows(5, 3)[..15]);
+        let opts = RecoverOptions::new()
+            .adopt(adopt)
+            .zerofill_incomplete(zerofill);
+        let done = recover(&p, &opts).unwrap();
+        let what = format!("{adopt:?}, zerofill {zerofill}");
+        assert_eq!(
+            (
+                done.header_rows,
+                done.rows,
+                done.truncated_bytes,
+                done.zero_filled_bytes
+            ),
+            (Some(5), rows, cut, filled),
+            "{what}"
+        );
+        if filled == 0 {
+            assert!(numpy_sees(&p, rows, false), "{what}");
+        } else {
+            let mut want = crate::workload::rows(0, 8);
+            want[7 * 6 + 3..].fill(0);
+            let got = py(&format!(
+                "result = np.load({}).view(np.uint8).ravel().tolist()",
+                lit(&p)
+            ));
+            assert_eq!(got, serde_json::json!(want), "{what}");
+        }
+        assert!(!recover(&p, &opts).unwrap().changed(), "{what}");
+    }
+}
+
+#[test]
+fn a_count_beyond_the_data_is_clamped_for_both_policies() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    for adopt in [Adopt::WholeRows, Adopt::Counted] {
+        for fortran in [false, true] {
+            written(&p, 100, Version::V2_0, fortran);
+            let len = std::fs::metadata(&p).unwrap().len();
+            let f = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
+            f.set_len(len - 93 * 6 - 4).unwrap();
+            drop(f);
+            let done = recover(&p, &RecoverOptions::new().adopt(adopt)).unwrap();
+            assert_eq!(
+                (done.header_rows, done.rows, done.truncated_bytes),
+                (Some(100), 6, 2)
+            );
+            assert!(numpy_sees(&p, 6, fortran), "{adopt:?} {fortran}");
+        }
+    }
+}
+
+#[test]
+fn a_garbled_header_needs_the_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    let template = {
+        let f = npy_append::testing::MemFile::new();
+        let new = NewArray::new(dtype("'<u2'"), [3]).version(Version::V3_0);
+        drop(Appender::create_on(&f, &new, Options::new()).unwrap());
+        f.bytes()
+    };
+    written(&p, 40, Version::V3_0, false);
+    let mut bytes = std::fs::read(&p).unwrap();
+    for b in &mut bytes[20..60] {
+        *b = 0xff;
+    }
+    std::fs::write(&p, &bytes).unwrap();
+    assert_eq!(
+        recover(&p, &RecoverOptions::new()).unwrap_err().kind(),
+        npy_append::ErrorKind::Unrecoverable
+    );
+    let done = recover(&p, &RecoverOptions::new().template(&template).unwrap()).unwrap();
+    assert!(done.used_template);
+    assert_eq!((done.header_rows, done.rows), (None, 40));
+    assert!(numpy_sees(&p, 40, false));
+}
+
+#[test]
+fn edge_cases_npy_append_array_crashes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    let f8 = dtype("'<f8'");
+    let write = |h: &Header, data: &[u8]| {
+        let mut b = h.emit(None).unwrap().bytes;
+        b.extend_from_slice(data);
+        std::fs::write(&p, b).unwrap();
+    };
+    // 0-d: consistent, extra bytes, incomplete + zerofill.
+    let zero_d = Header::new(f8.clone(), false, vec![]);
+    write(&zero_d, &1.5f64.to_le_bytes());
+    assert!(!recover(&p, &RecoverOptions::new()).unwrap().changed());
+    write(&zero_d, &[0, 0, 0, 0, 0, 0, 0xf8, 0x3f, 9, 9]);
+    assert_eq!(
+        recover(&p, &RecoverOptions::new()).unwrap().truncated_bytes,
+        2
+    );
+    assert_eq!(py(&format!("result = float(np.load({}))", lit(&p))), 1.5);
+    write(&zero_d, &[0, 0, 0]);
+    let done = recover(&p, &RecoverOptions::new().zerofill_incomplete(true)).unwrap();
+    assert_eq!((done.rows, done.zero_filled_bytes), (1, 5));
+    assert_eq!(py(&format!("result = float(np.load({}))", lit(&p))), 0.0);
+    // A zero-size non-growth dimension: the count stands, stray bytes go.
+    write(&Header::new(f8.clone(), false, vec![5, 0]), &[1, 2, 3]);
+    let done = recover(&p, &RecoverOptions::new()).unwrap();
+    assert_eq!((done.rows, done.truncated_bytes), (5, 3));
+    assert_eq!(
+        py(&format!("result = list(np.load({}).shape)", lit(&p))).to_string(),
+        "[5,0]"
+    );
+    // Empty data.
+    write(&Header::new(f8.clone(), false, vec![0, 3]), &[]);
+    assert!(!recover(&p, &RecoverOptions::new()).unwrap().changed());
+    write(&Header::new(f8, false, vec![0, 3]), &[7; 4]);
+    let done = recover(&p, &RecoverOptions::new().zerofill_incomplete(true)).unwrap();
+    assert_eq!((done.rows, done.zero_filled_bytes), (1, 20));
+    let got = py(&format!(
+        "result = np.load({}).view(np.uint8).ravel().tolist()",
+        lit(&p)
+    ));
+    let mut want = vec![0u8; 24];
+    want[..4].fill(7);
+    assert_eq!(got, serde_json::json!(want));
+}
+
+#[test]
+fn recover_equals_npy_append_array_recover_at_every_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ours.npy");
+    let theirs = dir.path().join("theirs.npy");
+    for fortran in [false, true] {
+        written(&p, 4, Version::V1_0, fortran);
+        let full = std::fs::read(&p).unwrap();
+        for cut in 128..=full.len() {
+            for zerofill in [false, true] {
+                std::fs::write(&p, &full[..cut]).unwrap();
+                std::fs::write(&theirs, &full[..cut]).unwrap();
+                recover(&p, &RecoverOptions::new().zerofill_incomplete(zerofill)).unwrap();
+                let same = py(&format!(
+                    "import npy_append_array\nnpy_append_array.recover({t}, {z})\nresult = open({t}, 'rb').read() == open({o}, 'rb').read()",
+                    t = lit(&theirs),
+                    o = lit(&p),
+                    z = if zerofill { "True" } else { "False" },
+                ));
+                assert_eq!(
+                    same, true,
+                    "fortran {fortran}, cut at {cut}, zerofill {zerofill}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn finalize_makes_a_4_0_file_numpy_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    for fortran in [false, true] {
+        written(&p, 12, Version::V4_0, fortran);
+        append_raw(&p, &[1, 2, 3, 4, 5]);
+        let refused = py(&format!("try:\n    np.load({})\n    result = 'loaded'\nexcept ValueError as e:\n    result = str(e)", lit(&p)));
+        assert_eq!(
+            refused,
+            "we only support format version (1,0), (2,0), and (3,0), not (4, 0)"
+        );
+        let done = finalize(&p).unwrap();
+        assert_eq!(
+            (
+                done.from,
+                done.to,
+                done.shape.clone(),
+                done.trimmed_bytes,
+                done.in_place
+            ),
+            (
+                Version::V4_0,
+                Version::V1_0,
+                if fortran { vec![3, 12] } else { vec![12, 3] },
+                5,
+                true
+            )
+        );
+        assert!(numpy_sees(&p, 12, fortran));
+        // The header is NumPy's for that array (the spare space absorbed the length).
+        let numpy_header = py(&format!(
+            "a = np.load({p})\nbuf = io.BytesIO()\nfmt_impl._write_array_header(buf, {{'descr': '<u2', 'fortran_order': {f}, 'shape': a.shape}}, (1, 0))\nresult = open({p}, 'rb').read(len(buf.getvalue())) == buf.getvalue()",
+            p = lit(&p),
+            f = if fortran { "True" } else { "False" },
+        ));
+        assert_eq!(numpy_header, true);
+        // And it can be continued.
+        let w = Appender::open(&p, Options::new()).unwrap();
+        w.append_bytes(&crate::workload::rows(12, 2)).unwrap();
+        w.close().unwrap();
+        assert!(numpy_sees(&p, 14, fortran));
+    }
+    // A field name outside latin-1 needs 3.0.
+    let new = NewArray::new(dtype("[('ψ', '<u2')]"), [3]).version(Version::V4_0);
+    let w = Appender::create(dir.path().join("psi.npy"), &new, Options::new()).unwrap();
+    w.append_bytes(&crate::workload::rows(0, 2)).unwrap();
+    w.close().unwrap();
+    assert_eq!(
+        finalize(dir.path().join("psi.npy")).unwrap().to,
+        Version::V3_0
+    );
+    assert_eq!(
+        py(&format!(
+            "result = np.load({}).shape[0]",
+            lit(&dir.path().join("psi.npy"))
+        )),
+        2
+    );
+}
+
+#[test]
+fn convert_round_trip_through_every_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    for fortran in [false, true] {
+        written(&p, 9, Version::V1_0, fortran);
+        for to in [
+            Version::V2_0,
+            Version::V3_0,
+            Version::V4_0,
+            Version::V2_0,
+            Version::V1_0,
+            Version::V4_0,
+            Version::V1_0,
+        ] {
+            let done = convert(&p, to).unwrap();
+            assert!(done.in_place, "{to}");
+            assert_eq!(done.shape, if fortran { vec![3, 9] } else { vec![9, 3] });
+            let version = py(&format!(
+                "result = list(fmt.read_magic(open({}, 'rb')))",
+                lit(&p)
+            ));
+            assert_eq!(version.to_string(), format!("[{},0]", to.major()));
+            if to != Version::V4_0 {
+                assert!(numpy_sees(&p, 9, fortran), "{to}");
+            }
+        }
+        assert_eq!(convert(&p, Version::V1_0).unwrap().from, Version::V1_0);
+    }
+}
+
+#[test]
+fn convert_rewrites_when_the_header_does_not_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    // A 1.0 header with no padding: 2.0's 2 more preamble bytes do not fit.
+    let dict = |n: usize| {
+        format!(
+            "{{'descr': [('{}', '<u2')], 'fortran_order': False, 'shape': (2, 3), }}",
+            "n".repeat(n)
+        )
+    };
+    let text = dict(117 - dict(0).len());
+    let mut bytes = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
+    bytes.extend_from_slice(text.as_bytes());
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&crate::workload::rows(0, 2));
+    std::fs::write(&p, &bytes).unwrap();
+    let done = convert(&p, Version::V2_0).unwrap();
+    assert!(!done.in_place);
+    let ok = py(&format!(
+        "{PY_SAME}\na = np.load({p})\nresult = [list(fmt.read_magic(open({p}, 'rb'))), list(a.shape), a.dtype.names[0] == 'n' * {n}]",
+        p = lit(&p),
+        n = 117 - dict(0).len()
+    ));
+    assert_eq!(ok.to_string(), "[[2,0],[2,3],true]");
+    drop(Appender::open(&p, Options::new()).unwrap());
+}
+
+#[test]
+fn ensure_appendable_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    let out = dir.path().join("out.npy");
+    let dict = |n: usize, rows: u64| {
+        format!(
+            "{{'descr': [('{}', '<u2')], 'fortran_order': False, 'shape': ({rows}, 3), }}",
+            "n".repeat(n)
+        )
+    };
+    for rows in [0u64, 5] {
+        let text = dict(117 - dict(0, rows).len(), rows);
+        let mut bytes = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
+        bytes.extend_from_slice(text.as_bytes());
+        bytes.push(b'\n');
+        bytes.extend_from_slice(&crate::workload::rows(0, rows));
+        for mode in [
+            EnsureMode::InPlace,
+            EnsureMode::Replace,
+            EnsureMode::To(out.clone()),
+        ] {
+            std::fs::write(&p, &bytes).unwrap();
+            let _ = std::fs::remove_file(&out);
+            let done = ensure_appendable(&p, mode.clone()).unwrap();
+            assert_eq!(
+                (done.already, done.header_growth, done.data_bytes),
+                (false, 64, rows * 6),
+                "{mode:?}"
+            );
+            let target = if matches!(mode, EnsureMode::To(_)) {
+                assert_eq!(
+                    std::fs::read(&p).unwrap(),
+                    bytes,
+                    "To leaves the original alone"
+                );
+                &out
+            } else {
+                &p
+            };
+            let w = Appender::open(target, Options::new()).unwrap();
+            w.append_bytes(&crate::workload::rows(rows, 2)).unwrap();
+            w.close().unwrap();
+            let n = py(&format!("result = np.load({}).shape[0]", lit(target)));
+            assert_eq!(n, rows + 2, "{mode:?}");
+            assert!(
+                ensure_appendable(target, EnsureMode::InPlace)
+                    .unwrap()
+                    .already
+            );
+        }
+    }
+}
+
+#[test]
+fn a_crash_during_a_synced_digit_change_is_finished_by_recover() {
+    use npy_append::testing::{CrashFile, MemFile};
+    // Calls of the append: data, sync, journal, sync, header, sync, cut, sync.
+    for (ops_before_crash, replayed, rows) in [
+        (2, false, 9),
+        (4, true, 10),
+        (5, true, 10),
+        (6, true, 10),
+        (8, false, 10),
+    ] {
+        let file = CrashFile::new();
+        let opts = Options::new()
+            .durability(npy_append::Durability::Synced)
+            .buffer_bytes(0);
+        let w = Appender::create_on(&file, &NewArray::new(dtype("'<u2'"), [3]), opts).unwrap();
+        w.append_bytes(&crate::workload::rows(0, 9)).unwrap();
+        file.crash_after(file.ops() + ops_before_crash);
+        let _ = w.append_bytes(&crate::workload::rows(9, 1));
+        drop(w);
+        let disk = MemFile::from_bytes(file.durable());
+        let done =
+            npy_append::recover_on(&disk, &RecoverOptions::new().adopt(Adopt::Counted)).unwrap();
+        assert_eq!(
+            done.replayed == Some(Replayed::HeaderRewrite),
+            replayed,
+            "{ops_before_crash}: {done:?}"
+        );
+        assert_eq!(
+            crate::workload::check_recovered(&disk.bytes(), 9, true).unwrap(),
+            rows
+        );
+    }
+}
