@@ -33,11 +33,14 @@ DEFAULT_MAX_HEADER_LEN = 10000
 
 def to_json(descr):
     """NumPy's descr with tuples written as lists. JSON text holds Unicode scalar
-    values only, so a lone surrogate in a name (which NumPy accepts) becomes U+FFFD."""
+    values only, so a lone surrogate in a name (which NumPy accepts) becomes U+FFFD,
+    and a bytes title (which NumPy accepts too) its Python repr."""
     if isinstance(descr, (list, tuple)):
         return [to_json(x) for x in descr]
     if isinstance(descr, str):
         return descr.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(descr, bytes):
+        return repr(descr)  # NumPy accepts bytes titles; JSON has no bytes
     return descr
 
 
@@ -71,17 +74,22 @@ def describe(path, max_header_len=DEFAULT_MAX_HEADER_LEN):
     }
 
 
+def describe_line(path, max_header_len=DEFAULT_MAX_HEADER_LEN):
+    """The protocol's JSON line for the file; raises if NumPy refuses it."""
+    return json.dumps(describe(path, max_header_len))
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: numpy_adapter.py FILE", file=sys.stderr)
         return 2
     limit = int(os.environ.get("NPY_MAX_HEADER_LEN", DEFAULT_MAX_HEADER_LEN))
     try:
-        out = describe(sys.argv[1], limit)
+        line = describe_line(sys.argv[1], limit)
     except Exception as e:  # noqa: BLE001 (every refusal is a verdict, not a crash)
         print("%s: %s" % (type(e).__name__, e), file=sys.stderr)
         return 1
-    print(json.dumps(out))
+    print(line)
     return 0
 
 
