@@ -220,9 +220,14 @@ fn from_open_ended(parsed: &Parsed, file_len: u64) -> Result<Target> {
 fn target_for(parsed: &Parsed, file_len: u64, to: Version) -> Result<Target> {
     let from = parsed.version;
     if from == to {
+        let shape = if parsed.header.open_ended {
+            from_open_ended(parsed, file_len)?.shape
+        } else {
+            parsed.header.shape.clone()
+        };
         return Ok(Target {
             header: parsed.header.clone(),
-            shape: parsed.header.shape.clone(),
+            shape,
             data_end: file_len,
             trimmed: 0,
         });

@@ -75,6 +75,17 @@ impl Source {
         }
         let end = r.seek(SeekFrom::End(0)).map_err(io)?;
         let data_len = end.saturating_sub(base + data_offset);
+        if let Ok(Some(need)) = parsed.header.data_bytes() {
+            if data_len < need {
+                return Err(Error::new(
+                    ErrorKind::NeedsRecovery,
+                    format!(
+                        "the input holds {data_len} bytes of data but its shape {} needs {need}: it is truncated (recover it first)",
+                        fmt_shape(&parsed.header.shape)
+                    ),
+                ));
+            }
+        }
         let resolved = parsed
             .header
             .resolve(data_len)

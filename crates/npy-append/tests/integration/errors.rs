@@ -68,6 +68,9 @@ fn expect(
     assert_eq!(e.message(), message);
 }
 
+/// Makes a file; the error opening it gives.
+type Case<'a> = (Box<dyn Fn() + 'a>, ErrorKind, &'static str);
+
 #[test]
 fn open_checks_in_order_without_touching_the_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -81,7 +84,7 @@ fn open_checks_in_order_without_touching_the_file() {
     );
 
     // Each file, and the error opening it gives; the file must be unchanged after.
-    let cases: Vec<(Box<dyn Fn()>, ErrorKind, &str)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             Box::new(|| std::fs::write(&p, b"not an npy file at all").unwrap()),
             ErrorKind::Header,
@@ -267,9 +270,9 @@ fn mismatches_name_both_sides_and_change_nothing() {
     );
     expect(
         w.append_npy_file(&input, Cast::No),
-        ErrorKind::Header,
+        ErrorKind::NeedsRecovery,
         Some(&input),
-        "the input is not valid: file holds 40 bytes of data but the header's shape needs 48 (truncated, or an interrupted append)",
+        "the input holds 40 bytes of data but its shape (2, 3) needs 48: it is truncated (recover it first)",
     );
     w.flush().unwrap();
     assert_eq!(std::fs::read(&p).unwrap(), before);
