@@ -230,13 +230,39 @@ impl Dtype {
     /// and titles, no field that reads back as padding, subarrays NumPy can build.
     pub(crate) fn check_layout(&self) -> Result<(), String> {
         match self {
-            Dtype::Scalar(_) => Ok(()),
+            Dtype::Scalar(s) => {
+                // A size the kind does not have, or a byte order NumPy normalises away,
+                // would be written as is and read back as something else (or not at all).
+                let canonical = Scalar::new(s.kind, s.byte_order, s.itemsize).map(|c| Scalar {
+                    time_unit: s.time_unit,
+                    ..c
+                });
+                if canonical.as_ref() != Some(s) {
+                    return Err(format!(
+                        "'{s}' is not how NumPy writes this type (build scalars with Scalar::new)"
+                    ));
+                }
+                match s.time_unit {
+                    Some(_) if !matches!(s.kind, Kind::Datetime | Kind::Timedelta) => Err(format!(
+                        "'{s}': only datetime64 and timedelta64 have a time unit"
+                    )),
+                    Some((count, _)) if count > i32::MAX as u32 => {
+                        Err(format!("'{s}': the unit count exceeds {}", i32::MAX))
+                    }
+                    _ => Ok(()),
+                }
+            }
             Dtype::Subarray { base, shape } => {
                 if shape.is_empty() {
                     return Err("a subarray has an empty shape".into());
                 }
                 if base.is_unsized_flexible() {
                     return Err("a subarray of S0, U0, V0 or of zero bytes".into());
+                }
+                if let Some(d) = shape.iter().find(|&&d| d > MAX_ITEMSIZE) {
+                    return Err(format!(
+                        "subarray dimension {d} is larger than {MAX_ITEMSIZE}, the largest NumPy supports"
+                    ));
                 }
                 base.check_layout()
             }
@@ -348,7 +374,9 @@ impl Dtype {
                         other => other.write_descr(out)?,
                     }
                     out.push(')');
-                    offset = f.offset + f.dtype.itemsize();
+                    // Saturating: a hand-built type may hold any offsets, and describing
+                    // it must not panic (emit refuses it afterwards).
+                    offset = f.offset.saturating_add(f.dtype.itemsize());
                 }
                 if *itemsize > offset {
                     sep(out);

@@ -948,6 +948,15 @@ impl Header {
     }
 
     fn check_emittable(&self, version: Version) -> Result<(), Error> {
+        // A zero-size item or dimension keeps the byte count at 0, so the size check
+        // below would not see a dimension no reader accepts.
+        if let Some(d) = self.shape.iter().find(|&&d| d > MAX_DIM) {
+            return Err(Error::new(
+                ErrorKind::CannotEmit,
+                None,
+                format!("shape entry {d} is larger than {MAX_DIM}, the largest dimension NumPy can address"),
+            ));
+        }
         if self.open_ended && version != Version::V4_0 {
             return Err(Error::new(
                 ErrorKind::CannotEmit,
