@@ -858,7 +858,9 @@ impl Header {
                 "rows of zero bytes: the growth-axis length cannot be derived from the data length",
             ));
         }
-        let rows = (data_len / row_bytes).min(MAX_DIM);
+        // Capped so that the resolved array stays addressable: at most MAX_DIM bytes,
+        // hence also at most MAX_DIM rows.
+        let rows = (data_len / row_bytes).min(MAX_DIM / row_bytes);
         let data_bytes = rows * row_bytes;
         let mut shape = self.shape.clone();
         shape[axis] = rows;
