@@ -162,6 +162,15 @@ impl<'a> Scanner<'a> {
         Some((dims, growth))
     }
 
+    /// A subarray shape: a non-empty tuple whose dimensions fit NumPy's C `int` (the
+    /// general parser reports the others).
+    fn subarray_dims(&mut self) -> Option<Vec<u64>> {
+        let (dims, growth) = self.shape(false)?;
+        let valid =
+            growth.is_empty() && !dims.is_empty() && dims.iter().all(|&d| d <= MAX_ITEMSIZE);
+        valid.then_some(dims)
+    }
+
     /// The whole descr: a type string or a list of fields.
     fn descr(&mut self) -> Option<Dtype> {
         match self.peek()? {
@@ -207,11 +216,7 @@ impl<'a> Scanner<'a> {
                     if dtype.is_unsized_flexible() {
                         return None;
                     }
-                    let (dims, growth) = self.shape(false)?;
-                    if !growth.is_empty() || dims.is_empty() {
-                        return None;
-                    }
-                    dtype = subarray_of(dtype, dims).ok()?;
+                    dtype = subarray_of(dtype, self.subarray_dims()?).ok()?;
                 }
                 self.close(b')')?;
                 record.add(name, title, dtype).ok()?;
@@ -237,10 +242,7 @@ impl<'a> Scanner<'a> {
                 if base.is_unsized_flexible() {
                     return None;
                 }
-                let (dims, growth) = self.shape(false)?;
-                if !growth.is_empty() || dims.is_empty() {
-                    return None;
-                }
+                let dims = self.subarray_dims()?;
                 self.close(b')')?;
                 subarray_of(base, dims).ok()
             }
