@@ -790,6 +790,14 @@ fn field_type_from_value(node: &Node, ctx: &mut DescrCtx) -> Result<Dtype, Error
 /// `np.dtype((base, shape))`: an int or a tuple/list of non-negative ints; `()` is the
 /// base itself; the total size must fit NumPy's C `int`.
 fn subarray(node: &Node, base: Dtype, shape: &Node, ctx: &DescrCtx) -> Result<Dtype, Error> {
+    // np.dtype((base, [])) is not a subarray: NumPy reads a list that is not a list of
+    // ints as a second dtype viewing the same bytes (`DIFF-19`), here an empty structure.
+    if matches!(&shape.value, Value::List(items) if items.is_empty()) {
+        return Err(descr_err(
+            shape,
+            "an empty list is not a subarray shape (NumPy reads it as an empty structure over the type); write () for no subarray",
+        ));
+    }
     if base.is_unsized_flexible() {
         // NumPy's old spelling of a sized flexible type: ('S', 3) is 'S3', ('U', 3) is
         // 'U3'. With a tuple shape NumPy refuses it.
