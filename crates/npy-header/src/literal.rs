@@ -218,17 +218,30 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// The indentation column of the line starting at `self.pos`, as CPython's tokenizer
-    /// counts it (a space is one column, a tab goes to the next multiple of 8, a form
-    /// feed resets the count). Leaves `self.pos` after the whitespace.
+    /// The indentation column of the line starting at `self.pos`, as CPython 3.11's
+    /// tokenizer counts it (a space is one column, a tab goes to the next multiple of 8, a
+    /// form feed resets the count). A line continuation in the indentation joins the next
+    /// line, whose whitespace keeps counting; if the first continuation comes after a
+    /// non-zero column, that column is the line's indentation ("indentation cannot be
+    /// split over multiple physical lines"). Leaves `self.pos` after the whitespace.
     fn indentation(&mut self) -> u64 {
         let mut col = 0u64;
+        let mut continued_at = 0u64;
         loop {
             match self.peek() {
                 Some(b' ') => col += 1,
                 Some(b'\t') => col = (col / 8 + 1) * 8,
                 Some(0x0c) => col = 0,
-                _ => return col,
+                Some(b'\\') if matches!(self.peek_at(1), Some(b'\n' | b'\r')) => {
+                    if continued_at == 0 {
+                        continued_at = col;
+                    }
+                    self.pos += 1;
+                    self.bump_newline();
+                    self.continuation_end = Some(self.pos);
+                    continue;
+                }
+                _ => return if continued_at > 0 { continued_at } else { col },
             }
             self.pos += 1;
         }
