@@ -20,6 +20,7 @@ Examples:
   npy inspect data.npy                  Show what the header says
   npy inspect --json data.npy | jq .shape
   npy validate conformance/samples      Check every .npy file under a directory
+  npy append all.npy a.npy b.npy        Append arrays (also: recover, finalize, ...)
 
 Exit status: 0 if every file is valid, 1 if any is invalid or unreadable, 2 for a
 usage error. Run `npy help <command>` for details.";
@@ -83,6 +84,9 @@ pub enum Command {
     /// Prints one line per file and a summary.
     #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(ValidateArgs),
+    /// npy append, recover, ensure-appendable, finalize, convert.
+    #[command(flatten)]
+    Append(crate::append::AppendCommand),
     /// Run the conformance corpus against this reader or another one.
     ///
     /// Prints every case grouped by requirement, each requirement's tally and a
@@ -136,6 +140,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8
     match &cli.command {
         Command::Inspect(args) => inspect(args, out, err),
         Command::Validate(args) => validate(args, out),
+        Command::Append(cmd) => crate::append::run(cmd, out, err),
         Command::Conformance(args) => crate::conformance::conformance(args, out, err),
     }
 }

@@ -17,6 +17,8 @@
 //!   per file.
 //! * [`conformance`] runs the conformance corpus against this reader or, through an
 //!   adapter command, another one (`npy conformance`).
+//! * [`append`](mod@append) holds the commands that change files (`npy append`,
+//!   `recover`, `ensure-appendable`, `finalize`, `convert`), backed by `npy-append`.
 //! * [`cli`] holds the command-line definitions and the commands themselves.
 //!
 //! ```
@@ -37,6 +39,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod append;
 pub mod cli;
 pub mod conformance;
 pub mod descr;

@@ -7,6 +7,10 @@ use std::process::{Command, Output};
 
 use serde_json::{json, Value};
 
+// Tests of the commands that change files (npy-append).
+#[path = "cli/append.rs"]
+mod append;
+
 /// The workspace root: the binary runs there so that paths in its output are the
 /// short relative ones below.
 fn root() -> PathBuf {

@@ -1,0 +1,505 @@
+//! The commands that change files, backed by the `npy-append` crate: `append`,
+//! `recover`, `ensure-appendable`, `finalize` and `convert`.
+//!
+//! Each prints a one-line summary per file on success (exit 0), or
+//! `error: PATH: message` on stderr (exit 1). Operations that move data show a
+//! progress bar on stderr when it is a terminal.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use npy_append::{
+    Adopt, Appender, Cast, Durability, EnsureMode, HeaderPolicy, MoveOptions, NewArray, Options,
+    RecoverOptions, Recovered, Replayed,
+};
+use npy_header::Version;
+
+const APPEND_EXAMPLES: &str = "\
+Examples:
+  npy append all.npy part1.npy part2.npy    Create all.npy from part1's dtype and order
+  npy append --sync log.npy batch.npy       Durable when the command returns
+  npy append --v4 stream.npy chunk.npy      A 4.0 file (finalize it for NumPy)
+
+DEST grows along its growth axis (axis 0 in C order, the last axis in Fortran order);
+every source must have DEST's dtype (or, with --safe-cast, one NumPy casts to it
+safely) and the same other dimensions. A source in the other order is reordered.
+If DEST does not exist, it is created with the first source's dtype, order and
+other dimensions. Each source is appended whole or not at all; on an error, the
+sources before it stay appended.
+
+Exit status: 0 if every source was appended, 1 otherwise.";
+
+const RECOVER_EXAMPLES: &str = "\
+Examples:
+  npy recover data.npy                      Cut a partial row, keep every whole row
+  npy recover --counted data.npy            Keep only rows the header counts
+  npy recover --like template.npy data.npy  The header is garbled: use another's
+
+No data is moved. An interrupted header rewrite or ensure-appendable --in-place is
+finished first. The row count then comes from the file size: a partial trailing row
+is cut (or completed with zeros, --zerofill-incomplete), a count larger than the
+file holds is clamped, and whole rows beyond the count are kept (as npy-append-array
+does) unless --counted: after a power loss they may be blocks that never reached
+the disk, while counted rows of a file appended with --sync are always intact.
+
+Exit status: 0 if the file is consistent afterwards, 1 otherwise.";
+
+const ENSURE_EXAMPLES: &str = "\
+Examples:
+  npy ensure-appendable old.npy             Rewrite beside it, then rename over it
+  npy ensure-appendable --in-place old.npy  Move the data within the file
+  npy ensure-appendable --out new.npy old.npy
+
+A header without NumPy's spare growth-axis space (NumPy before 1.24, other writers)
+cannot grow in place. This rewrites it with NumPy's layout and moves the data after
+it. The default and --out write a new file and rename it (crash-safe, needs space
+for a copy); --in-place moves the data backwards in journaled chunks, and a crash
+midway is finished by `npy recover`.
+
+Exit status: 0 if the file is appendable afterwards, 1 otherwise.";
+
+const FINALIZE_EXAMPLES: &str = "\
+Examples:
+  npy finalize stream.npy
+
+The -1 of a 4.0 header becomes the number of whole rows, and the version the one
+NumPy chooses (1.0 unless the header needs 2.0 or 3.0), rewritten in place. A partial
+trailing row is cut first.
+
+Exit status: 0 on success, 1 otherwise.";
+
+const CONVERT_EXAMPLES: &str = "\
+Examples:
+  npy convert --to-version 4 data.npy       Open-ended: the length comes from the size
+  npy convert --to-version 1 data.npy
+
+In place when the new header fits in the old one's length (usually: NumPy's spare
+growth-axis space absorbs it); otherwise the file is rewritten beside itself and
+renamed over.
+
+Exit status: 0 on success, 1 otherwise.";
+
+/// The commands that change files.
+#[derive(Debug, Subcommand)]
+pub enum AppendCommand {
+    /// Append the rows of .npy files to DEST, creating it if it does not exist.
+    #[command(after_help = APPEND_EXAMPLES)]
+    Append(AppendArgs),
+    /// Make a file an interrupted append (or crash) left inconsistent readable again.
+    #[command(after_help = RECOVER_EXAMPLES)]
+    Recover(RecoverArgs),
+    /// Rewrite a header that has no room to grow so that the file can be appended to.
+    #[command(name = "ensure-appendable", after_help = ENSURE_EXAMPLES)]
+    EnsureAppendable(EnsureArgs),
+    /// Turn a format 4.0 file into one today's NumPy reads.
+    #[command(after_help = FINALIZE_EXAMPLES)]
+    Finalize(FinalizeArgs),
+    /// Change a file's format version (1, 2, 3 or 4).
+    #[command(after_help = CONVERT_EXAMPLES)]
+    Convert(ConvertArgs),
+}
+
+/// Arguments of `npy append`.
+#[derive(Debug, Args)]
+pub struct AppendArgs {
+    /// The file to append to (created from the first source if missing).
+    pub dest: PathBuf,
+    /// The .npy files whose rows to append, in order.
+    #[arg(required = true, value_name = "SRC")]
+    pub sources: Vec<PathBuf>,
+    /// Create DEST in format 4.0 (the header says -1 and is never rewritten).
+    #[arg(long)]
+    pub v4: bool,
+    /// Rewrite the header only when closing DEST, not after every write.
+    #[arg(long)]
+    pub header_on_close: bool,
+    /// Make every header rewrite durable in order (fdatasync the data, then the
+    /// header), and everything durable before exiting.
+    #[arg(long)]
+    pub sync: bool,
+    /// Convert sources whose dtype NumPy casts to DEST's safely (int16 into float32…).
+    #[arg(long)]
+    pub safe_cast: bool,
+}
+
+/// Arguments of `npy recover`.
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// The file to recover.
+    pub file: PathBuf,
+    /// Complete a partial trailing row with zero bytes instead of cutting it.
+    #[arg(long)]
+    pub zerofill_incomplete: bool,
+    /// Keep only rows the header counts (clamped to the file size), not every whole row.
+    #[arg(long)]
+    pub counted: bool,
+    /// If FILE's header does not parse, use this file's header (same dtype, order,
+    /// other dimensions and header length) and count rows from the size.
+    #[arg(long, value_name = "TEMPLATE")]
+    pub like: Option<PathBuf>,
+}
+
+/// Arguments of `npy ensure-appendable`.
+#[derive(Debug, Args)]
+pub struct EnsureArgs {
+    /// The file to make appendable.
+    pub file: PathBuf,
+    /// Move the data within FILE instead of rewriting it beside FILE.
+    #[arg(long, conflicts_with = "out")]
+    pub in_place: bool,
+    /// Write the appendable copy to PATH and leave FILE as it is.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `npy finalize`.
+#[derive(Debug, Args)]
+pub struct FinalizeArgs {
+    /// The format 4.0 file.
+    pub file: PathBuf,
+}
+
+/// Arguments of `npy convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The format version to convert to.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=4))]
+    pub to_version: u8,
+    /// The file to convert.
+    pub file: PathBuf,
+}
+
+/// Runs one of the commands.
+pub fn run(cmd: &AppendCommand, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+    let result = match cmd {
+        AppendCommand::Append(a) => append(a, out),
+        AppendCommand::Recover(a) => recover(a, out),
+        AppendCommand::EnsureAppendable(a) => ensure(a, out),
+        AppendCommand::Finalize(a) => finalize(a, out),
+        AppendCommand::Convert(a) => convert(a, out),
+    };
+    out.flush()?;
+    match result {
+        Ok(()) => Ok(0),
+        Err(Failure::Write(e)) => Err(e),
+        Err(Failure::Npy(e, path)) => {
+            match e.path() {
+                Some(_) => writeln!(err, "error: {e}")?,
+                None => writeln!(err, "error: {}: {e}", path.display())?,
+            }
+            Ok(1)
+        }
+        Err(Failure::Other(message, path)) => {
+            writeln!(err, "error: {}: {message}", path.display())?;
+            Ok(1)
+        }
+    }
+}
+
+/// Why a command failed: an operation or a check of this tool (reported, exit 1), or
+/// writing the output.
+enum Failure {
+    Npy(npy_append::Error, PathBuf),
+    Other(String, PathBuf),
+    Write(io::Error),
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Failure {
+        Failure::Write(e)
+    }
+}
+
+/// Attaches the path an error without one concerns.
+trait Context<T> {
+    fn at(self, path: &Path) -> Result<T, Failure>;
+}
+
+impl<T> Context<T> for npy_append::Result<T> {
+    fn at(self, path: &Path) -> Result<T, Failure> {
+        self.map_err(|e| Failure::Npy(e, path.to_path_buf()))
+    }
+}
+
+/// A byte-progress bar on stderr; hidden when stderr is not a terminal.
+fn bar(total: u64, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(total);
+    pb.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}
+
+fn shape(dims: &[u64]) -> String {
+    match dims {
+        [d] => format!("({d},)"),
+        _ => format!(
+            "({})",
+            dims.iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn append(a: &AppendArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let opts = Options::new()
+        .header_policy(if a.header_on_close {
+            HeaderPolicy::OnFlush
+        } else {
+            HeaderPolicy::EveryWrite
+        })
+        .durability(if a.sync {
+            Durability::Synced
+        } else {
+            Durability::None
+        });
+    let cast = if a.safe_cast { Cast::Safe } else { Cast::No };
+    let mut sources = a.sources.as_slice();
+    let created = !a.dest.exists();
+    let w = if created {
+        // The first source decides the dtype, order and other dimensions.
+        let first = &sources[0];
+        let header = read_npy_header(first)?;
+        let mut new = NewArray::like(&header).at(first)?;
+        if a.v4 {
+            new = new.version(Version::V4_0);
+        }
+        Appender::create(&a.dest, &new, opts).at(&a.dest)?
+    } else {
+        let w = Appender::open(&a.dest, opts).at(&a.dest)?;
+        if a.v4 && w.version() != Version::V4_0 {
+            return Err(Failure::Other(
+                format!(
+                    "exists in format {}: --v4 applies only when creating the file (convert it with `npy convert --to-version 4`)",
+                    w.version()
+                ),
+                a.dest.clone(),
+            ));
+        }
+        w
+    };
+    let before = w.rows();
+    let total: u64 = sources
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
+    let pb = bar(total, "appending");
+    let mut done = 0u64;
+    let mut appended = 0usize;
+    let mut failure = None;
+    while let Some((src, rest)) = sources.split_first() {
+        let base = done;
+        let r = w.append_npy_file_with_progress(src, cast, &mut |d, _| pb.set_position(base + d));
+        done += std::fs::metadata(src).map_or(0, |m| m.len());
+        pb.set_position(done);
+        match r {
+            Ok(_) => appended += 1,
+            Err(e) => {
+                failure = Some(Failure::Npy(e, src.clone()));
+                break;
+            }
+        }
+        sources = rest;
+    }
+    pb.finish_and_clear();
+    let header = w.header();
+    let version = w.version();
+    let closed = w.close();
+    let rows = header
+        .shape
+        .get(header.growth_axis().unwrap_or(0))
+        .copied()
+        .unwrap_or(0);
+    writeln!(
+        out,
+        "{}: {}appended {appended} of {} files ({} rows): shape {}, format {version}",
+        a.dest.display(),
+        if created { "created; " } else { "" },
+        a.sources.len(),
+        rows - before,
+        shape(&header.shape),
+    )?;
+    if let Some(f) = failure {
+        return Err(f);
+    }
+    closed.map(drop).at(&a.dest)
+}
+
+fn read_npy_header(path: &Path) -> Result<npy_header::Header, Failure> {
+    let bytes = read_head(path)?;
+    npy_header::HeaderParser::new()
+        .max_header_len(npy_append::MAX_HEADER_LEN)
+        .parse(&bytes)
+        .map(|p| p.header)
+        .map_err(|e| Failure::Other(format!("the header is not valid: {e}"), path.to_path_buf()))
+}
+
+/// The first bytes of a file: enough for any header this tool reads.
+fn read_head(path: &Path) -> Result<Vec<u8>, Failure> {
+    use std::io::Read;
+    let fail =
+        |what: &str, e: io::Error| Failure::Other(format!("{what}: {e}"), path.to_path_buf());
+    let f = std::fs::File::open(path).map_err(|e| fail("cannot open the file", e))?;
+    let mut buf = Vec::new();
+    f.take(npy_append::MAX_HEADER_LEN + 16)
+        .read_to_end(&mut buf)
+        .map_err(|e| fail("cannot read the file", e))?;
+    Ok(buf)
+}
+
+fn recover(a: &RecoverArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let mut opts = RecoverOptions::new()
+        .zerofill_incomplete(a.zerofill_incomplete)
+        .adopt(if a.counted {
+            Adopt::Counted
+        } else {
+            Adopt::WholeRows
+        });
+    if let Some(like) = &a.like {
+        let head = read_head(like)?;
+        let len = npy_header::HeaderParser::new()
+            .max_header_len(npy_append::MAX_HEADER_LEN)
+            .parse(&head)
+            .map(|p| usize::try_from(p.data_offset()).unwrap_or(usize::MAX))
+            .unwrap_or(head.len());
+        opts = opts.template(&head[..len.min(head.len())]).at(like)?;
+    }
+    let done = npy_append::recover(&a.file, &opts).at(&a.file)?;
+    writeln!(out, "{}: {}", a.file.display(), describe_recovery(&done))?;
+    Ok(())
+}
+
+/// One line saying what `recover` found and did.
+pub fn describe_recovery(r: &Recovered) -> String {
+    let mut parts = Vec::new();
+    if let Some(op) = r.replayed {
+        parts.push(match op {
+            Replayed::HeaderRewrite => "finished an interrupted header rewrite".to_string(),
+            Replayed::DataMove => "finished an interrupted in-place data move".to_string(),
+            _ => "finished an interrupted operation".to_string(),
+        });
+    }
+    if r.used_template {
+        parts.push("the header did not parse: rewrote it from the template".to_string());
+    }
+    match r.header_rows {
+        Some(h) if h != r.rows => parts.push(format!("{} rows (the header said {h})", r.rows)),
+        _ => parts.push(format!("{} rows", r.rows)),
+    }
+    if r.truncated_bytes > 0 {
+        parts.push(format!("cut {} bytes", r.truncated_bytes));
+    }
+    if r.zero_filled_bytes > 0 {
+        parts.push(format!(
+            "completed a partial row with {} zero bytes",
+            r.zero_filled_bytes
+        ));
+    }
+    let verb = if r.changed() {
+        "recovered"
+    } else {
+        "nothing to recover"
+    };
+    format!(
+        "{verb}: {}; shape {}, format {}",
+        parts.join(", "),
+        shape(&r.shape),
+        r.version
+    )
+}
+
+fn ensure(a: &EnsureArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let mode = match (&a.out, a.in_place) {
+        (Some(p), _) => EnsureMode::To(p.clone()),
+        (None, true) => EnsureMode::InPlace,
+        (None, false) => EnsureMode::Replace,
+    };
+    let size = std::fs::metadata(&a.file).map_or(0, |m| m.len());
+    let pb = bar(size, "moving data");
+    let done = npy_append::ensure_appendable_with(
+        &a.file,
+        mode.clone(),
+        &MoveOptions::new(),
+        &mut |d, t| {
+            pb.set_length(t);
+            pb.set_position(d);
+        },
+    );
+    pb.finish_and_clear();
+    let done = done.at(&a.file)?;
+    let line = if done.already {
+        "already appendable: nothing to do".to_string()
+    } else {
+        let how = match &mode {
+            EnsureMode::InPlace => "moved in place".to_string(),
+            EnsureMode::To(p) => format!("copied to {}", p.display()),
+            _ => "rewritten beside it and renamed over it".to_string(),
+        };
+        format!(
+            "header grown by {} bytes, {} data bytes {how}; format {}",
+            done.header_growth, done.data_bytes, done.version
+        )
+    };
+    writeln!(out, "{}: {line}", a.file.display())?;
+    Ok(())
+}
+
+fn finalize(a: &FinalizeArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let done = npy_append::finalize(&a.file).at(&a.file)?;
+    let mut line = format!(
+        "{}: format {} -> {}, shape {}",
+        a.file.display(),
+        done.from,
+        done.to,
+        shape(&done.shape)
+    );
+    if done.trimmed_bytes > 0 {
+        line.push_str(&format!(
+            "; cut {} bytes of a partial row",
+            done.trimmed_bytes
+        ));
+    }
+    writeln!(out, "{line}")?;
+    Ok(())
+}
+
+fn convert(a: &ConvertArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let to = Version::ALL[usize::from(a.to_version - 1)];
+    let size = std::fs::metadata(&a.file).map_or(0, |m| m.len());
+    let pb = bar(size, "rewriting");
+    let done = npy_append::convert_with(&a.file, to, &MoveOptions::new(), &mut |d, t| {
+        pb.set_length(t);
+        pb.set_position(d);
+    });
+    pb.finish_and_clear();
+    let done = done.at(&a.file)?;
+    let how = if done.from == done.to {
+        "already: nothing to do"
+    } else if done.in_place {
+        "in place"
+    } else {
+        "rewritten (the header grew)"
+    };
+    let mut line = format!(
+        "{}: format {} -> {}, {how}; shape {}",
+        a.file.display(),
+        done.from,
+        done.to,
+        shape(&done.shape)
+    );
+    if done.trimmed_bytes > 0 {
+        line.push_str(&format!(
+            "; cut {} bytes of a partial row",
+            done.trimmed_bytes
+        ));
+    }
+    writeln!(out, "{line}")?;
+    Ok(())
+}

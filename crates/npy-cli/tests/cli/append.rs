@@ -1,0 +1,416 @@
+//! End-to-end tests of the commands that change files: `npy append`, `recover`,
+//! `ensure-appendable`, `finalize` and `convert`. What the files mean is checked
+//! against NumPy in `npy-append`'s own tests; here, the commands' behaviour, output and
+//! exit status.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use npy_header::{ByteOrder, Dtype, Header, Kind, Scalar, Version};
+
+fn npy(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_npy"))
+        .args(args)
+        .output()
+        .expect("run npy")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
+}
+
+fn i2() -> Dtype {
+    Dtype::Scalar(Scalar::new(Kind::Int, ByteOrder::Little, 2).unwrap())
+}
+
+/// A file with NumPy's header for `shape` (`<i2`, C or Fortran order) in `version`
+/// (`None`: NumPy's choice), and `data`.
+fn npy_file(path: &Path, shape: &[u64], fortran: bool, version: Option<Version>, data: &[u8]) {
+    let header = Header::new(i2(), fortran, shape.to_vec());
+    let mut bytes = header.emit(version).unwrap().bytes;
+    bytes.extend_from_slice(data);
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// A 4.0 file of `<i2` rows of `row` items.
+fn v4_file(path: &Path, row: u64, data: &[u8]) {
+    let header = Header {
+        dtype: i2(),
+        fortran_order: false,
+        shape: vec![0, row],
+        open_ended: true,
+    };
+    let mut bytes = header.emit(None).unwrap().bytes;
+    bytes.extend_from_slice(data);
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn parsed(path: &Path) -> npy_header::Parsed {
+    npy_header::parse(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn data(path: &Path) -> Vec<u8> {
+    let bytes = std::fs::read(path).unwrap();
+    let offset = usize::try_from(parsed(path).data_offset()).unwrap();
+    bytes[offset..].to_vec()
+}
+
+/// `n` distinct bytes starting at `from`.
+fn seq(from: u8, n: u8) -> Vec<u8> {
+    (from..from + n).collect()
+}
+
+#[test]
+fn append_creates_from_the_first_source_and_appends_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        dir.path().join("a.npy"),
+        dir.path().join("b.npy"),
+        dir.path().join("c.npy"),
+    );
+    npy_file(&a, &[2, 3], false, None, &seq(0, 12));
+    npy_file(&b, &[1, 3], false, None, &seq(12, 6));
+    // Fortran order, reordered into the C-order file.
+    npy_file(
+        &c,
+        &[2, 3],
+        true,
+        None,
+        &[30, 31, 36, 37, 32, 33, 38, 39, 34, 35, 40, 41],
+    );
+    let dest = dir.path().join("all.npy");
+    let out = npy(&["append", s(&dest), s(&a), s(&b), s(&c)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: created; appended 3 of 3 files (5 rows): shape (5, 3), format 1.0\n",
+            dest.display()
+        )
+    );
+    assert_eq!(text(&out.stderr), "");
+    let mut want = seq(0, 18);
+    want.extend(30..42);
+    assert_eq!(data(&dest), want);
+    assert_eq!(parsed(&dest).header.shape, [5, 3]);
+    // The header is NumPy's for the final array.
+    let numpy_layout = Header::new(i2(), false, vec![5, 3])
+        .emit(None)
+        .unwrap()
+        .bytes;
+    assert!(std::fs::read(&dest).unwrap().starts_with(&numpy_layout));
+
+    // Appending to an existing file; options.
+    for (rows, flags) in [
+        (6, &["--sync"][..]),
+        (7, &["--header-on-close"]),
+        (8, &["--sync", "--header-on-close"]),
+    ] {
+        let args = [&["append"][..], flags, &[s(&dest), s(&b)]].concat();
+        let out = npy(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{flags:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            text(&out.stdout),
+            format!(
+                "{}: appended 1 of 1 files (1 rows): shape ({rows}, 3), format 1.0\n",
+                dest.display()
+            )
+        );
+    }
+    assert_eq!(parsed(&dest).header.shape, [8, 3]);
+}
+
+#[test]
+fn append_stops_at_the_first_bad_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, bad, b) = (
+        dir.path().join("a.npy"),
+        dir.path().join("bad.npy"),
+        dir.path().join("b.npy"),
+    );
+    npy_file(&a, &[2, 3], false, None, &seq(0, 12));
+    npy_file(&bad, &[2, 4], false, None, &seq(0, 16));
+    npy_file(&b, &[1, 3], false, None, &seq(0, 6));
+    let dest = dir.path().join("d.npy");
+    let out = npy(&["append", s(&dest), s(&a), s(&bad), s(&b)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: created; appended 1 of 3 files (2 rows): shape (2, 3), format 1.0\n",
+            dest.display()
+        )
+    );
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "error: {}: cannot append an array of shape (2, 4) to an array of shape (2, 3): the shapes may differ only on the growth axis (axis 0 in C order)\n",
+            dest.display()
+        )
+    );
+    assert_eq!(parsed(&dest).header.shape, [2, 3]);
+
+    let missing = dir.path().join("missing.npy");
+    let out = npy(&["append", s(&dest), s(&missing)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "error: {}: cannot open the input: No such file or directory (os error 2)\n",
+            missing.display()
+        )
+    );
+    let out = npy(&["append", "--v4", s(&dest), s(&b)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "error: {}: exists in format 1.0: --v4 applies only when creating the file (convert it with `npy convert --to-version 4`)\n",
+            dest.display()
+        )
+    );
+    assert_eq!(npy(&["append", s(&dest)]).status.code(), Some(2));
+}
+
+#[test]
+fn v4_then_finalize() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.npy");
+    npy_file(&a, &[2, 3], false, None, &seq(0, 12));
+    let dest = dir.path().join("s.npy");
+    let out = npy(&["append", "--v4", s(&dest), s(&a), s(&a)]);
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: created; appended 2 of 2 files (4 rows): shape (4, 3), format 4.0\n",
+            dest.display()
+        )
+    );
+    assert!(parsed(&dest).header.open_ended);
+    // An interrupted append: half a row more.
+    let mut bytes = std::fs::read(&dest).unwrap();
+    bytes.extend_from_slice(&[9, 9, 9]);
+    std::fs::write(&dest, bytes).unwrap();
+    let out = npy(&["finalize", s(&dest)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: format 4.0 -> 1.0, shape (4, 3); cut 3 bytes of a partial row\n",
+            dest.display()
+        )
+    );
+    assert_eq!(parsed(&dest).version, Version::V1_0);
+    assert_eq!(parsed(&dest).header.shape, [4, 3]);
+    let out = npy(&["finalize", s(&dest)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "error: {}: the file is format 1.0, not 4.0: there is nothing to finalize (convert changes versions)\n",
+            dest.display()
+        )
+    );
+}
+
+#[test]
+fn recover_summaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("f.npy");
+    let line = |args: &[&str]| {
+        let out = npy(&[&["recover"][..], args, &[s(&f)]].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    // The header counts 4 rows of 6 bytes; the file holds 2 and a half.
+    npy_file(&f, &[4, 3], false, None, &seq(0, 15));
+    assert_eq!(
+        line(&[]),
+        format!(
+            "{}: recovered: 2 rows (the header said 4), cut 3 bytes; shape (2, 3), format 1.0\n",
+            f.display()
+        )
+    );
+    assert_eq!(
+        line(&[]),
+        format!(
+            "{}: nothing to recover: 2 rows; shape (2, 3), format 1.0\n",
+            f.display()
+        )
+    );
+    npy_file(&f, &[1, 3], false, None, &seq(0, 15));
+    assert_eq!(
+        line(&["--zerofill-incomplete"]),
+        format!(
+            "{}: recovered: 3 rows (the header said 1), completed a partial row with 3 zero bytes; shape (3, 3), format 1.0\n",
+            f.display()
+        )
+    );
+    npy_file(&f, &[1, 3], false, None, &seq(0, 15));
+    assert_eq!(
+        line(&["--counted"]),
+        format!(
+            "{}: recovered: 1 rows, cut 9 bytes; shape (1, 3), format 1.0\n",
+            f.display()
+        )
+    );
+    // A garbled header, and another file's as the template.
+    let template = dir.path().join("t.npy");
+    npy_file(&template, &[0, 3], false, None, &[]);
+    let mut bytes = std::fs::read(&template).unwrap();
+    bytes.extend_from_slice(&seq(0, 12));
+    bytes[30] = b'@';
+    std::fs::write(&f, bytes).unwrap();
+    let out = npy(&["recover", s(&f)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "error: {}: the header does not parse (at byte 27: unknown header key \"fo@tran_order\": the header has exactly the keys 'descr', 'fortran_order' and 'shape'): if a crash tore it, pass a template (the header of a file with the same dtype, order and shape, e.g. as it was created)\n",
+            f.display()
+        )
+    );
+    assert_eq!(
+        line(&["--like", s(&template)]),
+        format!(
+            "{}: recovered: the header did not parse: rewrote it from the template, 2 rows; shape (2, 3), format 1.0\n",
+            f.display()
+        )
+    );
+}
+
+#[test]
+fn ensure_appendable_modes_and_convert() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("f.npy");
+    // A header as NumPy before 1.24 wrote it, whose padding happens to leave room.
+    let padded = |path: &Path| {
+        let text = "{'descr': '<i2', 'fortran_order': False, 'shape': (2, 3), }";
+        let mut bytes = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
+        bytes.extend_from_slice(text.as_bytes());
+        bytes.resize(127, b' ');
+        bytes.push(b'\n');
+        bytes.extend_from_slice(&seq(0, 12));
+        std::fs::write(path, bytes).unwrap();
+    };
+    padded(&f);
+    let out = npy(&["ensure-appendable", s(&f)]);
+    assert_eq!(
+        text(&out.stdout),
+        format!("{}: already appendable: nothing to do\n", f.display())
+    );
+
+    // No room: a 1.0 header of 128 bytes with no padding.
+    let no_room = |path: &Path| {
+        let dict = |n: usize| {
+            format!(
+                "{{'descr': [('{}', '<i2')], 'fortran_order': False, 'shape': (2, 3), }}",
+                "n".repeat(n)
+            )
+        };
+        let text = dict(117 - dict(0).len());
+        let mut bytes = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
+        bytes.extend_from_slice(text.as_bytes());
+        bytes.push(b'\n');
+        bytes.extend_from_slice(&seq(0, 12));
+        std::fs::write(path, bytes).unwrap();
+    };
+    let out_path = dir.path().join("copy.npy");
+    for (args, how) in [
+        (
+            vec![],
+            "rewritten beside it and renamed over it".to_string(),
+        ),
+        (vec!["--in-place"], "moved in place".to_string()),
+        (
+            vec!["--out", s(&out_path)],
+            format!("copied to {}", out_path.display()),
+        ),
+    ] {
+        no_room(&f);
+        let out = npy(&[&["ensure-appendable"][..], &args, &[s(&f)]].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(
+            text(&out.stdout),
+            format!(
+                "{}: header grown by 64 bytes, 12 data bytes {how}; format 1.0\n",
+                f.display()
+            )
+        );
+    }
+    assert_eq!(data(&out_path), seq(0, 12));
+    assert_eq!(
+        npy(&["ensure-appendable", "--in-place", "--out", "x", s(&f)])
+            .status
+            .code(),
+        Some(2)
+    );
+
+    // --out left f as it was: with no room, 4.0's longer preamble means a rewrite.
+    let out = npy(&["convert", "--to-version", "4", s(&f)]);
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: format 1.0 -> 4.0, rewritten (the header grew); shape (2, 3)\n",
+            f.display()
+        )
+    );
+    assert_eq!(
+        npy(&["convert", "--to-version", "1", s(&f)]).status.code(),
+        Some(0)
+    );
+    let out = npy(&["convert", "--to-version", "4", s(&f)]);
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: format 1.0 -> 4.0, in place; shape (2, 3)\n",
+            f.display()
+        )
+    );
+    assert!(parsed(&f).header.open_ended);
+    let out = npy(&["convert", "--to-version", "4", s(&f)]);
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: format 4.0 -> 4.0, already: nothing to do; shape (2, 3)\n",
+            f.display()
+        )
+    );
+    let out = npy(&["convert", "--to-version", "2", s(&f)]);
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: format 4.0 -> 2.0, in place; shape (2, 3)\n",
+            f.display()
+        )
+    );
+    assert_eq!(data(&f), seq(0, 12));
+    no_room(&f);
+    let out = npy(&["convert", "--to-version", "2", s(&f)]);
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: format 1.0 -> 2.0, rewritten (the header grew); shape (2, 3)\n",
+            f.display()
+        )
+    );
+    assert_eq!(
+        npy(&["convert", "--to-version", "5", s(&f)]).status.code(),
+        Some(2)
+    );
+    v4_file(&f, 3, &seq(0, 12));
+    assert_eq!(
+        npy(&["convert", "--to-version", "1", s(&f)]).status.code(),
+        Some(0)
+    );
+    assert_eq!(parsed(&f).version, Version::V1_0);
+}
