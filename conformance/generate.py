@@ -606,6 +606,23 @@ def header_text_variants():
     add_text("text_indented_after_comment", ["G-2"], REJECT, (1, 0), "# c\n " + d, "the dict is indented after a comment line", data=pattern(48))
     add_text("text_ff_indent_second_line", ["G-2", "DIFF-17"], REJECT, (1, 0), "\n\x0c " + d,
              "a form feed then indentation on a later line (NumPy's retry does not repair this one)", data=pattern(48))
+    # Line continuations in the layout around the dict (G-2, G-4).
+    ok("text_continuation_first_line", ["G-2"], "\\\n" + d, "a line continuation before the dict, which starts the joined line", pad=False, verdict=WARN)
+    ok("text_continuation_blank_line", ["G-2"], "\n  \\\n\n" + d, "a line of spaces and a continuation, then an empty line: blank", pad=False, verdict=WARN)
+    ok("text_trailing_continuation_blank", ["G-4"], d + "\n \\\n\n", "after the dict: a space, a continuation and an empty line", pad=False, verdict=WARN)
+    for v in ((1, 0), (3, 0)):
+        add_text("text_continuation_then_indent_v%d" % v[0], ["G-2"], REJECT, v, "\\\n " + d,
+                 "a continuation, then indentation before the dict: the joined line is indented", pad=False, data=pattern(48))
+        add_text("text_indent_continuation_ff_v%d" % v[0], ["G-2"], REJECT, v, "\n \\\n\x0c" + d,
+                 "indentation before a continuation is kept: a form feed on the joined line does not reset it",
+                 pad=False, data=pattern(48))
+        add_text("text_trailing_continuation_indent_v%d" % v[0], ["G-4"], REJECT, v, d + "\n\\\n ",
+                 "the last line, joined by a continuation, is indented and has no newline", pad=False, data=pattern(48))
+    for v in ((1, 0), (2, 0), (3, 0)):
+        numpy = ("accept", "DIFF-17: NumPy re-tokenizes a 1.0/2.0 header that fails to parse, which repairs this layout") if v[0] < 3 else None
+        add_text("text_indent_then_continuation_v%d" % v[0], ["G-2", "DIFF-17"], REJECT, v, "\n  \\\n" + d,
+                 "indentation, then a continuation before the dict: the dict's line is indented",
+                 pad=False, data=pattern(48), numpy=numpy)
     add_text("text_ends_with_continuation", ["G-4"], REJECT, (1, 0), d + "\\\n", "the text ends with a line continuation", pad=False, data=pattern(48))
     add_text("text_ends_with_continuation_v3", ["G-4"], REJECT, (3, 0), d + "\\\n", "the text ends with a line continuation (3.0)", pad=False, data=pattern(48))
 
@@ -673,11 +690,15 @@ def type_strings():
         ("size_space", "S 5", ["DIFF-7"], "accept"),
         ("S2147483648", "S2147483648", ["D-9"]), ("U536870912", "U536870912", ["D-9"]), ("V2147483648", "V2147483648", ["D-9"]),
         ("capital_F8", "F8", []), ("double_order", "<<f8", []), ("name_with_size", "float64[2]", []),
+        ("type_number_12", "\x0c", ["DIFF-18"], "accept"), ("type_number_12_lt", "<\x0c", ["DIFF-18"], "accept"),
+        ("type_number_7", "\x07", ["DIFF-18", "DIFF-14"], "accept"), ("type_number_17_object", "\x11", ["DIFF-18", "D-8"], "accept"),
+        ("type_number_0_bool", "\x00", ["DIFF-18"], "accept"),
     ]
     for item in invalid:
         name, s, reqs = item[:3]
         known = item[3] if len(item) > 3 else None
         numpy = (known, "%s: NumPy's np.dtype accepts %r" % (reqs[0], s)) if known else None
+        # repr() writes the control characters as escapes, so the header text is ASCII.
         add_text("type_bad_" + name, ["D-2"] + reqs, REJECT, (1, 0), hdr(descr=repr(s), shape="(2,)"),
                  "type string %r is invalid" % s, data=pattern(64), numpy=numpy)
 
@@ -758,6 +779,11 @@ def descr_lists():
         ("unsized_in_tuple_type", "[('a', ('U0', (3,)))]", ["D-6"], None, "an unsized base in a (type, shape) type"),
         ("zero_byte_base_int", "[('a', ('<f8', (0,)), 3)]", ["D-6", "DIFF-16"], "accept", "a zero-byte subarray base with an int shape"),
         ("zero_byte_base_zero", "[('a', ('<i4', (2, 0)), 0)]", ["D-6", "DIFF-16"], "accept", "a zero-byte subarray base with the int shape 0"),
+        ("shape_is_struct", "[('a', '<i4', [('x', '<u2'), ('y', '<u2')])]", ["D-6", "DIFF-19"], "accept", "a list of fields as the subarray shape (NumPy lays it over the <i4)"),
+        ("shape_is_empty_list", "[('a', 'S0', [])]", ["D-6", "DIFF-19"], "accept", "[] as the subarray shape of S0 (NumPy: an empty structure over S0)"),
+        ("shape_is_empty_list_f8", "[('a', '<f8', [])]", ["D-6", "DIFF-19"], None, "[] as the subarray shape of <f8 (NumPy: a size mismatch)"),
+        ("shape_is_none", "[('a', '<f8', None)]", ["D-6", "DIFF-19"], "accept", "None as the subarray shape"),
+        ("shape_is_none_in_type", "[('a', ('<f8', None))]", ["D-6", "DIFF-19"], "accept", "None as the shape of a (type, shape) type"),
         ("zero_byte_base_tuple", "[('a', ('<f8', (0,)), (3,))]", ["D-6"], None, "a zero-byte subarray base with a tuple shape"),
         ("subarray_65_dims", "[('a', '|u1', (1,) * 65)]".replace("(1,) * 65", repr((1,) * 65)), ["D-6", "R-7"], None, "a subarray of 65 dimensions"),
         ("subarray_too_big", "[('a', '<f8', (268435456,))]", ["D-9"], None, "a subarray of 2**31 bytes"),
@@ -1174,8 +1200,8 @@ def spec_requirements(spec):
     """Requirement ids and titles from the spec; withdrawn ones are marked."""
     text = spec.read_text(encoding="utf-8")
     reqs = {}
-    for m in re.finditer(r"^- \*\*((?:F|H|D|V4|W|R|A|G|S|DIFF)-\d+)\*\* \((.*?)\)\.", text, re.M):
-        reqs[m.group(1)] = m.group(2)
+    for m in re.finditer(r"^- \*\*((?:F|H|D|V4|W|R|A|G|S|DIFF)-\d+)\*\* \((.*?)\)\.", text, re.M | re.S):
+        reqs[m.group(1)] = " ".join(m.group(2).split())
     return reqs
 
 
