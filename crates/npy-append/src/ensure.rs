@@ -51,7 +51,7 @@ impl MoveOptions {
         MoveOptions::default()
     }
 
-    /// Sets the chunk size (at least 1 byte, at most 256 MiB). Memory use is one chunk
+    /// Sets the chunk size (at least 1 byte, at most [`MAX_MOVE_CHUNK`], 64 MiB). Memory use is one chunk
     /// (in place: the journal holds a second copy on disk).
     pub fn chunk_bytes(mut self, bytes: u64) -> MoveOptions {
         self.chunk_bytes = bytes.clamp(1, MAX_MOVE_CHUNK);
@@ -83,17 +83,20 @@ pub struct Appendable {
 /// # use npy_append::{ensure_appendable, EnsureMode, Appender, Options};
 /// # let dir = tempfile::tempdir()?;
 /// # let path = dir.path().join("a.npy");
-/// // A header as NumPy 1.23 wrote it: no spare space after the dict.
-/// let text = "{'descr': '<i2', 'fortran_order': False, 'shape': (3,), }";
+/// // A header as NumPy before 1.24 wrote it, its dict filling the 128 bytes: no room
+/// // for a longer count.
+/// let dict = |n: usize| {
+///     format!("{{'descr': [('{}', '<i2')], 'fortran_order': False, 'shape': (3,), }}", "x".repeat(n))
+/// };
+/// let text = dict(117 - dict(0).len());
 /// let mut file = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
 /// file.extend_from_slice(text.as_bytes());
-/// file.resize(127, b' ');
 /// file.push(b'\n');
 /// file.extend_from_slice(&[1, 0, 2, 0, 3, 0]);
 /// std::fs::write(&path, &file)?;
 /// let done = ensure_appendable(&path, EnsureMode::InPlace)?;
 /// assert_eq!(done.header_growth, 64);
-/// Appender::open(&path, Options::new())?.append(&[4i16])?;
+/// Appender::open(&path, Options::new())?.append_bytes(&[4, 0])?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn ensure_appendable(path: impl AsRef<Path>, mode: EnsureMode) -> Result<Appendable> {

@@ -43,8 +43,9 @@ pub(crate) const FOOTER_LEN: u64 = 80;
 const FOOTER: usize = 80;
 const CRC_AT: usize = 72;
 
-/// The largest chunk a journal record may hold: bounds what `recover` reads.
-pub const MAX_MOVE_CHUNK: u64 = 256 << 20;
+/// The largest chunk an in-place move uses and a journal record may hold: 64 MiB. It
+/// bounds what `recover` reads from a journal.
+pub const MAX_MOVE_CHUNK: u64 = 64 << 20;
 
 /// A progress callback: bytes done, bytes in total.
 pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);

@@ -326,8 +326,14 @@ fn plan(
 fn apply<S: Storage + ?Sized>(s: &S, parsed: &Parsed, file_len: u64, plan: &Plan) -> Result<()> {
     let io = |what: &'static str| move |e| Error::io(what, e);
     if plan.end > file_len {
-        let zeros = vec![0u8; usize::try_from(plan.end - file_len).expect("less than a row")];
-        write_all_at(s, &zeros, file_len).map_err(io("cannot complete the partial row"))?;
+        // Less than a row, but a row may be large: zeros a piece at a time.
+        let zeros = [0u8; 64 << 10];
+        let mut at = file_len;
+        while at < plan.end {
+            let n = usize::try_from((plan.end - at).min(zeros.len() as u64)).expect("bounded");
+            write_all_at(s, &zeros[..n], at).map_err(io("cannot complete the partial row"))?;
+            at += n as u64;
+        }
         s.sync_data()
             .map_err(io("cannot sync the data (fdatasync)"))?;
     }

@@ -327,3 +327,10 @@ result = checks
         }
     }
 }
+
+#[test]
+fn one_writer_is_shared_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Appender>();
+    shareable::<Appender<npy_append::testing::MemFile>>();
+}
