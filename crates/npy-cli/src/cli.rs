@@ -1,17 +1,19 @@
 //! The command line: argument definitions (clap) and the commands.
 //!
 //! Exit status: 0 when every file is valid, 1 when a file is invalid or unreadable
-//! (including a 1.0–3.0 file whose data is shorter than its shape needs), 2 for a
-//! usage error.
+//! (including a 1.0–3.0 file whose data is shorter than its shape needs) or cannot be
+//! printed, 2 for a usage error.
 
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 use npy_header::{HeaderParser, Limits};
+use npy_mmap::{ArrayView, Loader};
 use serde::Serialize;
 
-use crate::read::read_header;
+use crate::print::{array_repr, Options};
+use crate::read::{read_header, ReadError};
 use crate::report::{ErrorJson, Report};
 use crate::validate::{check, collect, line, summary, Verdict};
 
@@ -20,6 +22,8 @@ Examples:
   npy inspect data.npy                  Show what the header says
   npy inspect --json data.npy | jq .shape
   npy validate conformance/samples      Check every .npy file under a directory
+  npy cat data.npy                      Print the array as NumPy's repr() does
+  npy head -n 5 data.npy                Print its first 5 rows
   npy append all.npy a.npy b.npy        Append arrays (also: recover, finalize, ...)
 
 Exit status: 0 if every file is valid, 1 if any is invalid or unreadable, 2 for a
@@ -60,6 +64,32 @@ checked whatever their name.
 
 Exit status: 0 if every file passes, 1 otherwise.";
 
+const CAT_EXAMPLES: &str = "\
+Examples:
+  npy cat data.npy
+  npy cat --all data.npy                Every item, however many
+  some-program | npy cat -              Read the file from stdin
+
+The output is what NumPy's repr() prints for np.load(FILE) with the default print
+options: arrays of more than 1000 items are summarised with `...` (3 items at each
+edge of each axis) and get `shape=`. A file is memory-mapped, so only the items
+shown are read; `-` reads stdin to its end. A 4.0 file's partial trailing row is not
+part of the array.
+
+Exit status: 0 if the array was printed, 1 if the file is invalid or unreadable, or
+its dtype cannot be printed (Python objects, longdouble).";
+
+const HEAD_EXAMPLES: &str = "\
+Examples:
+  npy head data.npy                     The first 10 rows: repr(np.load(FILE)[:10])
+  npy head -n 3 data.npy
+  npy head -n 3 - < data.npy
+
+Rows are along the first axis whatever the storage order (NumPy's arr[:N]); a 0-d
+array is printed whole. Only the rows shown are read from a memory-mapped file.
+
+Exit status as for `npy cat`.";
+
 /// Inspect and validate NumPy `.npy` files (format 1.0 to 4.0) without reading their
 /// data.
 #[derive(Debug, Parser)]
@@ -84,6 +114,12 @@ pub enum Command {
     /// Prints one line per file and a summary.
     #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(ValidateArgs),
+    /// Print an array as NumPy's repr() does, summarised with `...` when large.
+    #[command(after_help = CAT_EXAMPLES)]
+    Cat(CatArgs),
+    /// Print the first N rows of an array as NumPy's repr() does.
+    #[command(after_help = HEAD_EXAMPLES)]
+    Head(HeadArgs),
     /// npy append, recover, ensure-appendable, finalize, convert.
     #[command(flatten)]
     Append(crate::append::AppendCommand),
@@ -102,6 +138,35 @@ pub struct InspectArgs {
     /// Print one JSON object instead of `key: value` lines.
     #[arg(long)]
     pub json: bool,
+    /// Limits for untrusted headers.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Arguments of `npy cat`.
+#[derive(Debug, Args)]
+pub struct CatArgs {
+    /// The .npy file, or `-` for stdin.
+    pub file: PathBuf,
+    /// Print every item instead of summarising arrays of more than 1000 items.
+    #[arg(long)]
+    pub all: bool,
+    /// Limits for untrusted headers.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Arguments of `npy head`.
+#[derive(Debug, Args)]
+pub struct HeadArgs {
+    /// How many rows (along the first axis) to print.
+    #[arg(short = 'n', long = "lines", value_name = "N", default_value_t = 10)]
+    pub rows: u64,
+    /// The .npy file, or `-` for stdin.
+    pub file: PathBuf,
+    /// Print every item of the rows instead of summarising more than 1000 items.
+    #[arg(long)]
+    pub all: bool,
     /// Limits for untrusted headers.
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -140,8 +205,77 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8
     match &cli.command {
         Command::Inspect(args) => inspect(args, out, err),
         Command::Validate(args) => validate(args, out),
+        Command::Cat(args) => print(&args.file, None, args.all, &args.limits, out, err),
+        Command::Head(args) => print(
+            &args.file,
+            Some(args.rows),
+            args.all,
+            &args.limits,
+            out,
+            err,
+        ),
         Command::Append(cmd) => crate::append::run(cmd, out, err),
         Command::Conformance(args) => crate::conformance::conformance(args, out, err),
+    }
+}
+
+/// An array read for printing: mapped from a file, or read from stdin.
+enum Source {
+    Mapped(npy_mmap::NpyFile),
+    Read(npy_mmap::NpyBuffer),
+}
+
+impl Source {
+    fn open(path: &Path, limits: &LimitArgs) -> Result<Source, ReadError> {
+        let loader = Loader::with_parser(limits.parser());
+        if path == Path::new("-") {
+            Ok(Source::Read(loader.read(io::stdin().lock())?))
+        } else {
+            Ok(Source::Mapped(loader.open(path)?))
+        }
+    }
+
+    fn view(&self) -> ArrayView<'_> {
+        match self {
+            Source::Mapped(f) => f.view(),
+            Source::Read(b) => b.view(),
+        }
+    }
+}
+
+/// `npy cat` (`rows: None`) and `npy head` (`rows: Some(n)`): NumPy's repr of the
+/// array, or of `arr[:n]`.
+pub fn print(
+    path: &Path,
+    rows: Option<u64>,
+    all: bool,
+    limits: &LimitArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<u8> {
+    let name = path.display().to_string();
+    let source = match Source::open(path, limits) {
+        Ok(source) => source,
+        Err(e) => {
+            writeln!(err, "error: {name}: {e}")?;
+            return Ok(1);
+        }
+    };
+    let view = source.view();
+    let mut shape = view.shape().to_vec();
+    if let (Some(n), Some(first)) = (rows, shape.first_mut()) {
+        *first = (*first).min(n);
+    }
+    match array_repr(&view, &shape, Options { all }) {
+        Ok(text) => {
+            writeln!(out, "{text}")?;
+            out.flush()?;
+            Ok(0)
+        }
+        Err(e) => {
+            writeln!(err, "error: {name}: {e}")?;
+            Ok(1)
+        }
     }
 }
 
@@ -163,7 +297,7 @@ pub fn inspect(args: &InspectArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             return Ok(1);
         }
     };
-    let report = Report::new(path.as_str(), file);
+    let report = Report::new(path.as_str(), file, args.limits.parser().limits());
     if args.json {
         writeln!(out, "{}", report.to_json())?;
     } else {

@@ -4,17 +4,20 @@
 //! The binary (`src/main.rs`) only parses arguments and calls [`cli::run`]; everything
 //! else lives here so it can be unit-tested.
 //!
-//! * [`read`] reads a header the safe way: at most [`npy_header::MAX_PREAMBLE_LEN`]
-//!   bytes, then the length field is checked against the limit before any buffer is
-//!   sized from it, then exactly the header text. The array data is never read: its
-//!   length comes from the file's metadata.
+//! * [`read`] reads a header the safe way, with `npy-mmap`'s reader: at most
+//!   [`npy_header::MAX_PREAMBLE_LEN`] bytes, then the length field is checked against
+//!   the limit before any buffer is sized from it, then exactly the header text. The
+//!   array data is never read: its length comes from the file's metadata.
 //! * [`report`] works out everything `npy inspect` shows (shape resolved against the
-//!   file size, expected and actual data bytes, trailing bytes, warnings) and renders
-//!   it as `key: value` lines or as one JSON object.
+//!   file size by the loader's [`npy_mmap::Layout`], expected and actual data bytes,
+//!   trailing bytes and partial rows, warnings) and renders it as `key: value` lines or
+//!   as one JSON object.
 //! * [`descr`] turns a [`npy_header::Dtype`] into JSON that mirrors NumPy's
 //!   `numpy.lib.format.dtype_to_descr` list exactly.
 //! * [`validate`] finds `.npy` files under directories and gives a one-line verdict
 //!   per file.
+//! * [`print`](mod@print) writes an array as NumPy's `repr()` does, for `npy cat` and `npy head`;
+//!   the arrays come from `npy-mmap` (mapped files, or stdin).
 //! * [`conformance`] runs the conformance corpus against this reader or, through an
 //!   adapter command, another one (`npy conformance`).
 //! * [`append`](mod@append) holds the commands that change files (`npy append`,
@@ -43,6 +46,7 @@ pub mod append;
 pub mod cli;
 pub mod conformance;
 pub mod descr;
+pub mod print;
 pub mod read;
 pub mod report;
 pub mod validate;

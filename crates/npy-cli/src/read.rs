@@ -1,18 +1,18 @@
 //! Reading a header from a file without trusting it.
 //!
-//! The order of reads is what makes this safe on hostile files: at most
-//! [`MAX_PREAMBLE_LEN`] bytes first; then [`HeaderParser::parse_preamble`] checks the
-//! header-length field against the limit *before* anything is sized from it; then
-//! exactly the header text is read (never more than the file holds, whatever the
-//! field says) and handed to [`HeaderParser::parse_text`]. The array data is never
-//! read; its length comes from the file's metadata.
+//! [`npy_mmap::read_header`] does the reading, in the order that makes it safe on
+//! hostile files: at most [`npy_header::MAX_PREAMBLE_LEN`] bytes first; then the
+//! header-length field is checked against the limit *before* anything is sized from
+//! it; then exactly the header text is read (never more than the file holds, whatever
+//! the field says). The array data is never read; its length comes from the file's
+//! metadata, taken after the header as the loader takes it.
 
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use npy_header::{HeaderParser, Parsed, MAX_PREAMBLE_LEN};
+use npy_header::{HeaderParser, Parsed};
 
 /// A parsed header and the length of the file it came from.
 #[derive(Clone, Debug)]
@@ -30,39 +30,26 @@ impl FileHeader {
     }
 }
 
-/// Why a header could not be read.
+/// Why a file could not be read: the loader's error, shown the way every command of
+/// the tool shows errors (`<kind> at byte N: message`).
 #[derive(Debug)]
-pub enum ReadError {
-    /// The file could not be opened or read.
-    Io(io::Error),
-    /// The bytes are not a valid header (or exceed a limit).
-    Header(npy_header::Error),
-}
+pub struct ReadError(pub npy_mmap::Error);
 
 impl ReadError {
-    /// A short stable name for machine-readable output: [`npy_header::Error::kind_name`],
-    /// or `"io"`.
+    /// A short stable name for machine-readable output:
+    /// [`npy_mmap::Error::kind_name`] (`"io"`, `"bad_magic"`, `"data_length"`, …).
     pub fn kind_name(&self) -> &'static str {
-        match self {
-            ReadError::Io(_) => "io",
-            ReadError::Header(e) => e.kind_name(),
-        }
+        self.0.kind_name()
     }
 
     /// The byte offset in the file where the problem is, when there is one.
     pub fn offset(&self) -> Option<u64> {
-        match self {
-            ReadError::Io(_) => None,
-            ReadError::Header(e) => e.offset(),
-        }
+        self.0.offset()
     }
 
     /// The message without the kind and offset.
     pub fn message(&self) -> String {
-        match self {
-            ReadError::Io(e) => e.to_string(),
-            ReadError::Header(e) => e.message().to_string(),
-        }
+        self.0.message().to_string()
     }
 }
 
@@ -77,13 +64,13 @@ impl std::error::Error for ReadError {}
 
 impl From<io::Error> for ReadError {
     fn from(e: io::Error) -> ReadError {
-        ReadError::Io(e)
+        ReadError(e.into())
     }
 }
 
-impl From<npy_header::Error> for ReadError {
-    fn from(e: npy_header::Error) -> ReadError {
-        ReadError::Header(e)
+impl From<npy_mmap::Error> for ReadError {
+    fn from(e: npy_mmap::Error) -> ReadError {
+        ReadError(e)
     }
 }
 
@@ -101,8 +88,8 @@ pub fn write_error(
     }
 }
 
-/// [`write_error`] for an [`npy_header::Error`], into a new string.
-pub fn format_header_error(e: &npy_header::Error) -> String {
+/// [`write_error`] for an [`npy_mmap::Error`], into a new string.
+pub fn format_load_error(e: &npy_mmap::Error) -> String {
     let mut s = String::new();
     write_error(&mut s, e.kind_name(), e.offset(), e.message()).expect("writing to a String");
     s
@@ -111,53 +98,21 @@ pub fn format_header_error(e: &npy_header::Error) -> String {
 /// Opens `path` and reads its header with `parser` (see the module docs for how).
 pub fn read_header(path: &Path, parser: &HeaderParser) -> Result<FileHeader, ReadError> {
     let mut file = File::open(path)?;
+    let parsed = read_header_from(&mut file, parser)?;
     let file_len = file.metadata()?.len();
-    let parsed = read_header_from(&mut file, file_len, parser)?;
     Ok(FileHeader { parsed, file_len })
 }
 
-/// Reads a header from the start of `reader`, which holds `len_hint` bytes in all
-/// (used only to avoid over-allocating for a file shorter than its length field
-/// claims). Reads the preamble and the header text, nothing after.
-pub fn read_header_from(
-    reader: &mut dyn Read,
-    len_hint: u64,
-    parser: &HeaderParser,
-) -> Result<Parsed, ReadError> {
-    let mut start = Vec::with_capacity(MAX_PREAMBLE_LEN);
-    reader
-        .take(MAX_PREAMBLE_LEN as u64)
-        .read_to_end(&mut start)?;
-    // The length field is checked against the limit here, before it sizes anything.
-    let preamble = parser.parse_preamble(&start)?;
-    let header_len = preamble.header_len;
-    let pre_len = preamble.version.preamble_len();
-
-    // A 1.0 preamble is 10 bytes, so up to 2 bytes of header text were read already.
-    let mut text = start.split_off(pre_len.min(start.len()));
-    let already = text.len() as u64;
-    if already > header_len {
-        // A header shorter than 2 bytes: keep only what the length field covers.
-        text.truncate(usize::try_from(header_len).expect("less than 2"));
-    } else {
-        let available = len_hint.saturating_sub(pre_len as u64);
-        let capacity = header_len.min(available);
-        text.reserve(
-            usize::try_from(capacity)
-                .unwrap_or(0)
-                .saturating_sub(text.len()),
-        );
-        reader.take(header_len - already).read_to_end(&mut text)?;
-    }
-    // A short read leaves `text` shorter than `header_len`; parse_text reports it as
-    // truncated, with the offset where the file ended.
-    Ok(parser.parse_text(preamble, &text)?)
+/// Reads a header from the start of `reader`: the preamble and the header text,
+/// nothing after.
+pub fn read_header_from(reader: &mut dyn Read, parser: &HeaderParser) -> Result<Parsed, ReadError> {
+    Ok(npy_mmap::read_header(reader, parser)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use npy_header::ErrorKind;
+    use npy_header::{ErrorKind, MAX_PREAMBLE_LEN};
 
     fn v1(text: &str) -> Vec<u8> {
         let mut file = b"\x93NUMPY\x01\x00".to_vec();
@@ -167,7 +122,7 @@ mod tests {
     }
 
     fn read(bytes: &[u8], parser: &HeaderParser) -> Result<Parsed, ReadError> {
-        read_header_from(&mut &bytes[..], bytes.len() as u64, parser)
+        read_header_from(&mut &bytes[..], parser)
     }
 
     /// A reader that fails the test if more than `limit` bytes are read from it.
@@ -196,8 +151,7 @@ mod tests {
             read: 0,
             limit: header_end,
         };
-        let parsed =
-            read_header_from(&mut reader, file.len() as u64, &HeaderParser::new()).unwrap();
+        let parsed = read_header_from(&mut reader, &HeaderParser::new()).unwrap();
         assert_eq!(parsed.header.shape, [2]);
         assert_eq!(parsed.data_offset(), header_end as u64);
         assert_eq!(reader.read, header_end);
@@ -211,12 +165,8 @@ mod tests {
             read: 0,
             limit: MAX_PREAMBLE_LEN,
         };
-        let err = read_header_from(
-            &mut reader,
-            file.len() as u64,
-            &HeaderParser::new().max_header_len(10),
-        )
-        .unwrap_err();
+        let err =
+            read_header_from(&mut reader, &HeaderParser::new().max_header_len(10)).unwrap_err();
         assert_eq!(err.kind_name(), "header_too_long");
         assert_eq!(err.offset(), Some(8));
         assert!(err
@@ -231,9 +181,7 @@ mod tests {
         file.extend_from_slice(b"{'descr'");
         let parser = HeaderParser::new().max_header_len(u64::from(u32::MAX));
         let err = read(&file, &parser).unwrap_err();
-        let ReadError::Header(e) = &err else {
-            panic!("{err}")
-        };
+        let e = err.0.header_error().expect("a header error");
         assert_eq!(
             e.kind(),
             &ErrorKind::Truncated {

@@ -4,15 +4,17 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use npy_header::{Error, Parsed, Resolved};
+use npy_header::{Limits, Parsed};
+use npy_mmap::{Error, Layout};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::descr::descr_to_json;
-use crate::read::{format_header_error, FileHeader};
+use crate::read::{format_load_error, FileHeader};
 
-/// A header read from a file, with its shape resolved against the file's size.
-#[derive(Clone, Debug)]
+/// A header read from a file, with its shape resolved against the file's size exactly
+/// as the loader (`npy-mmap`) resolves it.
+#[derive(Debug)]
 pub struct Report {
     /// The file as named on the command line.
     pub path: String,
@@ -20,15 +22,16 @@ pub struct Report {
     pub file_len: u64,
     /// The parsed header.
     pub parsed: Parsed,
-    /// The shape worked out from the data length ([`npy_header::Header::resolve`]), or
-    /// why it could not be: the data is shorter than a fixed (1.0–3.0) shape needs.
-    pub resolution: Result<Resolved, Error>,
+    /// The loader's layout ([`npy_mmap::Layout::new`]: shape, data and trailing bytes),
+    /// or why there is none: the data is shorter than a fixed (1.0–3.0) shape needs, or
+    /// exceeds the data-size limit.
+    pub resolution: Result<Layout, Error>,
 }
 
 impl Report {
-    /// Resolves the header of `file` against the file's data length.
-    pub fn new(path: impl Into<String>, file: FileHeader) -> Report {
-        let resolution = file.parsed.header.resolve(file.data_len());
+    /// Resolves the header of `file` against the file's data length, within `limits`.
+    pub fn new(path: impl Into<String>, file: FileHeader, limits: &Limits) -> Report {
+        let resolution = Layout::new(file.parsed.clone(), file.data_len(), limits);
         Report {
             path: path.into(),
             file_len: file.file_len,
@@ -67,7 +70,7 @@ impl Report {
     /// open-ended header could not be resolved.
     pub fn expected_data_bytes(&self) -> Option<u64> {
         match &self.resolution {
-            Ok(r) => Some(r.data_bytes),
+            Ok(layout) => Some(layout.data_bytes()),
             Err(_) => self.parsed.header.data_bytes().ok().flatten(),
         }
     }
@@ -76,20 +79,18 @@ impl Report {
     /// partial row of an open-ended header, or extra bytes after fixed-shape data).
     pub fn warnings(&self) -> Vec<String> {
         let mut out: Vec<String> = self.parsed.warnings.iter().map(|w| w.to_string()).collect();
-        if let Ok(r) = &self.resolution {
-            if r.trailing_bytes > 0 {
-                out.push(if self.parsed.header.open_ended {
-                    format!(
-                        "partial trailing row of {} (rows are {}; an append in progress or interrupted?)",
-                        bytes(r.trailing_bytes),
-                        bytes(r.row_bytes)
-                    )
-                } else {
-                    format!(
-                        "{} after the array data (NumPy ignores them)",
-                        bytes(r.trailing_bytes).replace("byte", "extra byte")
-                    )
-                });
+        if let Ok(layout) = &self.resolution {
+            if layout.has_partial_row() {
+                out.push(format!(
+                    "partial trailing row of {} (rows are {}; an append in progress or interrupted?)",
+                    bytes(layout.trailing_bytes()),
+                    bytes(layout.row_bytes())
+                ));
+            } else if layout.trailing_bytes() > 0 {
+                out.push(format!(
+                    "{} after the array data (NumPy ignores them)",
+                    bytes(layout.trailing_bytes()).replace("byte", "extra byte")
+                ));
             }
         }
         out
@@ -97,7 +98,7 @@ impl Report {
 
     /// The resolution error as `<kind> at byte N: message`, if any.
     pub fn error(&self) -> Option<String> {
-        self.resolution.as_ref().err().map(format_header_error)
+        self.resolution.as_ref().err().map(format_load_error)
     }
 
     /// The `key: value` lines of `npy inspect`.
@@ -109,7 +110,7 @@ impl Report {
         writeln!(out, "dtype: {}", h.dtype)?;
         writeln!(out, "descr: {}", h.dtype.to_descr())?;
         match &self.resolution {
-            Ok(r) => writeln!(out, "shape: {}", tuple(&r.shape))?,
+            Ok(layout) => writeln!(out, "shape: {}", tuple(layout.shape()))?,
             Err(_) => writeln!(out, "shape: unresolved (see the error)")?,
         }
         writeln!(out, "header shape: {}", tuple(&self.header_shape()))?;
@@ -122,27 +123,32 @@ impl Report {
         writeln!(out, "data offset: {}", p.data_offset())?;
         writeln!(out, "item size: {}", h.dtype.itemsize())?;
         match (&self.resolution, self.expected_data_bytes()) {
-            (Ok(r), Some(n)) if h.open_ended => writeln!(
+            (Ok(layout), Some(n)) if h.open_ended => writeln!(
                 out,
                 "expected data bytes: {n} ({} rows of {} bytes)",
-                r.shape[h.growth_axis().expect("open-ended headers have one")],
-                r.row_bytes
+                layout.rows(),
+                layout.row_bytes()
             )?,
             (_, Some(n)) => writeln!(out, "expected data bytes: {n}")?,
             (_, None) => writeln!(out, "expected data bytes: unknown")?,
         }
         writeln!(out, "actual data bytes: {}", self.data_len())?;
         match &self.resolution {
-            Ok(r) if r.trailing_bytes == 0 => writeln!(out, "trailing bytes: 0")?,
-            Ok(r) if h.open_ended => {
-                writeln!(out, "trailing bytes: {} (partial row)", r.trailing_bytes)?
-            }
-            Ok(r) => writeln!(
+            Ok(layout) if layout.trailing_bytes() == 0 => writeln!(out, "trailing bytes: 0")?,
+            Ok(layout) if layout.has_partial_row() => writeln!(
+                out,
+                "trailing bytes: {} (partial row)",
+                layout.trailing_bytes()
+            )?,
+            Ok(layout) => writeln!(
                 out,
                 "trailing bytes: {} (extra bytes after the data)",
-                r.trailing_bytes
+                layout.trailing_bytes()
             )?,
-            Err(_) => writeln!(out, "trailing bytes: none (the data is too short)")?,
+            Err(e) if matches!(e.kind(), npy_mmap::ErrorKind::DataTooShort { .. }) => {
+                writeln!(out, "trailing bytes: none (the data is too short)")?
+            }
+            Err(_) => writeln!(out, "trailing bytes: unknown (see the error)")?,
         }
         let warnings = self.warnings();
         if warnings.is_empty() {
@@ -165,7 +171,7 @@ impl Report {
             descr: descr_to_json(&h.dtype),
             descr_repr: h.dtype.to_descr(),
             fortran_order: h.fortran_order,
-            shape: self.resolution.as_ref().ok().map(|r| r.shape.clone()),
+            shape: self.resolution.as_ref().ok().map(|l| l.shape().to_vec()),
             header_shape: self.header_shape(),
             open_ended: h.open_ended,
             header_len: p.header_len,
@@ -174,7 +180,7 @@ impl Report {
             row_bytes: h.row_bytes().ok(),
             expected_data_bytes: self.expected_data_bytes(),
             data_bytes: self.data_len(),
-            trailing_bytes: self.resolution.as_ref().ok().map(|r| r.trailing_bytes),
+            trailing_bytes: self.resolution.as_ref().ok().map(Layout::trailing_bytes),
             warnings: self.warnings(),
             error: self.resolution.as_ref().err().map(ErrorJson::from),
         };
@@ -209,7 +215,7 @@ struct InspectJson<'a> {
 /// An error as JSON: `{"kind": ..., "offset": ..., "message": ...}`.
 #[derive(Serialize)]
 pub struct ErrorJson {
-    /// [`npy_header::Error::kind_name`], or `"io"`.
+    /// [`npy_mmap::Error::kind_name`].
     pub kind: &'static str,
     /// Byte offset in the file, if the error has one.
     pub offset: Option<u64>,
@@ -284,7 +290,7 @@ mod tests {
         file.extend_from_slice(&text);
         let parsed = npy_header::parse(&file).unwrap();
         let file_len = parsed.data_offset() + data_len;
-        Report::new("x.npy", FileHeader { parsed, file_len })
+        Report::new("x.npy", FileHeader { parsed, file_len }, &Limits::default())
     }
 
     fn human(r: &Report) -> String {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use npy_header::HeaderParser;
 
-use crate::read::{format_header_error, read_header};
+use crate::read::{format_load_error, read_header};
 use crate::report::{tuple, Report};
 
 /// A file to check, or a directory that could not be searched.
@@ -88,10 +88,10 @@ pub fn check(path: &Path, parser: &HeaderParser) -> Verdict {
     match read_header(path, parser) {
         Err(e) => Verdict::Fail(e.to_string()),
         Ok(file) => {
-            let report = Report::new(path.display().to_string(), file);
+            let report = Report::new(path.display().to_string(), file, parser.limits());
             match &report.resolution {
                 Ok(_) => Verdict::Ok(Box::new(report)),
-                Err(e) => Verdict::Fail(format_header_error(e)),
+                Err(e) => Verdict::Fail(format_load_error(e)),
             }
         }
     }
@@ -107,7 +107,7 @@ pub fn line(path: &Path, verdict: &Verdict) -> String {
                 path.display(),
                 r.parsed.version,
                 r.parsed.header.dtype.to_descr(),
-                tuple(&r.resolution.as_ref().expect("ok means resolved").shape)
+                tuple(r.resolution.as_ref().expect("ok means resolved").shape())
             );
             for w in r.warnings() {
                 s.push_str(" (warning: ");
@@ -211,7 +211,7 @@ mod tests {
         assert!(!v.is_ok());
         assert_eq!(
             line(Path::new("ok.npy"), &v),
-            "FAIL ok.npy  data_length: file holds 5 bytes of data but the header's shape needs 6 (truncated, or an interrupted append)"
+            "FAIL ok.npy  data_length: file holds 5 bytes of data but the header's shape needs 6: it was truncated or an append was interrupted (recover the file to keep its whole rows)"
         );
 
         write_v1(
