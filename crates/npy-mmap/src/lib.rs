@@ -157,25 +157,36 @@
 //!   ([`ErrorKind::Shrunk`]) a file that became shorter than the map. It cannot make an
 //!   existing map safe again: after `Shrunk`, drop the `NpyFile`.
 //!
-//! What it relies on, for files written as `spec/npy-format.md` prescribes (this
-//! project's appending writer and recovery follow it):
+//! What it relies on, for files written as `spec/npy-format.md` prescribes (checked
+//! against the `npy-append` crate):
 //!
-//! * An open-ended 4.0 file only grows by whole rows; its header and data are never
-//!   modified (`V4-5`). Finalising it (`V4-7`) rewrites the header and truncates only a
-//!   partial trailing row, which no reader maps.
+//! * An open-ended 4.0 file only grows, by whole rows at its end; its header and data
+//!   are not modified while it is open-ended (`V4-5`). A partial row being written is
+//!   never mapped.
 //! * A 1.0–3.0 append writes rows after the data and then rewrites the header (`A-4`),
-//!   so no mapped byte changes. Recovery (`A-7`) truncates the file to `min(h, f)`
-//!   rows, where `h` is the header's count and `f` the whole rows in the file; a reader
-//!   maps at most the count of a header it read, counts only grow, and the data for a
-//!   count is written before the count, so recovery cuts only bytes no reader maps.
-//!   Adopting extra rows or zero-filling a partial row only grows the file.
+//!   so no mapped byte changes. When the new count has more digits, `npy-append`
+//!   journals the rewrite: it writes the new header and a footer after the data, then
+//!   the header in place, then cuts the file back to the data. The journal lies beyond
+//!   the rows the header counts, so readers never map it (while it exists they report
+//!   it as trailing bytes).
+//! * Recovery (`A-7`) keeps every row a reader can have mapped: it truncates to
+//!   `min(h, f)` rows (`h` the header's count, `f` the whole rows in the file) or, by
+//!   default in `npy-append`, to `f`; a reader maps at most the count of a header it
+//!   read, that count's data was written before the count, and counts only grow.
+//!   Zero-filling a partial row only grows the file.
 //!
 //! What is not guaranteed:
 //!
+//! * A 4.0 file being finalised or converted (`V4-7`) while a reader follows it.
+//!   `npy-append` journals that header rewrite too: the journal appended after the
+//!   data is, to a 4.0 reader, more rows; a `refresh` in that window exposes it as
+//!   array data, and the cut that ends the rewrite removes bytes the map covers
+//!   (`SIGBUS` if they are touched afterwards). Stop refreshing before the file is
+//!   finalised (for example when the writer says it has closed the file).
 //! * Files changed by other programs: `np.save` to the same path truncates the file
-//!   and writes it anew; `truncate(1)`; editors; npy-append-array's in-place
-//!   `ensure_appendable`, which moves the data. Reading such a file while it is
-//!   rewritten may crash the process.
+//!   and writes it anew; `truncate(1)`; editors; an in-place `ensure_appendable`
+//!   (npy-append-array's or `npy-append`'s), which moves the data. Reading such a file
+//!   while it is rewritten may crash the process.
 //! * A 1.0–3.0 header read while a writer rewrites it can be torn. `refresh` reads the
 //!   header twice around the size and requires both reads to agree, and any count it
 //!   accepts must be backed by the file's size; a torn count that passes both checks

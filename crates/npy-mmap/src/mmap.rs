@@ -281,10 +281,10 @@ fn map_data(file: &File, layout: &Layout, file_len: u64) -> Result<Option<Mmap>,
     // observed after the header was read, so every page is backed by the file when
     // mapped. The remaining hazards are other programs: truncating the file below
     // `offset + len` makes reads fault (SIGBUS), and writing these bytes changes memory
-    // behind shared references. Neither is done by writers that follow
-    // `spec/npy-format.md` (appends only; recovery and finalising cut only bytes beyond
-    // what readers map); the crate documentation, section "Safety", states the
-    // contract for everything else.
+    // behind shared references. Appending writers that follow `spec/npy-format.md`
+    // do neither, and recovery cuts only bytes beyond what readers map; the crate
+    // documentation, section "Safety", states exactly what is and is not covered
+    // (finalising a 4.0 file while a reader refreshes is not).
     let map = unsafe { MmapOptions::new().offset(offset).len(map_len).map(file) }?;
     debug_assert_eq!(map.len(), map_len);
     debug_assert_eq!(map.as_ptr() as u64 % 64, offset % 64);
