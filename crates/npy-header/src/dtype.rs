@@ -268,7 +268,8 @@ impl Dtype {
             }
             Dtype::Record { fields, itemsize } => {
                 let mut end = 0u64;
-                let mut seen: Vec<&str> = Vec::new();
+                // Hashed: a linear scan per field made emitting 10,000 fields quadratic.
+                let mut seen = std::collections::HashSet::with_capacity(fields.len());
                 for f in fields {
                     if f.offset < end {
                         return Err(format!(
@@ -282,10 +283,9 @@ impl Dtype {
                         );
                     }
                     for n in std::iter::once(f.name.as_str()).chain(f.title.as_deref()) {
-                        if seen.contains(&n) {
+                        if !seen.insert(n) {
                             return Err(format!("{n:?} is used twice as a field name or title"));
                         }
-                        seen.push(n);
                     }
                     f.dtype.check_layout()?;
                     end = f.offset.saturating_add(f.dtype.itemsize());
