@@ -3,6 +3,7 @@
 mod accept;
 mod common;
 mod emit;
+mod fuzz_regressions;
 mod oracle;
 mod props;
 mod reject;
