@@ -4,9 +4,14 @@
 //!   `requirements-oracle.txt` into it, unless it already has exactly those versions.
 //! * `test [ARGS]`: `setup`, then `cargo test --workspace --all-targets ARGS` and
 //!   `cargo test --workspace --doc ARGS` with the oracle environment (below).
-//! * `lint`: `setup`, then `cargo fmt --check`, `cargo clippy -D warnings` and
-//!   `cargo doc` with `-D warnings`, with the oracle environment.
+//! * `lint`: `setup`, then `cargo fmt --check` (also of `fuzz/`), `cargo clippy -D
+//!   warnings` and `cargo doc` with `-D warnings`, with the oracle environment.
 //! * `ci`: `lint`, then `test`.
+//! * `fuzz-seeds`: copy the conformance files and the committed fuzz regressions into
+//!   `fuzz/corpus/<target>/` (git-ignored) as seeds.
+//! * `fuzz-smoke [SECONDS]`: install cargo-fuzz if missing, lint the fuzz workspace,
+//!   seed it, and run every fuzz target for SECONDS (default 45) after replaying its
+//!   committed regressions; on stable Rust through `RUSTC_BOOTSTRAP=1` (see `fuzz.rs`).
 //!
 //! The oracle environment is `PYO3_PYTHON=<root>/.venv/bin/python` (always this
 //! same value, so pyo3 is not rebuilt between commands), `NPY_ORACLE_VENV=<root>/.venv`
@@ -16,13 +21,19 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod fuzz;
+
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   setup          create .venv with the pinned requirements-oracle.txt (idempotent)
   test [ARGS]    setup, then cargo test --workspace --all-targets ARGS and --doc ARGS
   lint           setup, then cargo fmt --check, clippy -D warnings, doc -D warnings
-  ci             lint, then test";
+  ci             lint, then test
+  fuzz-seeds     seed fuzz/corpus/<target>/ from conformance/ and fuzz/regressions/
+  fuzz-smoke [SECONDS]
+                 lint and seed fuzz/, replay its regressions, fuzz each target
+                 SECONDS (default 45); stable Rust is enough";
 
 /// Base interpreter used to create the virtualenv.
 const BASE_PYTHON: &str = "python3";
@@ -36,6 +47,8 @@ fn main() -> ExitCode {
         Some("ci") if args.len() == 1 => {
             setup().and_then(|env| lint(&env).and_then(|()| test(&env, &[])))
         }
+        Some("fuzz-seeds") if args.len() == 1 => fuzz::seeds(root()),
+        Some("fuzz-smoke") => fuzz::smoke(root(), &args[1..]),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -298,6 +311,18 @@ fn test(env: &OracleEnv, extra: &[String]) -> Result<(), String> {
 
 fn lint(env: &OracleEnv) -> Result<(), String> {
     run(&mut cargo(env, &["fmt", "--all", "--", "--check"]))?;
+    // fuzz/ is its own workspace (excluded from this one); `fuzz-smoke` runs its clippy.
+    let fuzz_manifest = root().join("fuzz").join("Cargo.toml");
+    run(&mut cargo(
+        env,
+        &[
+            "fmt",
+            "--manifest-path",
+            &fuzz_manifest.to_string_lossy(),
+            "--",
+            "--check",
+        ],
+    ))?;
     run(&mut cargo(
         env,
         &[
