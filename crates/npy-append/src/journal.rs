@@ -25,6 +25,8 @@
 //! | 48..72 | three arguments (below) |
 //! | 72..76 | CRC-32 of the payload and footer bytes 0..72 |
 //!
+//! A record whose header does not parse as a header of exactly its length is ignored.
+//!
 //! Header rewrite: argument 1 is the data end, where the file is cut afterwards. Data
 //! move (in-place `ensure_appendable`): arguments are the old data offset, the data
 //! length and the source offset of the chunk in the payload. The move goes last chunk
@@ -35,7 +37,7 @@
 
 use std::io;
 
-use crate::layout::{MAX_HEADER_LEN, MAX_PREAMBLE_LEN_U64};
+use crate::layout::{parser, MAX_HEADER_LEN, MAX_PREAMBLE_LEN_U64};
 use crate::storage::{read_exact_at, write_all_at, Storage};
 
 const MAGIC: &[u8; 8] = b"\x93NPYJRN\x01";
@@ -155,6 +157,14 @@ pub(crate) fn find<S: Storage + ?Sized>(s: &S, file_len: u64) -> io::Result<Opti
         let mut payload = vec![0u8; usize::try_from(f.payload_len).expect("bounded")];
         read_exact_at(s, &mut payload, f.payload_offset)?;
         if checksum(&[&payload], &raw[..CRC_AT]) != crc {
+            continue;
+        }
+        // Only a valid header of exactly that length is ever written to the file.
+        let header = &payload[..usize::try_from(f.header_len).expect("bounded")];
+        if !parser()
+            .parse(header)
+            .is_ok_and(|p| p.data_offset() == f.header_len)
+        {
             continue;
         }
         best = Some(Record {

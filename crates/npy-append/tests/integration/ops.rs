@@ -423,3 +423,39 @@ fn a_crash_during_a_synced_digit_change_is_finished_by_recover() {
         );
     }
 }
+
+#[test]
+fn a_damaged_journal_is_ignored() {
+    use npy_append::testing::{CrashFile, MemFile};
+    let file = CrashFile::new();
+    let opts = Options::new()
+        .durability(npy_append::Durability::Synced)
+        .buffer_bytes(0);
+    let w = Appender::create_on(&file, &NewArray::new(dtype("'<u2'"), [3]), opts).unwrap();
+    w.append_bytes(&crate::workload::rows(0, 9)).unwrap();
+    // Stop with the journal durable and the header not yet rewritten.
+    file.crash_after(file.ops() + 4);
+    let _ = w.append_bytes(&crate::workload::rows(9, 1));
+    drop(w);
+    let good = file.durable();
+    let journal_at = 128 + 10 * 6;
+    for (at, what) in [
+        (journal_at + 20, "payload"),
+        (good.len() - 100, "footer"),
+        (good.len() - 160, "magic"),
+    ] {
+        let mut bytes = good.clone();
+        bytes[at] ^= 0x40;
+        let disk = MemFile::from_bytes(bytes);
+        let done =
+            npy_append::recover_on(&disk, &RecoverOptions::new().adopt(Adopt::Counted)).unwrap();
+        assert_eq!((done.replayed, done.rows), (None, 9), "{what}");
+    }
+    // The intact journal is finished.
+    let disk = MemFile::from_bytes(good);
+    let done = npy_append::recover_on(&disk, &RecoverOptions::new().adopt(Adopt::Counted)).unwrap();
+    assert_eq!(
+        (done.replayed, done.rows),
+        (Some(Replayed::HeaderRewrite), 10)
+    );
+}
