@@ -169,7 +169,7 @@
 //!
 //! | operation | memory |
 //! |---|---|
-//! | writer | [`Options::buffer_bytes`] (default 1 MiB), allocated up front, and 64 KiB to byte-swap or cast |
+//! | writer | the buffer, grown as needed up to [`Options::buffer_bytes`] (default 1 MiB), and 64 KiB to byte-swap or cast |
 //! | [`Appender::append_npy`] | 1 MiB read chunks; reordering between C and Fortran order: [`REORDER_BYTES`] (8 MiB) or one row, if larger |
 //! | [`ensure_appendable`], [`convert`] rewrites | one chunk ([`MoveOptions::chunk_bytes`], default [`DEFAULT_CHUNK_BYTES`], 16 MiB; at most [`MAX_MOVE_CHUNK`]) |
 //! | [`recover`] | the header, and a journal record (the header and at most one chunk) |

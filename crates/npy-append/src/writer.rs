@@ -373,7 +373,6 @@ impl<S: Storage> Appender<S> {
 
     fn from_parts(storage: S, geo: Geometry, opts: Options, rows: u64) -> Appender<S> {
         let bytes = rows * geo.row_bytes;
-        let buf = Vec::with_capacity(opts.buffer_bytes);
         Appender {
             storage,
             geo,
@@ -384,7 +383,7 @@ impl<S: Storage> Appender<S> {
                 accepted: bytes,
                 written: bytes,
                 header_rows: rows,
-                buf,
+                buf: Vec::new(),
                 poisoned: None,
                 closed: false,
             }),
@@ -621,6 +620,12 @@ impl<S: Storage> Appender<S> {
             self.check(st, "cannot write rows", r)?;
             st.written += bytes.len() as u64;
         } else {
+            // Grow towards the cap, never past it (Vec's own doubling could).
+            let need = st.buf.len() + bytes.len();
+            if st.buf.capacity() < need {
+                let target = need.max(st.buf.capacity() * 2).min(cap);
+                st.buf.reserve_exact(target - st.buf.len());
+            }
             st.buf.extend_from_slice(bytes);
         }
         st.accepted += bytes.len() as u64;

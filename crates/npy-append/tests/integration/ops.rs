@@ -459,3 +459,22 @@ fn a_damaged_journal_is_ignored() {
         (Some(Replayed::HeaderRewrite), 10)
     );
 }
+
+#[test]
+fn the_buffer_grows_only_as_needed() {
+    // A buffer limit beyond memory is a limit, not an allocation.
+    let f = npy_append::testing::MemFile::new();
+    let w = Appender::create_on(
+        &f,
+        &NewArray::new(dtype("'<u2'"), [3]),
+        Options::new().buffer_bytes(usize::MAX),
+    )
+    .unwrap();
+    w.append_bytes(&crate::workload::rows(0, 1000)).unwrap();
+    assert_eq!(f.bytes().len(), 128, "rows stay in the buffer");
+    w.flush().unwrap();
+    assert_eq!(
+        crate::workload::check_recovered(&f.bytes(), 1000, true).unwrap(),
+        1000
+    );
+}
