@@ -7,6 +7,10 @@ use std::process::{Command, Output};
 
 use serde_json::{json, Value};
 
+// Tests of `npy cat` and `npy head`, in this binary (one link step).
+#[path = "cli/print.rs"]
+mod print;
+
 // Tests of the commands that change files (npy-append).
 #[path = "cli/append.rs"]
 mod append;
@@ -353,7 +357,7 @@ fn inspect_json_trailing_and_warnings() {
 #[test]
 fn inspect_short_data_prints_header_then_fails() {
     let path = sample("broken_v1_short_data.npy");
-    let err_line = "error: conformance/samples/broken_v1_short_data.npy: data_length: file holds 96 bytes of data but the header's shape needs 128 (truncated, or an interrupted append)\n";
+    let err_line = "error: conformance/samples/broken_v1_short_data.npy: data_length: file holds 96 bytes of data but the header's shape needs 128: it was truncated or an append was interrupted (recover the file to keep its whole rows)\n";
 
     let out = npy(&["inspect", &path]);
     assert_eq!(out.status.code(), Some(1));
@@ -396,7 +400,7 @@ fn validate_samples_directory() {
         "ok   conformance/samples/v3_utf8_field_names.npy  3.0 [('温度', '<f8'), ('湿度', '<i4')] (2,)",
         "ok   conformance/samples/v4_open_whole_rows.npy  4.0 '<f8' (4, 3)",
         "ok   conformance/samples/v4_open_partial_row.npy  4.0 '<i4' (2, 3) (warning: partial trailing row of 5 bytes (rows are 12 bytes; an append in progress or interrupted?))",
-        "FAIL conformance/samples/broken_v1_short_data.npy  data_length: file holds 96 bytes of data but the header's shape needs 128 (truncated, or an interrupted append)",
+        "FAIL conformance/samples/broken_v1_short_data.npy  data_length: file holds 96 bytes of data but the header's shape needs 128: it was truncated or an append was interrupted (recover the file to keep its whole rows)",
     ] {
         assert!(lines.contains(&expected), "missing {expected:?} in\n{text}");
     }
@@ -625,7 +629,7 @@ fn validate_malformed_and_warnings() {
 FAIL {dir}/a_bad_magic.npy  bad_magic at byte 0: not a .npy file: it does not start with the magic string \\x93NUMPY
 ok   {dir}/b_extra.npy  1.0 '<i2' (2,) (warning: 3 extra bytes after the array data (NumPy ignores them))
 ok   {dir}/c_long.npy  1.0 '<i2' (2,) (warning: at byte 62: Python 2 'L' integer suffix (accepted in format 1.0 and 2.0; save the file again to remove it))
-FAIL {dir}/d_short.npy  data_length: file holds 7 bytes of data but the header's shape needs 8 (truncated, or an interrupted append)
+FAIL {dir}/d_short.npy  data_length: file holds 7 bytes of data but the header's shape needs 8: it was truncated or an append was interrupted (recover the file to keep its whole rows)
 FAIL {dir}/e_growth_in_v1.npy  invalid_growth_dim at byte 61: -1 in the shape is allowed only in format 4.0, not 1.0
 ok   {dir}/sub/f_ok.npy  1.0 '|u1' ()
 6 files: 3 ok, 3 failed
