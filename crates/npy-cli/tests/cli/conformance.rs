@@ -253,19 +253,32 @@ fn regenerating_gives_the_same_bytes() {
         "generate.py failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let fresh_manifest = fs::read_to_string(dir.path().join("manifest.json")).unwrap();
+    let committed = fs::read_to_string(corpus().join("manifest.json")).unwrap();
+    if let Some((n, (a, b))) = fresh_manifest
+        .lines()
+        .zip(committed.lines())
+        .enumerate()
+        .find(|(_, (a, b))| a != b)
+    {
+        panic!(
+            "manifest.json line {}: generate.py writes {a:?}, the committed file has {b:?} \
+             (a NumPy other than the manifest's numpy_version, or a stale corpus: regenerate \
+             with `.venv/bin/python conformance/generate.py`)",
+            n + 1
+        );
+    }
     assert_eq!(
-        fs::read(dir.path().join("manifest.json")).unwrap(),
-        fs::read(corpus().join("manifest.json")).unwrap(),
-        "the committed manifest is not what generate.py writes (a different NumPy than the \
-         manifest's numpy_version, or a stale corpus: regenerate)"
+        fresh_manifest.lines().count(),
+        committed.lines().count(),
+        "manifest.json: generate.py writes a different number of lines: regenerate"
     );
     let fresh = files_under(&dir.path().join("corpus"), dir.path());
     assert_eq!(fresh, files_under(&corpus().join("corpus"), &corpus()));
     for f in fresh {
-        assert_eq!(
-            fs::read(dir.path().join(&f)).unwrap(),
-            fs::read(corpus().join(&f)).unwrap(),
-            "{f}"
+        assert!(
+            fs::read(dir.path().join(&f)).unwrap() == fs::read(corpus().join(&f)).unwrap(),
+            "{f}: generate.py writes other bytes than the committed file: regenerate"
         );
     }
 }
