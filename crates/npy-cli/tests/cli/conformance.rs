@@ -163,7 +163,8 @@ fn every_requirement_of_the_spec_has_a_case() {
     assert_eq!(
         listed,
         spec.keys().cloned().collect::<BTreeSet<_>>(),
-        "the manifest's requirement list is not the spec's: regenerate the corpus"
+        "the manifest's requirement list is not the spec's: regenerate the corpus \
+         (`.venv/bin/python conformance/generate.py`)"
     );
     let covered: BTreeSet<String> = cases()
         .iter()
@@ -177,7 +178,8 @@ fn every_requirement_of_the_spec_has_a_case() {
         .collect();
     assert!(
         missing.is_empty(),
-        "requirements without a case: {missing:?}"
+        "requirements without a case: {missing:?} (add cases to conformance/generate.py and \
+         regenerate)"
     );
 }
 
