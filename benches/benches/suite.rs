@@ -1,0 +1,329 @@
+//! The speed targets of the npy crates, each next to a peer or a physical floor measured
+//! in the same run (absolute times do not transfer between machines; ratios do).
+//!
+//! Run: `cargo bench -p npy-benches` (a few minutes). `NPY_BENCH_BIG=1` makes the
+//! `ensure_appendable` group move 1 GiB instead of 64 MiB (about a minute more).
+//! Under `cargo test --all-targets` (CI) every routine runs once on small inputs.
+//!
+//! Writes are measured as overwriting pages already in the page cache, without fsync
+//! (the first option): the appender writes through `npy_benches::Ring`, which
+//! maps data offsets into a window written before timing, and the `pwrite` floor writes
+//! the same offsets of the same window. The Python peers are in `benches/compare.py`.
+
+use std::fs::{File, OpenOptions};
+use std::hint::black_box;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use ndarray_npy::ViewNpyExt;
+use npy_append::{
+    ensure_appendable, recover, Appender, EnsureMode, HeaderPolicy, NewArray, Options,
+    RecoverOptions,
+};
+use npy_benches::{
+    f8, nested_header, old_header_file, sparse_rows_file, structured_header, typical_header, Ring,
+    ROW_BYTES,
+};
+use npy_header::Version;
+
+/// Criterion passes `--bench` under `cargo bench`; a test run of the target does not.
+fn benching() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+fn npyz_parse(bytes: &[u8]) -> usize {
+    let f = npyz::NpyFile::new(bytes).expect("npyz parses the header");
+    f.shape().len()
+}
+
+fn header_parse(c: &mut Criterion) {
+    let typical = typical_header();
+    // ndarray-npy parses only as part of viewing an array, so it gets the header and
+    // the (zero) data; the view itself is O(1).
+    let mut typical_file = typical.clone();
+    typical_file.resize(typical.len() + 1000 * 128 * 8, 0);
+    let mut g = c.benchmark_group("header_parse/typical_f8_1000x128");
+    g.throughput(Throughput::Bytes(typical.len() as u64));
+    g.bench_function("npy-header", |b| {
+        b.iter(|| npy_header::parse(black_box(&typical)).unwrap())
+    });
+    g.bench_function("npyz", |b| b.iter(|| npyz_parse(black_box(&typical))));
+    g.bench_function("ndarray-npy", |b| {
+        b.iter(|| {
+            ndarray::ArrayViewD::<f64>::view_npy(black_box(&typical_file))
+                .unwrap()
+                .len()
+        })
+    });
+    g.finish();
+
+    // ndarray-npy reads no structured dtypes.
+    let structured = structured_header(20);
+    let mut g = c.benchmark_group("header_parse/structured_20_fields");
+    g.throughput(Throughput::Bytes(structured.len() as u64));
+    g.bench_function("npy-header", |b| {
+        b.iter(|| npy_header::parse(black_box(&structured)).unwrap())
+    });
+    g.bench_function("npyz", |b| b.iter(|| npyz_parse(black_box(&structured))));
+    g.finish();
+
+    // The curve over depth: npyz only up to depth 6, its parser being exponential in
+    // depth (seconds beyond that). Each level is two brackets (`[(`), so depth 64 needs
+    // the bracket limit raised from its default of 64 to 130.
+    let parser = npy_header::HeaderParser::new().max_depth(130);
+    let mut g = c.benchmark_group("header_parse/nested_depth");
+    for depth in [1usize, 2, 4, 6, 8, 12, 16, 24, 32, 48, 64] {
+        let bytes = nested_header(depth);
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        g.bench_with_input(BenchmarkId::new("npy-header", depth), &bytes, |b, bytes| {
+            b.iter(|| parser.parse(black_box(bytes)).unwrap())
+        });
+        if depth <= 6 {
+            g.bench_with_input(BenchmarkId::new("npyz", depth), &bytes, |b, bytes| {
+                b.iter(|| npyz_parse(black_box(bytes)))
+            });
+        }
+    }
+    g.finish();
+}
+
+/// The floor: open and map the whole file, nothing else.
+fn open_and_map(path: &Path) -> memmap2::Mmap {
+    let file = File::open(path).expect("open");
+    // SAFETY: the file lives in this benchmark's private temporary directory and
+    // nothing truncates or writes it while mapped.
+    let map = unsafe { memmap2::Mmap::map(&file) }.expect("map");
+    debug_assert_eq!(map.len() as u64, file.metadata().expect("metadata").len());
+    map
+}
+
+fn open(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut sizes = vec![("4KiB", 4u64 << 10)];
+    if benching() {
+        sizes.push(("4GiB", 4u64 << 30));
+    }
+    let mut g = c.benchmark_group("open_map");
+    for (label, size) in sizes {
+        let path = sparse_rows_file(dir.path(), &format!("{label}.npy"), size);
+        g.bench_function(format!("npy-mmap/{label}"), |b| {
+            b.iter(|| {
+                npy_mmap::NpyFile::open(black_box(&path))
+                    .unwrap()
+                    .bytes()
+                    .len()
+            })
+        });
+        g.bench_function(format!("floor/{label}"), |b| {
+            b.iter(|| open_and_map(black_box(&path)).len())
+        });
+        g.bench_function(format!("ndarray-npy/{label}"), |b| {
+            b.iter(|| {
+                let map = open_and_map(black_box(&path));
+                let view = ndarray::ArrayViewD::<f64>::view_npy(&map).unwrap();
+                view.len()
+            })
+        });
+    }
+    g.finish();
+}
+
+/// An appender over a ring of `window` bytes in a fresh file of `dir`.
+fn ring_appender(dir: &Path, name: &str, window: u64, opts: Options, v: Version) -> Appender<Ring> {
+    let new = NewArray::new(f8(), [16]).version(v);
+    let path = dir.join(name);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .expect("create");
+    let data_offset = npy_header::Header::new(f8(), false, vec![0, 16])
+        .emit(Some(v))
+        .expect("header")
+        .bytes
+        .len() as u64;
+    let app =
+        Appender::create_on(Ring::new(file, data_offset, window), &new, opts).expect("create");
+    assert_eq!(
+        app.data_offset(),
+        data_offset,
+        "the ring starts at the data"
+    );
+    app
+}
+
+fn append_row(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let window = 8u64 << 20;
+    let row = [0u8; ROW_BYTES];
+    let mut g = c.benchmark_group("append_row_128B");
+    g.throughput(Throughput::Bytes(ROW_BYTES as u64));
+    let cases = [
+        (
+            "header_every_append",
+            Options::new().buffer_bytes(0),
+            Version::V1_0,
+        ),
+        (
+            "buffered_header_on_close",
+            Options::new().header_policy(HeaderPolicy::OnFlush),
+            Version::V1_0,
+        ),
+        ("v4_buffered", Options::new(), Version::V4_0),
+    ];
+    for (name, opts, v) in cases {
+        let w = ring_appender(dir.path(), name, window, opts, v);
+        g.bench_function(format!("npy-append/{name}"), |b| {
+            b.iter(|| w.append_bytes(black_box(&row)).unwrap())
+        });
+        w.close().expect("close");
+    }
+    let floor = ring_appender(dir.path(), "floor", window, Options::new(), Version::V1_0);
+    let ring = floor.storage();
+    let mut at = floor.data_offset();
+    g.bench_function("floor/one_pwrite", |b| {
+        b.iter(|| {
+            ring.file()
+                .write_at(black_box(&row), ring.place(at))
+                .unwrap();
+            at += ROW_BYTES as u64;
+        })
+    });
+    g.finish();
+}
+
+fn append_chunk(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let chunk_len = 1usize << 20;
+    let window = 64u64 << 20;
+    let chunk = vec![0u8; chunk_len];
+    let mut g = c.benchmark_group("append_chunk_1MiB");
+    g.throughput(Throughput::Bytes(chunk_len as u64));
+    let w = ring_appender(dir.path(), "ours", window, Options::new(), Version::V1_0);
+    g.bench_function("npy-append/header_every_append", |b| {
+        b.iter(|| w.append_bytes(black_box(&chunk)).unwrap())
+    });
+    let ring = w.storage();
+    let mut at = w.data_offset();
+    g.bench_function("floor/write", |b| {
+        b.iter(|| {
+            ring.file()
+                .write_all_at(black_box(&chunk), ring.place(at))
+                .unwrap();
+            at += chunk_len as u64;
+        })
+    });
+    g.finish();
+}
+
+fn recover_group(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut g = c.benchmark_group("recover_partial_row");
+    let opts = RecoverOptions::new();
+    for (label, size) in [("64KiB", 64u64 << 10), ("2GiB", 2u64 << 30)] {
+        let path = sparse_rows_file(dir.path(), &format!("{label}.npy"), size);
+        let full = std::fs::metadata(&path).expect("stat").len();
+        // Each call finds 5 bytes of a row that was never finished, cuts them and
+        // rewrites the header (through the journal, with its fdatasyncs).
+        g.bench_function(format!("npy-append/{label}"), |b| {
+            b.iter_batched(
+                || {
+                    let f = OpenOptions::new().write(true).open(&path).expect("open");
+                    f.set_len(full + 5).expect("extend");
+                },
+                |()| recover(black_box(&path), &opts).unwrap(),
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+}
+
+/// The floor of a move: shift `data_len` bytes at `from` forward by `shift`, chunk by
+/// chunk, last chunk first, and write the new header; no journal, no fsync.
+fn chunked_move(
+    file: &File,
+    from: u64,
+    data_len: u64,
+    shift: u64,
+    header: &[u8],
+    chunk: &mut [u8],
+) {
+    let step = chunk.len() as u64;
+    let mut end = data_len;
+    while end > 0 {
+        let start = end.saturating_sub(step);
+        let n = usize::try_from(end - start).expect("chunk fits");
+        file.read_exact_at(&mut chunk[..n], from + start)
+            .expect("read");
+        file.write_all_at(&chunk[..n], from + start + shift)
+            .expect("write");
+        end = start;
+    }
+    file.write_all_at(header, 0).expect("header");
+}
+
+fn ensure(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let data_bytes: u64 = if !benching() {
+        1 << 20
+    } else if std::env::var_os("NPY_BENCH_BIG").is_some() {
+        1 << 30
+    } else {
+        64 << 20
+    };
+    let label = format!("{}MiB", data_bytes >> 20);
+    let path = dir.path().join("old.npy");
+    let mut g = c.benchmark_group("ensure_appendable_in_place");
+    g.throughput(Throughput::Bytes(data_bytes));
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(if data_bytes > 64 << 20 {
+        60
+    } else {
+        10
+    }));
+    let growth = std::cell::Cell::new(0);
+    g.bench_function(format!("npy-append/{label}"), |b| {
+        b.iter_batched(
+            || old_header_file(&path, data_bytes),
+            |()| {
+                let done = ensure_appendable(&path, EnsureMode::InPlace).unwrap();
+                assert!(!done.already, "the data was moved");
+                growth.set(done.header_growth);
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    // The same shift and the same 16 MiB chunks as the default move.
+    let shift = growth.get();
+    assert!(shift > 0, "the header grew");
+    let header = vec![b' '; usize::try_from(128 + shift).expect("small")];
+    let mut chunk = vec![0u8; usize::try_from(npy_append::DEFAULT_CHUNK_BYTES).expect("16 MiB")];
+    g.bench_function(format!("floor_chunked_move/{label}"), |b| {
+        b.iter_batched(
+            || old_header_file(&path, data_bytes),
+            |()| {
+                let file = OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(&path)
+                    .unwrap();
+                chunked_move(&file, 128, data_bytes, shift, &header, &mut chunk);
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = header_parse, open, append_row, append_chunk, recover_group, ensure
+}
+criterion_main!(benches);

@@ -1,0 +1,121 @@
+//! `npy-bench OP DIR ITERS`: runs one operation ITERS times on files in DIR and prints
+//! `{"op": ..., "iters": ..., "ns_per_op": ...}`. `benches/compare.py` calls it in turn
+//! with its Python equivalent (A B A B ...), so that both sides are timed in the same
+//! run, each in its own process and from its own clock; setup (making files) is not
+//! timed. Operations:
+//!
+//! * `parse-typical`, `parse-structured20`: `npy_header::parse` of the header bytes.
+//! * `open`: `npy_mmap::NpyFile::open` of `DIR/big.npy` (made by the caller).
+//! * `save`: remove and create `DIR/save.npy`, write a (1000, 128) `<f8` array of
+//!   zeros with `Appender` and close it (what `np.save` does: no fsync).
+//! * `append-every`, `append-onflush`, `append-v4`: create `DIR/append.npy`, then time
+//!   ITERS appends of one 128-byte row and the close: header rewritten on every append
+//!   (no buffer), header written on close (default 1 MiB buffer), format 4.0.
+//! * `recover`: ITERS times, cut `DIR/big.npy` to its size plus 5 bytes (untimed) and
+//!   `recover` it (a partial row is cut and the header rewritten, through the journal).
+
+#![forbid(unsafe_code)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use npy_append::{recover, Appender, HeaderPolicy, NewArray, Options, RecoverOptions};
+use npy_benches::{f8, structured_header, typical_header, ROW_BYTES};
+use npy_header::Version;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [op, dir, iters] = args.as_slice() else {
+        eprintln!("usage: npy-bench OP DIR ITERS");
+        std::process::exit(2);
+    };
+    let dir = Path::new(dir);
+    let iters: u32 = iters.parse().expect("ITERS is a number");
+    let elapsed = run(op, dir, iters);
+    println!(
+        "{{\"op\": \"{op}\", \"iters\": {iters}, \"ns_per_op\": {}}}",
+        elapsed.as_nanos() as f64 / f64::from(iters)
+    );
+}
+
+fn run(op: &str, dir: &Path, iters: u32) -> Duration {
+    match op {
+        "parse-typical" => parse(&typical_header(), iters),
+        "parse-structured20" => parse(&structured_header(20), iters),
+        "open" => {
+            let path = dir.join("big.npy");
+            let t = Instant::now();
+            for _ in 0..iters {
+                let f = npy_mmap::NpyFile::open(&path).expect("open");
+                std::hint::black_box(f.bytes().len());
+            }
+            t.elapsed()
+        }
+        "save" => {
+            let path = dir.join("save.npy");
+            let data = vec![0u8; 1000 * 128 * 8];
+            let t = Instant::now();
+            for _ in 0..iters {
+                let _ = std::fs::remove_file(&path);
+                let w = Appender::create(&path, &NewArray::new(f8(), [128]), Options::new())
+                    .expect("create");
+                w.append_bytes(&data).expect("append");
+                w.close().expect("close");
+            }
+            t.elapsed()
+        }
+        "append-every" => append(dir, iters, Options::new().buffer_bytes(0), Version::V1_0),
+        "append-onflush" => append(
+            dir,
+            iters,
+            Options::new().header_policy(HeaderPolicy::OnFlush),
+            Version::V1_0,
+        ),
+        "append-v4" => append(dir, iters, Options::new(), Version::V4_0),
+        "recover" => {
+            let path = dir.join("big.npy");
+            let size = std::fs::metadata(&path).expect("stat").len();
+            let opts = RecoverOptions::new();
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .expect("open");
+                f.set_len(size + 5).expect("extend");
+                drop(f);
+                let t = Instant::now();
+                let done = recover(&path, &opts).expect("recover");
+                total += t.elapsed();
+                assert_eq!(done.truncated_bytes, 5, "a partial row was cut");
+            }
+            total
+        }
+        _ => {
+            eprintln!("unknown operation {op}");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn parse(bytes: &[u8], iters: u32) -> Duration {
+    let t = Instant::now();
+    for _ in 0..iters {
+        std::hint::black_box(npy_header::parse(std::hint::black_box(bytes)).expect("parse"));
+    }
+    t.elapsed()
+}
+
+fn append(dir: &Path, iters: u32, opts: Options, version: Version) -> Duration {
+    let path = dir.join("append.npy");
+    let _ = std::fs::remove_file(&path);
+    let w =
+        Appender::create(&path, &NewArray::new(f8(), [16]).version(version), opts).expect("create");
+    let row = [0u8; ROW_BYTES];
+    let t = Instant::now();
+    for _ in 0..iters {
+        w.append_bytes(std::hint::black_box(&row)).expect("append");
+    }
+    w.close().expect("close");
+    t.elapsed()
+}
