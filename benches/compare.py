@@ -1,0 +1,311 @@
+"""Times the npy crates against NumPy and npy-append-array in one run; writes RESULTS.md.
+
+Run from the repository root, after `cargo xtask setup` (which makes `.venv` with the
+pinned NumPy and npy-append-array) and, for the Rust-peer section, `cargo bench -p
+npy-benches`:
+
+    .venv/bin/python benches/compare.py [--rounds N]
+
+Each operation is timed in rounds, alternating the sides (ours, then the Python peer,
+then ours, ...). Our side is the `npy-bench` binary (benches/src/main.rs), which runs the
+operation ITERS times and prints the time per operation as JSON; the Python side runs
+the same operation ITERS times in this process. Setup (making and cutting files) is not
+timed on either side. The report gives each side's median over the rounds with the
+min-max, and the ratio of the medians. It also copies the medians of the criterion suite
+(target/criterion, from the last `cargo bench -p npy-benches`) into the same file.
+"""
+
+import argparse
+import io
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import numpy.lib.format as fmt
+import npy_append_array
+from npy_append_array import NpyAppendArray
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+BIG = 2 << 30
+ROW = np.zeros((1, 16), dtype="<f8")
+
+
+def header_bytes(descr, shape):
+    fp = io.BytesIO()
+    fmt.write_array_header_1_0(fp, {"descr": descr, "fortran_order": False, "shape": shape})
+    return fp.getvalue()
+
+
+def py_parse(descr, shape):
+    data = header_bytes(descr, shape)
+
+    def run(_dir, iters):
+        fp = io.BytesIO(data)
+        t = time.perf_counter_ns()
+        for _ in range(iters):
+            fp.seek(0)
+            fmt.read_magic(fp)
+            fmt.read_array_header_1_0(fp)
+        return (time.perf_counter_ns() - t) / iters
+
+    return run
+
+
+def py_open(d, iters):
+    path = d / "big.npy"
+    t = time.perf_counter_ns()
+    for _ in range(iters):
+        a = np.load(path, mmap_mode="r")
+        del a
+    return (time.perf_counter_ns() - t) / iters
+
+
+def py_save(d, iters):
+    path = d / "save_py.npy"
+    a = np.zeros((1000, 128), dtype="<f8")
+    t = time.perf_counter_ns()
+    for _ in range(iters):
+        np.save(path, a)
+    return (time.perf_counter_ns() - t) / iters
+
+
+def py_append(rewrite):
+    def run(d, iters):
+        path = d / "append_py.npy"
+        if path.exists():
+            path.unlink()
+        w = NpyAppendArray(str(path), rewrite_header_on_append=rewrite)
+        w.append(ROW)  # creates the file (np.save of the first row); not timed
+        t = time.perf_counter_ns()
+        for _ in range(iters):
+            w.append(ROW)
+        w.close()
+        return (time.perf_counter_ns() - t) / iters
+
+    return run
+
+
+def py_recover(d, iters):
+    path = d / "big.npy"
+    size = path.stat().st_size
+    total = 0
+    for _ in range(iters):
+        os.truncate(path, size + 5)
+        t = time.perf_counter_ns()
+        npy_append_array.recover(str(path))
+        total += time.perf_counter_ns() - t
+        assert path.stat().st_size == size, "the partial row was cut"
+    return total / iters
+
+
+def ours(op):
+    exe = TARGET / "release" / "npy-bench"
+
+    def run(d, iters):
+        out = subprocess.run([exe, op, d, str(iters)], check=True, capture_output=True, text=True)
+        return json.loads(out.stdout)["ns_per_op"]
+
+    return run
+
+
+F20 = [(f"field_{i}", "<f8") for i in range(20)]
+# name, ours, peer, peer name, iterations per round, target ratio (peer / ours), note
+CASES = [
+    ("parse a typical header (`<f8`, (1000, 128))", ours("parse-typical"),
+     py_parse("<f8", (1000, 128)), "NumPy `read_magic` + `read_array_header_1_0`", 20000, 50, ""),
+    ("parse a 20-field structured header", ours("parse-structured20"),
+     py_parse(F20, (1000,)), "NumPy `read_magic` + `read_array_header_1_0`", 5000, 50, ""),
+    ("open + map a 2 GiB file", ours("open"), py_open, 'NumPy `np.load(mmap_mode="r")`', 2000,
+     None, "target is against the floor: see the criterion table"),
+    ("save a (1000, 128) `<f8` array (1 MiB)", ours("save"), py_save, "NumPy `np.save`", 200, None,
+     "create/truncate + write, no fsync, both sides"),
+    ("append one 128-byte row, header rewritten each append", ours("append-every"),
+     py_append(True), "npy-append-array, `rewrite_header_on_append=True`", 20000, 20,
+     "appends to a fresh file in the page cache, no fsync, close included"),
+    ("append one 128-byte row, buffered, header on close", ours("append-onflush"),
+     py_append(False), "npy-append-array, `rewrite_header_on_append=False`", 20000, 200,
+     "as above"),
+    ("append one 128-byte row, format 4.0 (buffered)", ours("append-v4"), py_append(False),
+     "npy-append-array, `rewrite_header_on_append=False`", 20000, 200, "as above"),
+    ("`recover` a 2 GiB file (cut a partial row, rewrite the header)", ours("recover"), py_recover,
+     "npy-append-array `recover`", 30, 5,
+     "ours journals the header rewrite (2 fdatasync); npy-append-array does not sync"),
+]
+
+
+def make_big(d):
+    path = d / "big.npy"
+    rows = BIG // 128
+    with open(path, "wb") as f:
+        fmt.write_array_header_1_0(f, {"descr": "<f8", "fortran_order": False,
+                                       "shape": (rows, 16)})
+        f.truncate(f.tell() + rows * 128)
+
+
+def fmt_ns(ns):
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.2f} µs"
+    return f"{ns:.0f} ns"
+
+
+def span(xs):
+    return f"{fmt_ns(statistics.median(xs))} ({fmt_ns(min(xs))}–{fmt_ns(max(xs))})"
+
+
+def criterion_medians():
+    """Median point estimates of the last criterion run, keyed by benchmark id."""
+    base = TARGET / "criterion"
+    found = {}
+    for est in base.glob("**/new/estimates.json"):
+        bench = est.parent.parent / "new" / "benchmark.json"
+        if not bench.exists():
+            continue
+        full_id = json.loads(bench.read_text())["full_id"]
+        found[full_id] = json.loads(est.read_text())["median"]["point_estimate"]
+    return found
+
+
+CRITERION_ROWS = [
+    # figure, ours id, peer id, peer name, target (peer / ours; < 1 means ours may be slower)
+    ("parse a typical header", "header_parse/typical_f8_1000x128/npy-header",
+     "header_parse/typical_f8_1000x128/npyz", "npyz", 50),
+    ("parse a typical header", "header_parse/typical_f8_1000x128/npy-header",
+     "header_parse/typical_f8_1000x128/ndarray-npy", "ndarray-npy (view_npy)", 50),
+    ("parse a 20-field structured header", "header_parse/structured_20_fields/npy-header",
+     "header_parse/structured_20_fields/npyz", "npyz", 50),
+    ("parse a header nested 6 deep", "header_parse/nested_depth/npy-header/6",
+     "header_parse/nested_depth/npyz/6", "npyz", None),
+    ("open + map 4 KiB", "open_map/npy-mmap/4KiB", "open_map/floor/4KiB", "open+mmap floor", 1 / 1.5),
+    ("open + map 4 GiB", "open_map/npy-mmap/4GiB", "open_map/floor/4GiB", "open+mmap floor", 1 / 1.5),
+    ("open + map 4 GiB", "open_map/npy-mmap/4GiB", "open_map/ndarray-npy/4GiB", "ndarray-npy", None),
+    ("append a row, header every append", "append_row_128B/npy-append/header_every_append",
+     "append_row_128B/floor/one_pwrite", "one `pwrite`", None),
+    ("append a row, buffered, header on close",
+     "append_row_128B/npy-append/buffered_header_on_close", "append_row_128B/floor/one_pwrite",
+     "one `pwrite`", None),
+    ("append a row, 4.0 buffered", "append_row_128B/npy-append/v4_buffered",
+     "append_row_128B/floor/one_pwrite", "one `pwrite`", None),
+    ("append 1 MiB chunks", "append_chunk_1MiB/npy-append/header_every_append",
+     "append_chunk_1MiB/floor/write", "plain `pwrite` of the same bytes", 0.95),
+    ("recover 64 KiB vs 2 GiB (O(1))", "recover_partial_row/npy-append/2GiB",
+     "recover_partial_row/npy-append/64KiB", "the same on 64 KiB", None),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=7)
+    args = ap.parse_args()
+    subprocess.run(["cargo", "build", "--release", "-p", "npy-benches", "--bin", "npy-bench"],
+                   cwd=ROOT, check=True)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="npy-compare-", dir=ROOT / "target") as tmp:
+        d = Path(tmp)
+        make_big(d)
+        for name, a, b, peer, iters, target, note in CASES:
+            ta, tb = [], []
+            for _ in range(args.rounds):
+                ta.append(a(d, iters))
+                tb.append(b(d, iters))
+            ratio = statistics.median(tb) / statistics.median(ta)
+            rows.append((name, ta, tb, peer, ratio, target, note))
+            print(f"{name}: ours {span(ta)}, {peer} {span(tb)}, {ratio:.1f}x", flush=True)
+    write_report(rows, criterion_medians(), args.rounds)
+
+
+def machine():
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    lock = (ROOT / "Cargo.lock").read_text()
+
+    def locked(name):
+        i = lock.find(f'name = "{name}"\nversion = "')
+        return lock[i:].split('"')[3] if i >= 0 else "?"
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    return [
+        f"- date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, commit {commit}",
+        f"- machine: {os.cpu_count()} CPUs (`nproc`), {cpu}, Linux {platform.release()}; "
+        "files on ext4 (`target/`); **the machine was loaded by other work during the run**: "
+        "absolute times are noisy, the ratios within this run are what count",
+        f"- Python {platform.python_version()}, NumPy {np.__version__}, npy-append-array "
+        f"{npy_append_array.__version__ if hasattr(npy_append_array, '__version__') else pip_version()}",
+        f"- {rustc}, npyz {locked('npyz')}, ndarray-npy {locked('ndarray-npy')}, "
+        f"criterion {locked('criterion')}",
+    ]
+
+
+def pip_version():
+    from importlib.metadata import version
+
+    return version("npy-append-array")
+
+
+def met(ratio, target):
+    if target is None:
+        return "—"
+    if ratio >= target:
+        return "met"
+    return f"missed ({ratio / target:.2f} of the target)"
+
+
+def write_report(rows, crit, rounds):
+    out = ["# Benchmark results", "",
+           "Regenerate: `cargo bench -p npy-benches` (criterion, Rust peers and floors), then "
+           "`.venv/bin/python benches/compare.py` (Python peers; writes this file).", ""]
+    out += machine()
+    out += ["", "## Against the Python peers (`benches/compare.py`)", "",
+            f"{rounds} rounds per row, sides interleaved (ours, peer, ours, …); median "
+            "(min–max) of the per-round time per operation; ratio = peer median / our median "
+            "(higher is better for us). Writes go to the page cache without fsync.", "",
+            "| figure | ours | peer | peer time | ratio | target | |", "|---|---|---|---|---|---|---|"]
+    for name, ta, tb, peer, ratio, target, note in rows:
+        tgt = f"≥ {target}×" if target else "—"
+        extra = f" {note}" if note else ""
+        out.append(f"| {name} | {span(ta)} | {peer} | {span(tb)} | {ratio:.1f}× | {tgt} | "
+                   f"{met(ratio, target)}.{extra} |".replace("—.", "—"))
+    out += ["", "## Criterion suite (`cargo bench -p npy-benches`, `benches/benches/suite.rs`)", "",
+            "Medians from the last criterion run on this machine. Writes overwrite pages already "
+            "in the page cache (a ring of 8 MiB for rows, 64 MiB for chunks), no fsync; the floor "
+            "writes the same offsets of the same file. Ratio = other / ours.", "",
+            "| figure | ours | compared with | its time | ratio | target | |",
+            "|---|---|---|---|---|---|---|"]
+    for name, a, b, peer, target in CRITERION_ROWS:
+        if a not in crit or b not in crit:
+            out.append(f"| {name} | not measured | {peer} | | | | |")
+            continue
+        ratio = crit[b] / crit[a]
+        tgt = "—" if target is None else (f"≥ {target}×" if target >= 1 else f"≤ {1 / target:.2f}× the floor")
+        out.append(f"| {name} | {fmt_ns(crit[a])} | {peer} | {fmt_ns(crit[b])} | {ratio:.2f}× | {tgt} | "
+                   f"{met(ratio, target)} |")
+    curve = sorted((int(k.rsplit('/', 1)[1]), v) for k, v in crit.items()
+                   if k.startswith("header_parse/nested_depth/npy-header/"))
+    if curve:
+        out += ["", "Nesting curve (npy-header, median per parse): "
+                + ", ".join(f"depth {dep}: {fmt_ns(v)}" for dep, v in curve) + "."]
+    ens = sorted(k for k in crit if k.startswith("ensure_appendable_in_place/"))
+    if ens:
+        out += ["", "`ensure_appendable` in place: "
+                + ", ".join(f"`{k.split('/', 1)[1]}` {fmt_ns(crit[k])}" for k in ens) + "."]
+    Path(ROOT / "benches" / "RESULTS.md").write_text("\n".join(out) + "\n")
+    print("wrote benches/RESULTS.md")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
