@@ -163,6 +163,13 @@
 //! adds an in-memory file, a file that simulates power loss, and one that injects
 //! failures (see that module).
 //!
+//! The crate's own crash tests use them: seeded power-loss campaigns (one per
+//! [`HeaderPolicy`] for 1.0–3.0 and one for 4.0, 2 000 crashes each in CI), real
+//! `SIGKILL`s of a child process appending in a loop (200 in CI), and every failing
+//! call of the writer in turn. More on demand: `NPY_APPEND_CRASHES=N` runs N crashes per
+//! campaign and `NPY_APPEND_KILLS=N` N kills, e.g.
+//! `NPY_APPEND_CRASHES=20000 NPY_APPEND_KILLS=1000 cargo xtask test -p npy-append --release`.
+//!
 //! # Limits and memory
 //!
 //! Memory use is bounded whatever the file size:

@@ -1,18 +1,26 @@
-//! First crash tests with the simulated-crash file (`testing::CrashFile`): power loss
-//! at every kind of point of a seeded workload, then `recover`. The crash campaign
-//! proper (10 000+ crashes per policy, real SIGKILL) builds on these.
+//! Crash tests with the simulated-crash file (`testing::CrashFile`): seeded workloads
+//! cut by a power loss before a random storage call, then `recover`, one campaign per
+//! header policy and one for 4.0 (the issue asks for 10 000+ crashes each: run them
+//! with `NPY_APPEND_CRASHES`). Real `SIGKILL`s are in `sigkill.rs`.
 //!
-//! `NPY_APPEND_CRASHES=N` runs N crashes per test instead of the CI count.
+//! `NPY_APPEND_CRASHES=N` runs N crashes per campaign instead of the CI count
+//! ([`CI_CRASHES`]), e.g. `NPY_APPEND_CRASHES=20000 cargo xtask test -p npy-append
+//! --release`.
 
 use npy_append::testing::{CrashFile, MemFile, Rng};
 use npy_append::{
-    ensure_appendable_in_place_on, recover_on, Adopt, Durability, MoveOptions, RecoverOptions,
-    Storage,
+    ensure_appendable_in_place_on, recover_on, Adopt, Durability, HeaderPolicy, MoveOptions,
+    RecoverOptions, Storage,
 };
 use npy_header::Version;
 
 use crate::workload::{check_recovered, Workload};
 
+/// Crashes per campaign in CI: fast enough for the whole test binary to stay well
+/// under a minute in a debug build on two cores.
+const CI_CRASHES: u64 = 2_000;
+
+/// `ci`, or `NPY_APPEND_CRASHES` when set (more crashes on demand).
 fn crashes(ci: u64) -> u64 {
     std::env::var("NPY_APPEND_CRASHES")
         .ok()
@@ -44,59 +52,128 @@ impl Workload {
     }
 }
 
-#[test]
-fn synced_writer_counted_recovery_keeps_exactly_the_acknowledged_prefix() {
-    let mut rng = Rng::with_seed(0x5eed_0001);
-    let mut recovered_rows = 0;
-    for i in 0..crashes(300) {
-        let version = [Version::V1_0, Version::V2_0, Version::V3_0][(i % 3) as usize];
-        let w = Workload::random(&mut rng, version, Durability::Synced);
+/// A power-loss campaign: `crashes(CI_CRASHES)` seeded workloads with `policy`, each
+/// cut by a power failure before a random storage call, then recovered. Odd seeds
+/// recover with `Adopt::Counted` (1.0–3.0: exactly a prefix that holds every
+/// acknowledged row), even ones with `WholeRows` (every acknowledged row; rows past
+/// them may never have reached the disk, as documented). Returns the number of
+/// crashes after which the file existed, and the rows recovered past the acknowledged
+/// ones.
+fn power_loss_campaign(
+    seed: u64,
+    versions: &[Version],
+    policy: HeaderPolicy,
+    durability: Durability,
+) -> (u64, u64) {
+    let mut rng = Rng::with_seed(seed);
+    let (mut crashed, mut beyond, mut unpromised) = (0, 0, 0);
+    for i in 0..crashes(CI_CRASHES) {
+        let version = versions[usize::try_from(i).unwrap() % versions.len()];
+        let mut w = Workload::random(&mut rng, version, durability);
+        w.policy = policy;
         let (disk, outcome, template) = crash_once(&w, &mut rng);
         if !outcome.created {
             // Nothing was acknowledged; the header itself may be lost.
             continue;
         }
+        crashed += 1;
+        let counted = i % 2 == 1;
+        let adopt = if counted {
+            Adopt::Counted
+        } else {
+            Adopt::WholeRows
+        };
+        // Only a synced 1.0–3.0 file's count never covers rows that missed the disk.
+        let exact = counted && version != Version::V4_0 && durability == Durability::Synced;
         let disk = MemFile::from_bytes(disk);
         let opts = RecoverOptions::new()
-            .adopt(Adopt::Counted)
+            .adopt(adopt)
             .template(&template)
             .unwrap();
-        let done = recover_on(&disk, &opts).unwrap_or_else(|e| panic!("crash {i}: {e} ({w:?})"));
-        let n = check_recovered(&disk.bytes(), outcome.acknowledged, true)
-            .unwrap_or_else(|e| panic!("crash {i}: {e}\n{w:?}\n{done:?}"));
+        let done = match recover_on(&disk, &opts) {
+            Ok(done) => done,
+            // Without a returned sync() nothing of an unsynced writer's file is
+            // promised: the power may have taken the header with it.
+            Err(_) if durability == Durability::None && outcome.acknowledged == 0 => {
+                unpromised += 1;
+                continue;
+            }
+            Err(e) => panic!("crash {i} (seed {seed:#x}): {e}\n{w:?}"),
+        };
+        let n = check_recovered(&disk.bytes(), outcome.acknowledged, exact).unwrap_or_else(|e| {
+            panic!("crash {i} (seed {seed:#x}, {adopt:?}): {e}\n{w:?}\n{done:?}")
+        });
         assert_eq!(n, done.rows);
-        recovered_rows += n;
+        beyond += n - outcome.acknowledged;
         let again = recover_on(&disk, &opts).unwrap();
         assert!(
             !again.changed(),
-            "crash {i}: recover is not idempotent: {again:?}"
+            "crash {i} (seed {seed:#x}): recover is not idempotent: {again:?}"
         );
     }
-    assert!(recovered_rows > 0);
+    assert!(
+        unpromised * 4 < crashed,
+        "{unpromised} of {crashed} files could not be recovered"
+    );
+    (crashed, beyond)
+}
+
+const V1_TO_V3: [Version; 3] = [Version::V1_0, Version::V2_0, Version::V3_0];
+
+#[test]
+fn power_loss_with_the_header_rewritten_on_every_write() {
+    let (crashed, beyond) = power_loss_campaign(
+        0x5eed_0001,
+        &V1_TO_V3,
+        HeaderPolicy::EveryWrite,
+        Durability::Synced,
+    );
+    assert!(crashed * 2 > crashes(CI_CRASHES), "{crashed}");
+    assert!(beyond > 0, "no crash left rows past the acknowledged ones");
 }
 
 #[test]
-fn synced_v4_keeps_every_acknowledged_row() {
-    let mut rng = Rng::with_seed(0x5eed_0004);
-    for i in 0..crashes(200) {
-        let w = Workload::random(&mut rng, Version::V4_0, Durability::Synced);
-        let (disk, outcome, template) = crash_once(&w, &mut rng);
-        if !outcome.created {
-            continue;
-        }
-        let disk = MemFile::from_bytes(disk);
-        let opts = RecoverOptions::new().template(&template).unwrap();
-        recover_on(&disk, &opts).unwrap_or_else(|e| panic!("crash {i}: {e}"));
-        // 4.0 has no count: rows after the last sync may be garbage (documented).
-        check_recovered(&disk.bytes(), outcome.acknowledged, false)
-            .unwrap_or_else(|e| panic!("crash {i}: {e}\n{w:?}"));
+fn power_loss_with_the_header_rewritten_on_flush() {
+    let (crashed, beyond) = power_loss_campaign(
+        0x5eed_0011,
+        &V1_TO_V3,
+        HeaderPolicy::OnFlush,
+        Durability::Synced,
+    );
+    assert!(crashed * 2 > crashes(CI_CRASHES), "{crashed}");
+    assert!(beyond > 0, "no crash left rows past the acknowledged ones");
+}
+
+#[test]
+fn power_loss_of_a_v4_file() {
+    // The header policy does not apply to 4.0 (the header is never rewritten).
+    let (crashed, beyond) = power_loss_campaign(
+        0x5eed_0004,
+        &[Version::V4_0],
+        HeaderPolicy::EveryWrite,
+        Durability::Synced,
+    );
+    assert!(crashed * 2 > crashes(CI_CRASHES), "{crashed}");
+    assert!(beyond > 0, "no crash left rows past the acknowledged ones");
+}
+
+#[test]
+fn power_loss_of_an_unsynced_writer_keeps_what_sync_acknowledged() {
+    // Durability::None: only rows before a returned sync() are promised.
+    for (seed, policy) in [
+        (0x5eed_0021, HeaderPolicy::EveryWrite),
+        (0x5eed_0022, HeaderPolicy::OnFlush),
+    ] {
+        let versions = [Version::V1_0, Version::V3_0, Version::V4_0];
+        let (crashed, _) = power_loss_campaign(seed, &versions, policy, Durability::None);
+        assert!(crashed * 2 > crashes(CI_CRASHES), "{crashed}");
     }
 }
 
 #[test]
 fn process_crash_loses_only_the_buffer_and_whole_rows_recovers_the_rest() {
     let mut rng = Rng::with_seed(0x5eed_0002);
-    for i in 0..crashes(300) {
+    for i in 0..crashes(CI_CRASHES / 2) {
         let version = [Version::V1_0, Version::V3_0, Version::V4_0][(i % 3) as usize];
         let w = Workload::random(&mut rng, version, Durability::None);
         let dry = CrashFile::new();

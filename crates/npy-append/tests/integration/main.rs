@@ -7,4 +7,5 @@ mod faults;
 mod ops;
 mod oracle;
 mod port;
+mod sigkill;
 mod workload;
