@@ -6,7 +6,8 @@
 //!   `cargo test --workspace --doc ARGS` with the oracle environment (below).
 //! * `lint`: `setup`, then `cargo fmt --check` (also of `fuzz/`), `cargo clippy -D
 //!   warnings` and `cargo doc` with `-D warnings`, with the oracle environment.
-//! * `ci`: `lint`, then `test`.
+//! * `ci`: `lint`, then `test`, then `cargo bench --workspace --no-run` (the benches are
+//!   built in the bench profile, not run; `test` already ran each one once on small inputs).
 //! * `fuzz-seeds`: copy the conformance files and the committed fuzz regressions into
 //!   `fuzz/corpus/<target>/` (git-ignored) as seeds.
 //! * `fuzz-smoke [SECONDS]`: install cargo-fuzz if missing, lint the fuzz workspace,
@@ -29,7 +30,7 @@ commands:
   setup          create .venv with the pinned requirements-oracle.txt (idempotent)
   test [ARGS]    setup, then cargo test --workspace --all-targets ARGS and --doc ARGS
   lint           setup, then cargo fmt --check, clippy -D warnings, doc -D warnings
-  ci             lint, then test
+  ci             lint, then test, then cargo bench --workspace --no-run
   fuzz-seeds     seed fuzz/corpus/<target>/ from conformance/ and fuzz/regressions/
   fuzz-smoke [SECONDS]
                  lint and seed fuzz/, replay its regressions, fuzz each target
@@ -44,9 +45,11 @@ fn main() -> ExitCode {
         Some("setup") => setup().map(drop),
         Some("test") => setup().and_then(|env| test(&env, &args[1..])),
         Some("lint") if args.len() == 1 => setup().and_then(|env| lint(&env)),
-        Some("ci") if args.len() == 1 => {
-            setup().and_then(|env| lint(&env).and_then(|()| test(&env, &[])))
-        }
+        Some("ci") if args.len() == 1 => setup().and_then(|env| {
+            lint(&env)
+                .and_then(|()| test(&env, &[]))
+                .and_then(|()| bench_build(&env))
+        }),
         Some("fuzz-seeds") if args.len() == 1 => fuzz::seeds(root()),
         Some("fuzz-smoke") => fuzz::smoke(root(), &args[1..]),
         Some("help" | "-h" | "--help") => {
@@ -307,6 +310,10 @@ fn test(env: &OracleEnv, extra: &[String]) -> Result<(), String> {
         run(&mut cargo(env, &args))?;
     }
     Ok(())
+}
+
+fn bench_build(env: &OracleEnv) -> Result<(), String> {
+    run(&mut cargo(env, &["bench", "--workspace", "--no-run"]))
 }
 
 fn lint(env: &OracleEnv) -> Result<(), String> {
