@@ -115,7 +115,11 @@
 //! finishes any journaled operation first; [`Appender::open`] and the other operations
 //! refuse a file with a journal ([`ErrorKind::NeedsRecovery`]). A crash before the first
 //! journal record is durable leaves the old file, possibly followed by unjournaled
-//! bytes (`Adopt::Counted` cuts them; `WholeRows` would keep them as rows).
+//! bytes (`Adopt::Counted` cuts them; `WholeRows` would keep them as rows). A 4.0 file
+//! has no count to cut them with: a power loss during `finalize` or `convert` from or
+//! to 4.0 can leave a torn journal record, or a cut journal's length without its bytes
+//! (zeros), after the data, and `recover` keeps them as rows after every original one,
+//! as after any power loss of a 4.0 file (the table above).
 //! [`EnsureMode::Replace`] and [`EnsureMode::To`] write a new file, `fsync` it, rename
 //! it and `fsync` the directory: a crash leaves the old or the new file.
 //!
@@ -165,8 +169,10 @@
 //!
 //! The crate's own crash tests use them: seeded power-loss campaigns (one per
 //! [`HeaderPolicy`] for 1.0–3.0 and one for 4.0, 2 000 crashes each in CI), real
-//! `SIGKILL`s of a child process appending in a loop (200 in CI), and every failing
-//! call of the writer in turn. More on demand: `NPY_APPEND_CRASHES=N` runs N crashes per
+//! `SIGKILL`s of a child process appending in a loop (200 in CI), every failing call
+//! of the writer, [`recover`], the in-place [`ensure_appendable`], [`finalize`] and
+//! [`convert`] in turn, and a power loss before each call of the last four. More on
+//! demand: `NPY_APPEND_CRASHES=N` runs N crashes per
 //! campaign and `NPY_APPEND_KILLS=N` N kills, e.g.
 //! `NPY_APPEND_CRASHES=20000 NPY_APPEND_KILLS=1000 cargo xtask test -p npy-append --release`.
 //!

@@ -195,7 +195,7 @@ fn process_crash_loses_only_the_buffer_and_whole_rows_recovers_the_rest() {
 }
 
 /// A 1.0 file whose header has no spare room, durable on a `CrashFile`.
-fn tight_file(rows: u64) -> Vec<u8> {
+pub fn tight_file(rows: u64) -> Vec<u8> {
     let dict = |n: usize| {
         format!(
             "{{'descr': [('{}', '<u2')], 'fortran_order': False, 'shape': ({rows}, 3), }}",

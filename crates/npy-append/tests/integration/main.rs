@@ -4,6 +4,7 @@ mod common;
 mod crash;
 mod errors;
 mod faults;
+mod op_faults;
 mod ops;
 mod oracle;
 mod port;
