@@ -18,7 +18,8 @@ use npy_header::{
 /// with its separator is 2 bytes (`0,`), and a growing `Vec` may hold up to twice the
 /// nodes it needs, so about 40 bytes per input byte is the worst case by construction;
 /// interpreting the tree adds less than the tree itself. Fuzzing measures the real peak
-/// (run the target with `NPY_FUZZ_ALLOC_REPORT=1` to print each new maximum).
+/// (run the target with `NPY_FUZZ_ALLOC_REPORT=<min input length>` to print each new
+/// maximum).
 pub const ALLOC_PER_INPUT_BYTE: usize = 64;
 
 /// Peak heap bytes `npy_header::parse` may hold regardless of the input length: error

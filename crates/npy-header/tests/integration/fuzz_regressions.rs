@@ -522,6 +522,10 @@ fn the_classifier_names_each_documented_difference() {
             file(1, &dict("[('a', [], [])]", "(3,)")),
             Verdict::Documented("DIFF-19"),
         ),
+        (
+            file(1, &dict("[('a', '<f8', '<i8')]", "(3,)")),
+            Verdict::Documented("DIFF-19"),
+        ),
         (file(1, &dict("[('a', '<f8', [])]", "(3,)")), Verdict::Agree),
         (
             differential::wrap(

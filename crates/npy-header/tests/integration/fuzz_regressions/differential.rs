@@ -271,9 +271,10 @@ fn documented_refusal(e: &Error, np: &Numpy, version: Option<Version>) -> Option
         {
             "DIFF-18"
         }
+        // NumPy took the "shape" as a second dtype over the same bytes, or None as none.
         _ if descr_msg("an empty list is not a subarray shape")
             || descr_msg("subarray dimension must be an int, not a")
-            || descr_msg("subarray shape must be an int or a tuple of ints, not a None") =>
+            || descr_msg("subarray shape must be an int or a tuple of ints, not a") =>
         {
             "DIFF-19"
         }
