@@ -130,6 +130,16 @@ impl Geometry {
         )
     }
 
+    /// The length of the preamble (magic, version, header length), which a rewrite
+    /// of the count never changes.
+    pub fn preamble_len(&self) -> usize {
+        if self.version == Version::V1_0 {
+            10
+        } else {
+            12
+        }
+    }
+
     /// The header bytes for `rows` rows, in this file's version and header length.
     pub fn header_bytes(&self, rows: u64) -> Result<Vec<u8>> {
         self.fixed_header(rows)

@@ -92,7 +92,7 @@
 //! | any | process | `Counted` | the rows the header counted: every row before the last `flush`/`sync` (with `EveryWrite`, before the last write) |
 //! | `Synced`, 1.0–3.0 | power | `Counted` | a prefix of what was appended that holds every acknowledged row, and nothing that was not appended |
 //! | `Synced`, 1.0–3.0 | power | `WholeRows` | every acknowledged row, then possibly rows that never reached the disk (zeros or stale bytes) |
-//! | `None`, 1.0–3.0 | power | either | every acknowledged row; the header may count rows written since that never reached the disk, so garbage may follow |
+//! | `None`, 1.0–3.0 | power | either | every acknowledged row, unless a header rewrite that changed the count's number of digits was torn (only `Synced` journals those): then the count may read fewer rows; the header may also count rows written since that never reached the disk, so garbage may follow |
 //! | 4.0 | power | — | every acknowledged row; the file size may cover rows that never reached the disk, and without a count nothing can tell them apart: garbage may follow. [`finalize`] after `sync()` when it matters |
 //!
 //! Why `Counted` recovery of a `Synced` file holds only appended rows: a header on disk

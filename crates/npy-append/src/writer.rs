@@ -661,13 +661,18 @@ impl<S: Storage> Appender<S> {
             return Ok(());
         }
         let bytes = self.geo.header_bytes(rows).map_err(|e| self.err(e))?;
+        // The preamble never changes: rewriting it could only tear or garble it (with
+        // several unsynced rewrites, into a valid magic with a wrong header length,
+        // which no template can repair).
+        let keep = self.geo.preamble_len();
+        debug_assert!(bytes.len() > keep);
         if durable {
             let r = self.storage.sync_data();
             self.check(st, "cannot sync the data (fdatasync)", r)?;
             if digits(rows) == digits(st.header_rows) {
                 // Same length: a torn write leaves a count between the old one and one
                 // that recovery clamps to the file size (crate docs, "Crash guarantees").
-                let r = write_all_at(&self.storage, &bytes, 0);
+                let r = write_all_at(&self.storage, &bytes[keep..], keep as u64);
                 self.check(st, "cannot write the header", r)?;
                 let r = self.storage.sync_data();
                 self.check(st, "cannot sync the header (fdatasync)", r)?;
@@ -677,7 +682,7 @@ impl<S: Storage> Appender<S> {
                 self.check(st, "cannot rewrite the header", r)?;
             }
         } else {
-            let r = write_all_at(&self.storage, &bytes, 0);
+            let r = write_all_at(&self.storage, &bytes[keep..], keep as u64);
             self.check(st, "cannot write the header", r)?;
         }
         st.header_rows = rows;
