@@ -12,7 +12,7 @@
 //! its version byte; a 4.0 input is therefore given to NumPy as 3.0, and an open growth
 //! axis is expected back as `-1`.
 //!
-//! Inputs: the conformance samples, every committed fuzz regression, the local fuzz
+//! Inputs: the conformance samples and corpus, every committed fuzz regression, the local fuzz
 //! corpora (`fuzz/corpus/*`, git-ignored; present after fuzzing), directories named in
 //! `NPY_DIFF_CORPUS` (`:`-separated), and `NPY_DIFF_CASES` generated inputs (default
 //! 3000): headers built from a grammar that reaches every documented difference, and
@@ -953,10 +953,11 @@ pub fn mutate(rng: &mut Rng, file: &[u8]) -> Vec<u8> {
     wrap(major, &text)
 }
 
-/// Files of the conformance samples, the fuzz regressions and the local corpora.
+/// Files of the conformance samples and corpus, the fuzz regressions and the local
+/// fuzz corpora.
 pub fn corpus_files(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut dirs = vec![root.join("conformance/samples")];
-    for base in ["fuzz/regressions", "fuzz/corpus"] {
+    for base in ["conformance/corpus", "fuzz/regressions", "fuzz/corpus"] {
         if let Ok(entries) = std::fs::read_dir(root.join(base)) {
             dirs.extend(entries.filter_map(Result::ok).map(|e| e.path()));
         }
