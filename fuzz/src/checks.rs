@@ -14,12 +14,13 @@ use npy_header::{
 
 /// Peak heap bytes `npy_header::parse` may hold, per byte of input.
 ///
-/// Why 64: the parser keeps one value node (40 bytes) per literal, the smallest literal
-/// with its separator is 2 bytes (`0,`), and a growing `Vec` may hold up to twice the
-/// nodes it needs, so about 40 bytes per input byte is the worst case by construction;
-/// interpreting the tree adds less than the tree itself. Fuzzing measures the real peak
-/// (run the target with `NPY_FUZZ_ALLOC_REPORT=<min input length>` to print each new
-/// maximum).
+/// Why 64: the parser keeps one value node (40 bytes) per literal and the smallest
+/// literal with its separator is 2 bytes (`0,`), so a header of such literals costs
+/// about 20 bytes per input byte, and up to twice that while a `Vec` grows;
+/// interpreting the tree adds less than the tree itself. The hand-made worst cases in
+/// `fuzz/regressions/parse_header/heap-worst-case-*` measure 32.8, so 64 leaves a
+/// factor of 2. Run the target with `NPY_FUZZ_ALLOC_REPORT=<min input length>` to print
+/// each new worst ratio it sees.
 pub const ALLOC_PER_INPUT_BYTE: usize = 64;
 
 /// Peak heap bytes `npy_header::parse` may hold regardless of the input length: error
