@@ -278,7 +278,7 @@ mod tests {
         // Pad as NumPy does so the data is aligned and no warning is raised.
         let pre = if version == 1 { 10 } else { 12 };
         let mut text = dict.as_bytes().to_vec();
-        while (pre + text.len() + 1) % 64 != 0 {
+        while !(pre + text.len() + 1).is_multiple_of(64) {
             text.push(b' ');
         }
         text.push(b'\n');

@@ -133,7 +133,7 @@ mod tests {
 
     fn write_v1(path: &Path, dict: &str, data: &[u8]) {
         let mut text = dict.as_bytes().to_vec();
-        while (10 + text.len() + 1) % 64 != 0 {
+        while !(10 + text.len() + 1).is_multiple_of(64) {
             text.push(b' ');
         }
         text.push(b'\n');

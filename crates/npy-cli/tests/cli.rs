@@ -56,7 +56,7 @@ fn inspect_json(path: &str) -> (Value, Output) {
 /// A v1.0 file: the dict padded as NumPy pads it, then `data`.
 fn v1_file(dict: &str, data: &[u8]) -> Vec<u8> {
     let mut text = dict.as_bytes().to_vec();
-    while (10 + text.len() + 1) % 64 != 0 {
+    while !(10 + text.len() + 1).is_multiple_of(64) {
         text.push(b' ');
     }
     text.push(b'\n');
