@@ -280,6 +280,12 @@ fn call<A>(name: &str, args: A) -> Result<Value, String>
 where
     A: for<'py> pyo3::call::PyCallArgs<'py>,
 {
+    // One call at a time: the helper records warnings with `warnings.catch_warnings`,
+    // which swaps process-global state, and test threads switching inside it lose
+    // each other's warnings.
+    let _one_at_a_time = CALLS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let answer = Python::attach(|py| -> PyResult<String> {
         oracle(py).call_method1(name, args)?.extract::<String>()
     })
@@ -297,6 +303,9 @@ where
         None => bug(name, &v),
     }
 }
+
+/// Serialises every call into Python (see [`call`]).
+static CALLS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The helper module, loading it (and NumPy) on first use.
 fn oracle(py: Python<'_>) -> &Bound<'_, PyModule> {
