@@ -264,6 +264,7 @@ impl Dtype {
                         "subarray dimension {d} is larger than {MAX_ITEMSIZE}, the largest NumPy supports"
                     ));
                 }
+                subarray_size(base.itemsize(), shape)?;
                 base.check_layout()
             }
             Dtype::Record { fields, itemsize } => {
@@ -871,18 +872,33 @@ pub(crate) fn subarray_of(base: Dtype, dims: Vec<u64>) -> Result<Dtype, String> 
     if dims.is_empty() {
         return Ok(base);
     }
-    let total = dims
-        .iter()
-        .fold(base.itemsize(), |n, &d| n.saturating_mul(d));
-    if total > MAX_ITEMSIZE {
-        return Err(format!(
-            "subarray is larger than the largest item NumPy supports ({MAX_ITEMSIZE} bytes)"
-        ));
-    }
+    subarray_size(base.itemsize(), &dims)?;
     Ok(Dtype::Subarray {
         base: Box::new(base),
         shape: dims,
     })
+}
+
+/// The size of a subarray, computed as NumPy computes it: the dimensions multiplied in
+/// order in a signed 64-bit integer, which fails on overflow even when a later
+/// dimension is 0 (`(2**31-1, 2**31-1, 3, 0)` is refused, `(0, 2**31-1, 2**31-1, 3)` is
+/// not), then the item size, and the result must fit a C `int`.
+pub(crate) fn subarray_size(base_itemsize: u64, dims: &[u64]) -> Result<u64, String> {
+    let mut elements: u64 = 1;
+    for &d in dims {
+        elements = elements
+            .checked_mul(d)
+            .filter(|&n| n <= i64::MAX as u64)
+            .ok_or_else(|| {
+                "the product of the subarray dimensions overflows a 64-bit integer (NumPy refuses it even when a later dimension is 0)".to_string()
+            })?;
+    }
+    match elements.checked_mul(base_itemsize) {
+        Some(total) if total <= MAX_ITEMSIZE => Ok(total),
+        _ => Err(format!(
+            "subarray is larger than the largest item NumPy supports ({MAX_ITEMSIZE} bytes)"
+        )),
+    }
 }
 
 fn dim_value(node: &Node, i: crate::literal::Int) -> Result<u64, Error> {
