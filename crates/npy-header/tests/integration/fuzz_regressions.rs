@@ -311,6 +311,57 @@ fn subarray_dimensions_past_a_c_int_are_refused_in_every_layout() {
     assert_eq!(ok.header.dtype.itemsize(), 0);
 }
 
+/// NumPy multiplies subarray dimensions in order in a signed 64-bit integer and fails
+/// on overflow even when a later dimension is 0; this reader took any shape with a 0 as
+/// 0 bytes. Found by the differential run over the fuzz corpus.
+#[test]
+fn subarray_dimensions_overflow_as_numpy_multiplies_them() {
+    let m = "2147483647";
+    let overflow = "the product of the subarray dimensions overflows a 64-bit integer (NumPy refuses it even when a later dimension is 0)";
+    for shape in [format!("({m}, {m}, 3, 0)"), format!("(3, {m}, {m}, 0)")] {
+        assert_eq!(
+            descr_error(&format!("[('a', '|u1', {shape})]")),
+            format!("at byte 23: {overflow}"),
+            "{shape}"
+        );
+    }
+    // The same as NumPy accepts: no overflow before the 0, or the 0 first.
+    for shape in [
+        format!("({m}, {m}, 2, 0)"),
+        format!("(0, {m}, {m}, 3)"),
+        format!("({m}, {m}, 0)"),
+    ] {
+        let h = parse_v3(&format!(
+            "{{'descr': [('a', 'V1000', {shape})], 'fortran_order': False, 'shape': (3,), }}\n"
+        ))
+        .unwrap_or_else(|e| panic!("{shape}: {e}"))
+        .header;
+        assert_eq!(h.dtype.itemsize(), 0, "{shape}");
+    }
+    // emit refuses to write what parse refuses.
+    let dims = vec![MAX_ITEMSIZE, MAX_ITEMSIZE, 3, 0];
+    let h = Header::new(
+        Dtype::Record {
+            fields: vec![Field {
+                name: "a".into(),
+                title: None,
+                dtype: Dtype::Subarray {
+                    base: Box::new(scalar(Kind::UInt, ByteOrder::Little, 1)),
+                    shape: dims,
+                },
+                offset: 0,
+            }],
+            itemsize: 0,
+        },
+        false,
+        vec![1],
+    );
+    assert_eq!(
+        emit_error(&h),
+        format!("the dtype cannot be written: {overflow}")
+    );
+}
+
 /// `(type, [])` was read as the type itself; NumPy reads the empty list as a second,
 /// empty structure over the type (`DIFF-19`), which fails unless the type has 0 bytes.
 #[test]
