@@ -1,6 +1,7 @@
 //! Reading a file's header through [`Storage`] and the arithmetic of rows.
 
 use std::io;
+use std::ops::Range;
 
 use npy_header::{Header, HeaderParser, Parsed, Preamble, Version, MAX_DIM, MAX_PREAMBLE_LEN};
 
@@ -189,6 +190,90 @@ impl Geometry {
     }
 }
 
+/// A header as last written, and where the growth-axis count's digits are in it.
+///
+/// Rewriting the header after every append is the writer's hot path: when the count
+/// keeps its number of digits, only those bytes change, so they are patched and written
+/// alone instead of emitting the whole header again (which allocates and formats the
+/// dtype). When the digit count changes, the header is emitted afresh.
+#[derive(Debug)]
+pub(crate) struct HeaderText {
+    rows: u64,
+    bytes: Vec<u8>,
+    /// The count's digits; `None` if they could not be located (then every rewrite
+    /// emits the header).
+    digits: Option<Range<usize>>,
+}
+
+impl HeaderText {
+    /// The header for `rows` rows.
+    pub fn new(geo: &Geometry, rows: u64) -> Result<HeaderText> {
+        let bytes = geo.header_bytes(rows)?;
+        let digits = locate_count(&bytes, &geo.shape(rows), geo.axis);
+        Ok(HeaderText {
+            rows,
+            bytes,
+            digits,
+        })
+    }
+
+    /// Makes this the header for `rows` rows. Returns the byte range that changed if
+    /// only the count's digits did (`None` after a full rewrite of the text).
+    pub fn set(&mut self, geo: &Geometry, rows: u64) -> Result<Option<Range<usize>>> {
+        if let Some(span) = self.digits.clone() {
+            if decimal_len(rows) == span.len() {
+                write_decimal(&mut self.bytes[span.clone()], rows);
+                self.rows = rows;
+                return Ok(Some(span));
+            }
+        }
+        *self = HeaderText::new(geo, rows)?;
+        Ok(None)
+    }
+
+    /// The rows this header counts.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The whole header, preamble included.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+/// Where the digits of `shape[axis]` are in an emitted header, checked against the
+/// expected text (a field name may contain anything, but `shape` is the last key).
+fn locate_count(header: &[u8], shape: &[u64], axis: usize) -> Option<Range<usize>> {
+    const KEY: &[u8] = b"'shape': (";
+    let open = header.windows(KEY.len()).rposition(|w| w == KEY)? + KEY.len();
+    let start = open
+        + shape[..axis]
+            .iter()
+            .map(|&d| decimal_len(d) + 2)
+            .sum::<usize>();
+    let end = start + decimal_len(shape[axis]);
+    let found = header.get(start..end)?;
+    let expected = shape[axis].to_string();
+    let before = header[start - 1];
+    let after = *header.get(end)?;
+    let delimited = matches!(before, b'(' | b' ') && matches!(after, b',' | b')');
+    (found == expected.as_bytes() && delimited).then_some(start..end)
+}
+
+fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// Writes `n` in decimal into `out`, which is exactly as long as its digits.
+fn write_decimal(out: &mut [u8], mut n: u64) {
+    for b in out.iter_mut().rev() {
+        *b = b'0' + u8::try_from(n % 10).expect("a digit");
+        n /= 10;
+    }
+    debug_assert_eq!(n, 0, "the digits fit");
+}
+
 /// A shape as Python writes a tuple: `()`, `(3,)`, `(3, 4)`.
 pub(crate) fn fmt_shape(shape: &[u64]) -> String {
     match shape {
@@ -207,5 +292,87 @@ pub(crate) fn describe_axis(fortran_order: bool, ndim: usize) -> String {
         format!("axis {} in Fortran order", ndim.saturating_sub(1))
     } else {
         "axis 0 in C order".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A parsed header as NumPy lays it out for this descr and shape.
+    fn geometry(descr: &str, fortran: bool, shape: &str) -> Geometry {
+        let order = if fortran { "True" } else { "False" };
+        let dict = format!("{{'descr': {descr}, 'fortran_order': {order}, 'shape': {shape}, }}");
+        let header = npy_header::parse(&padded(&dict)).expect("the test header parses");
+        let emitted = header.header.emit(Some(Version::V1_0)).expect("emits");
+        Geometry::new(&npy_header::parse(&emitted.bytes).expect("reparses")).expect("appendable")
+    }
+
+    fn padded(dict: &str) -> Vec<u8> {
+        let mut text = dict.as_bytes().to_vec();
+        while !(10 + text.len() + 1).is_multiple_of(64) {
+            text.push(b' ');
+        }
+        text.push(b'\n');
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend_from_slice(&u16::try_from(text.len()).expect("short").to_le_bytes());
+        out.extend_from_slice(&text);
+        out
+    }
+
+    #[test]
+    fn patching_the_count_gives_the_emitted_header() {
+        let cases = [
+            ("'<f8'", false, "(0, 16)"),
+            ("'<f8'", false, "(0,)"),
+            ("'<f8'", true, "(16, 0)"),
+            ("'<f8'", true, "(0,)"),
+            ("'<i2'", true, "(3, 123456, 0)"),
+            (
+                "[('shape', '<f8'), (\"'shape': (\", '<i4', (2,))]",
+                false,
+                "(0, 7)",
+            ),
+            ("[(\"'shape': (1, \", '<u1')]", true, "(7, 0)"),
+        ];
+        let counts = [1, 2, 9, 10, 11, 99, 100, 101, 12_345, 99_999, 100_000, 7];
+        for (descr, fortran, shape) in cases {
+            let geo = geometry(descr, fortran, shape);
+            let mut text = HeaderText::new(&geo, 0).expect("text");
+            assert!(text.digits.is_some(), "{descr} {shape}: the count is found");
+            let mut last = 0;
+            for rows in counts {
+                let patched = text.set(&geo, rows).expect("set");
+                let expected = geo.header_bytes(rows).expect("emit");
+                assert_eq!(text.bytes(), &expected[..], "{descr} {shape} {rows}");
+                assert_eq!(text.rows(), rows);
+                let same_len = decimal_len(rows) == decimal_len(last);
+                assert_eq!(
+                    patched.is_some(),
+                    same_len,
+                    "{descr} {shape} {last}->{rows}"
+                );
+                if let Some(span) = patched {
+                    assert_eq!(&expected[span], rows.to_string().as_bytes());
+                }
+                last = rows;
+            }
+        }
+    }
+
+    #[test]
+    fn a_count_that_cannot_be_located_is_not_patched() {
+        let geo = geometry("'<f8'", false, "(5, 2)");
+        let bytes = geo.header_bytes(5).expect("emit");
+        let at = bytes
+            .windows(6)
+            .position(|w| w == b"(5, 2)")
+            .expect("the shape")
+            + 1;
+        assert_eq!(locate_count(&bytes, &[5, 2], 0), Some(at..at + 1));
+        // The expected digits are not where the shape says they would be.
+        assert_eq!(locate_count(&bytes, &[6, 2], 0), None);
+        assert_eq!(locate_count(&bytes, &[55, 2], 0), None);
+        assert_eq!(locate_count(b"{'descr': '<f8'}", &[5], 0), None);
     }
 }

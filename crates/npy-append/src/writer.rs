@@ -11,7 +11,7 @@ use npy_header::{Dtype, Header, Version};
 use crate::cast::{element_order, Element};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal;
-use crate::layout::{fmt_shape, parser, read_header, Geometry, HeaderState};
+use crate::layout::{fmt_shape, parser, read_header, Geometry, HeaderState, HeaderText};
 use crate::storage::{write_all_at, Storage};
 
 /// The default write buffer: 1 MiB.
@@ -187,6 +187,9 @@ struct State {
     written: u64,
     /// The rows the header in the file counts.
     header_rows: u64,
+    /// The header text last written (made at the first rewrite), patched in place by
+    /// later ones.
+    text: Option<HeaderText>,
     buf: Vec<u8>,
     poisoned: Option<String>,
     closed: bool,
@@ -383,6 +386,7 @@ impl<S: Storage> Appender<S> {
                 accepted: bytes,
                 written: bytes,
                 header_rows: rows,
+                text: None,
                 buf: Vec::new(),
                 poisoned: None,
                 closed: false,
@@ -660,31 +664,49 @@ impl<S: Storage> Appender<S> {
             }
             return Ok(());
         }
-        let bytes = self.geo.header_bytes(rows).map_err(|e| self.err(e))?;
+        // The text in the file is known once this writer has written it; until then
+        // (a file from another writer may be laid out differently) it is written whole.
+        let (mut text, known) = match st.text.take() {
+            Some(t) => (t, true),
+            None => (
+                HeaderText::new(&self.geo, st.header_rows).map_err(|e| self.err(e))?,
+                false,
+            ),
+        };
+        debug_assert_eq!(text.rows(), st.header_rows);
+        let patched = text.set(&self.geo, rows).map_err(|e| self.err(e))?;
+        let bytes = text.bytes();
         // The preamble never changes: rewriting it could only tear or garble it (with
         // several unsynced rewrites, into a valid magic with a wrong header length,
-        // which no template can repair).
+        // which no template can repair). When only the count's digits changed in a
+        // header this writer wrote, they are all that is written.
         let keep = self.geo.preamble_len();
         debug_assert!(bytes.len() > keep);
+        let changed = match patched {
+            Some(digits) if known => digits,
+            _ => keep..bytes.len(),
+        };
+        let at = changed.start as u64;
         if durable {
             let r = self.storage.sync_data();
             self.check(st, "cannot sync the data (fdatasync)", r)?;
             if digits(rows) == digits(st.header_rows) {
                 // Same length: a torn write leaves a count between the old one and one
                 // that recovery clamps to the file size (crate docs, "Crash guarantees").
-                let r = write_all_at(&self.storage, &bytes[keep..], keep as u64);
+                let r = write_all_at(&self.storage, &bytes[changed], at);
                 self.check(st, "cannot write the header", r)?;
                 let r = self.storage.sync_data();
                 self.check(st, "cannot sync the header (fdatasync)", r)?;
             } else {
                 let end = self.geo.data_offset + st.written;
-                let r = journal::write_header(&self.storage, &bytes, end, end);
+                let r = journal::write_header(&self.storage, bytes, end, end);
                 self.check(st, "cannot rewrite the header", r)?;
             }
         } else {
-            let r = write_all_at(&self.storage, &bytes[keep..], keep as u64);
+            let r = write_all_at(&self.storage, &bytes[changed], at);
             self.check(st, "cannot write the header", r)?;
         }
+        st.text = Some(text);
         st.header_rows = rows;
         Ok(())
     }

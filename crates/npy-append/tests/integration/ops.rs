@@ -478,3 +478,34 @@ fn the_buffer_grows_only_as_needed() {
         1000
     );
 }
+
+#[test]
+fn a_header_laid_out_by_another_writer_is_rewritten_whole_then_patched() {
+    // Keys in another order, no spaces after colons, the shape first: the count is not
+    // where this crate's own text would have it, so the first rewrite must write the
+    // whole header; later ones only patch the count's digits of that new text.
+    let dir = tempfile::tempdir().unwrap();
+    for (fortran, shape) in [(false, "(2,3)"), (true, "(3,2)")] {
+        let path = dir.path().join(format!("foreign-{fortran}.npy"));
+        let order = if fortran { "True" } else { "False" };
+        let dict = format!("{{'shape':{shape},'fortran_order':{order},'descr':'<u2'}}");
+        let mut text = dict.into_bytes();
+        text.resize(127 - 10, b' ');
+        text.push(b'\n');
+        let mut file = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
+        file.extend_from_slice(&text);
+        // In Fortran order the (3, n) array's columns are the rows, stored one after another.
+        file.extend_from_slice(&crate::workload::rows(0, 2));
+        std::fs::write(&path, &file).unwrap();
+        let w = Appender::open(&path, Options::new().buffer_bytes(0)).unwrap();
+        for n in 2..12 {
+            w.append_bytes(&crate::workload::rows(n, 1)).unwrap();
+            assert!(
+                numpy_sees(&path, n + 1, fortran),
+                "{fortran} after {} rows",
+                n + 1
+            );
+        }
+        w.close().unwrap();
+    }
+}
