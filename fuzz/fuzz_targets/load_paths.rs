@@ -1,0 +1,28 @@
+//! Arbitrary file bytes → the memory-mapped loader, the streaming reader fed the whole
+//! input and fed one byte at a time: the same verdict and the same data (see
+//! `npy_fuzz::load_paths`).
+
+#![no_main]
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+
+/// One scratch file per process, overwritten by every input: on tmpfs when there is
+/// one, so that writing it costs no disk I/O.
+fn scratch() -> &'static PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let shm = std::path::Path::new("/dev/shm");
+        let dir = if shm.is_dir() {
+            shm.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
+        dir.join(format!("npy-fuzz-load-paths-{}.npy", std::process::id()))
+    })
+}
+
+fuzz_target!(|data: &[u8]| npy_fuzz::load_paths::load_paths(data, scratch()));

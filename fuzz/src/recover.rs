@@ -1,0 +1,208 @@
+//! The properties of the `recover` target, over the public API of `npy-append` (with
+//! its `testing` feature) and `npy-mmap`.
+//!
+//! Plain Rust, no libFuzzer: the target calls it, and
+//! `crates/npy-append/tests/integration/fuzz_regressions.rs` includes it with `#[path]`
+//! so that `cargo test` runs the same checks over every committed finding. The
+//! `append_ops` checks (a sibling module) use [`recover_and_check`] after every
+//! simulated crash. Each check panics when a property fails.
+
+use npy_append::testing::MemFile;
+use npy_append::{recover_on, Adopt, Error, RecoverOptions, Recovered, MAX_HEADER_LEN};
+use npy_header::{ByteOrder, Dtype, Header, HeaderParser, Kind, Scalar, Version};
+use npy_mmap::{Loader, NpyBuffer};
+
+/// Headers the `recover` target may pass as [`RecoverOptions::template`]: a 1.0 file of
+/// bytes, a 1.0 C-order file of rows of three `<f8`, a 4.0 file of `<i4` (all as
+/// `np.save` or the appender would write them for 0 rows).
+pub fn templates() -> Vec<Vec<u8>> {
+    let scalar = |kind, order, size| {
+        Dtype::Scalar(Scalar::new(kind, order, size).expect("a size the kind has"))
+    };
+    let headers = [
+        (
+            Header::new(
+                scalar(Kind::UInt, ByteOrder::NotApplicable, 1),
+                false,
+                vec![0],
+            ),
+            Version::V1_0,
+        ),
+        (
+            Header::new(scalar(Kind::Float, ByteOrder::Little, 8), false, vec![0, 3]),
+            Version::V1_0,
+        ),
+        (
+            Header {
+                open_ended: true,
+                ..Header::new(scalar(Kind::Int, ByteOrder::Little, 4), false, vec![0])
+            },
+            Version::V4_0,
+        ),
+    ];
+    headers
+        .iter()
+        .map(|(h, v)| h.emit(Some(*v)).expect("a plain header").bytes)
+        .collect()
+}
+
+/// The options a leading byte chooses: bit 0 [`Adopt::Counted`], bit 1
+/// `zerofill_incomplete`, bits 2–3 a template (0: none, 1–3: [`templates`]).
+pub fn options_from_byte(b: u8) -> RecoverOptions {
+    options_from_byte_for(b, &[])
+}
+
+/// [`options_from_byte`] for the file `bytes`, zero-filling bounded as [`bounded`] says.
+pub fn options_from_byte_for(b: u8, bytes: &[u8]) -> RecoverOptions {
+    let adopt = if b & 1 == 0 {
+        Adopt::WholeRows
+    } else {
+        Adopt::Counted
+    };
+    let opts = RecoverOptions::new()
+        .adopt(adopt)
+        .zerofill_incomplete(b & 2 != 0);
+    let opts = match usize::from((b >> 2) & 3) {
+        0 => opts,
+        n => opts
+            .template(&templates()[n - 1])
+            .expect("the templates are valid headers"),
+    };
+    bounded(bytes, &opts, b & 2 != 0)
+}
+
+/// The `recover` target: the first byte chooses the options ([`options_from_byte`]),
+/// the rest is the file. See [`recover_and_check`].
+pub fn recover(data: &[u8]) {
+    let Some((&first, file)) = data.split_first() else {
+        return;
+    };
+    let _ = recover_and_check(file.to_vec(), &options_from_byte_for(first, file));
+}
+
+/// Rows larger than this are not completed with zeros by the harness: completing one
+/// writes a whole row, whose size the (untrusted) header states, so a 100-byte file can
+/// ask for terabytes of zeros, more than an in-memory file can hold.
+pub const MAX_ZEROFILL_ROW: u64 = 1 << 20;
+
+/// `opts` with `zerofill_incomplete` turned off when the header of `bytes` (or the
+/// template, if it is the one used) has rows larger than [`MAX_ZEROFILL_ROW`].
+fn bounded(bytes: &[u8], opts: &RecoverOptions, zerofill: bool) -> RecoverOptions {
+    let row = |b: &[u8]| {
+        HeaderParser::new()
+            .max_header_len(MAX_HEADER_LEN)
+            .parse(b)
+            .ok()
+            .and_then(|p| p.header.row_bytes().ok())
+    };
+    let big = |r: Option<u64>| r.is_some_and(|r| r > MAX_ZEROFILL_ROW);
+    if zerofill && (big(row(bytes)) || templates().iter().any(|t| big(row(t)))) {
+        opts.clone().zerofill_incomplete(false)
+    } else {
+        opts.clone()
+    }
+}
+
+/// The parser `npy-append` reads headers with: default limits, 1 MiB headers.
+fn loader() -> Loader {
+    Loader::with_parser(HeaderParser::new().max_header_len(MAX_HEADER_LEN))
+}
+
+/// Runs `recover_on` over `bytes` in memory and checks its promise: it either refuses
+/// with an error (lowercase, no trailing period) and leaves the bytes as they were, or
+/// yields a file that the `npy-mmap` loader accepts, whose data is whole rows (no
+/// trailing bytes), whose shape is the one `recover` reports, and on which `recover`
+/// again changes nothing. Returns the recovered bytes and what `recover` reported.
+pub fn recover_and_check(
+    bytes: Vec<u8>,
+    opts: &RecoverOptions,
+) -> Result<(Vec<u8>, Recovered), Error> {
+    let file = MemFile::from_bytes(bytes.clone());
+    let done = match recover_on(&file, opts) {
+        Ok(done) => done,
+        Err(e) => {
+            check_error(&e);
+            assert!(
+                file.bytes() == bytes,
+                "recover failed ({e}) and changed the file"
+            );
+            return Err(e);
+        }
+    };
+    let after = file.bytes();
+    assert_eq!(
+        done.changed(),
+        after != bytes || done.replayed.is_some(),
+        "recover says changed = {} but the bytes {}: {done:?}",
+        done.changed(),
+        if after == bytes {
+            "did not change"
+        } else {
+            "changed"
+        },
+    );
+    check_loadable(&after, &done);
+
+    let again = recover_on(&file, opts)
+        .unwrap_or_else(|e| panic!("recover accepted the file it recovered only once: {e}"));
+    assert!(
+        file.bytes() == after,
+        "recover is not idempotent: the second run changed the file ({again:?})"
+    );
+    assert!(
+        !again.changed(),
+        "the second recover reports a change: {again:?}"
+    );
+    assert_eq!(
+        again.shape, done.shape,
+        "the second recover reads another shape"
+    );
+    Ok((after, done))
+}
+
+fn check_error(e: &Error) {
+    let msg = e.message();
+    assert!(!msg.is_empty(), "empty error message ({:?})", e.kind());
+    assert!(
+        !msg.starts_with(char::is_uppercase) && !msg.ends_with('.'),
+        "error message is not lowercase without a trailing period: {msg:?}"
+    );
+}
+
+/// The recovered file loads, holds whole rows only, and has the shape `recover` said.
+fn check_loadable(bytes: &[u8], done: &Recovered) {
+    let buf = loader()
+        .read(bytes)
+        .unwrap_or_else(|e| panic!("the loader refuses what recover made: {e}\n{done:?}"));
+    let layout = buf.layout();
+    assert_eq!(
+        layout.trailing_bytes(),
+        0,
+        "recover left bytes after the data: {layout:?}"
+    );
+    assert_eq!(
+        layout.data_offset() + layout.data_bytes(),
+        bytes.len() as u64,
+        "data offset and data do not add up to the file"
+    );
+    assert_eq!(
+        layout.version(),
+        done.version,
+        "recover reported another version"
+    );
+    assert_eq!(layout.shape(), done.shape, "recover reported another shape");
+}
+
+/// The data bytes of a file the loader accepts (rows in file order), its row size and
+/// its header; for the `append_ops` checks.
+pub fn load(bytes: &[u8]) -> (Vec<u8>, u64, Header) {
+    let buf: NpyBuffer = loader()
+        .read(bytes)
+        .unwrap_or_else(|e| panic!("a recovered file does not load: {e}"));
+    let row_bytes = buf.layout().row_bytes();
+    (
+        buf.bytes().to_vec(),
+        row_bytes,
+        buf.layout().header().clone(),
+    )
+}
