@@ -3,6 +3,7 @@
 mod common;
 mod errors;
 mod follow;
+mod fuzz_regressions;
 mod oracle;
 mod props;
 mod views;
