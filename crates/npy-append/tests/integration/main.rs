@@ -4,6 +4,7 @@ mod common;
 mod crash;
 mod errors;
 mod faults;
+mod fuzz_regressions;
 mod op_faults;
 mod ops;
 mod oracle;

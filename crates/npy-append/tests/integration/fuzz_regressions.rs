@@ -1,0 +1,201 @@
+//! The `recover` and `append_ops` fuzz targets' checks, replayed on stable Rust.
+//!
+//! The properties live in `fuzz/src/recover.rs` and `fuzz/src/append_ops.rs`, included
+//! here with `#[path]`, so `cargo test` runs exactly what the targets run over every
+//! committed finding (`fuzz/regressions/<target>/`) and over seeds: the conformance
+//! `.npy` files, also cut short and with bytes appended, and a fixed number of seeded
+//! random operation sequences (`NPY_FUZZ_REPLAY_CASES`, default 300). Every file
+//! `recover` makes from them is also loaded by NumPy. See `fuzz/README.md`.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use npy_append::testing::MemFile;
+use npy_append::{finalize_on, Recovered};
+use npy_header::{Dtype, Version};
+
+#[path = "../../../../fuzz/src/append_ops.rs"]
+mod append_ops;
+// The target's entry point takes raw fuzzer input; the replay calls its parts.
+#[allow(dead_code)]
+#[path = "../../../../fuzz/src/recover.rs"]
+mod recover;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The committed findings of a target (none yet is fine: the directory may not exist).
+fn regressions(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
+    let dir = root().join("fuzz/regressions").join(target);
+    let mut files: Vec<_> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .map(|e| e.expect("directory entry").path())
+            .filter(|p| p.is_file())
+            .map(|p| {
+                let bytes = std::fs::read(&p).expect("readable regression file");
+                (p, bytes)
+            })
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => panic!("cannot list {}: {e}", dir.display()),
+    };
+    files.sort();
+    files
+}
+
+/// Every `.npy` file under `conformance/` (the adapters' build output excepted).
+fn conformance() -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("conformance directory") {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n != "target") {
+                    walk(&path, out);
+                }
+            } else if path.extension().is_some_and(|e| e == "npy") {
+                out.push(path);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    walk(&root().join("conformance"), &mut paths);
+    paths.sort();
+    assert!(paths.len() > 100, "conformance files missing");
+    paths
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).expect("readable conformance file");
+            (p, bytes)
+        })
+        .collect()
+}
+
+/// The file whole, cut 3 bytes short (an interrupted row), and with 5 bytes appended.
+fn variants(bytes: &[u8]) -> [Vec<u8>; 3] {
+    let mut longer = bytes.to_vec();
+    longer.extend_from_slice(&[0xab; 5]);
+    [
+        bytes.to_vec(),
+        bytes[..bytes.len().saturating_sub(3)].to_vec(),
+        longer,
+    ]
+}
+
+/// Loads `bytes` with NumPy and checks it holds the shape `recover` reported and the
+/// data the loader reads. A 4.0 file is finalized first (NumPy cannot read 4.0).
+/// Returns whether NumPy read it; `Err` with the reason when it was not asked.
+fn numpy_reads(bytes: &[u8], done: &Recovered, original: &[u8]) -> Result<(), String> {
+    let bytes = if done.version == Version::V4_0 {
+        let file = MemFile::from_bytes(bytes.to_vec());
+        finalize_on(&file).map_err(|e| format!("finalize refuses it: {e}"))?;
+        file.bytes()
+    } else {
+        bytes.to_vec()
+    };
+    let (data, _, header) = recover::load(&bytes);
+    let got = match npy_oracle::load_array_json(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            // Files this reader accepts and NumPy does not (documented differences,
+            // `DIFF-*`) stay unreadable to NumPy after recovery; anything else is a bug.
+            assert!(
+                npy_oracle::load_array_json(original).is_err(),
+                "NumPy reads the file but not what recover made of it: {e}"
+            );
+            return Err(format!("NumPy refuses the input as well: {e}"));
+        }
+    };
+    let shape: Vec<u64> = got["shape"]
+        .as_array()
+        .expect("shape")
+        .iter()
+        .map(|d| d.as_u64().expect("dimension"))
+        .collect();
+    let mut expected_shape = done.shape.clone();
+    if let (true, Some(axis)) = (header.open_ended, header.growth_axis()) {
+        expected_shape[axis] = shape[axis];
+    }
+    assert_eq!(shape, header.shape, "NumPy reads another shape");
+    assert_eq!(
+        shape, expected_shape,
+        "NumPy reads another shape than recover said"
+    );
+    let hex = got["data_hex"].as_str().expect("data_hex");
+    if !header.fortran_order && !matches!(header.dtype, Dtype::Record { .. }) {
+        let ours: String = data.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, ours, "NumPy reads other data");
+    } else {
+        assert_eq!(hex.len(), data.len() * 2, "NumPy reads another data length");
+    }
+    Ok(())
+}
+
+#[test]
+fn recover_findings_and_seeds_pass_the_target_checks_and_load_in_numpy() {
+    let mut inputs: Vec<(String, u8, Vec<u8>)> = Vec::new();
+    for (path, data) in regressions("recover") {
+        if let Some((&opt, file)) = data.split_first() {
+            inputs.push((path.display().to_string(), opt, file.to_vec()));
+        }
+    }
+    for (i, (path, bytes)) in conformance().into_iter().enumerate() {
+        for (j, variant) in variants(&bytes).into_iter().enumerate() {
+            // Every combination of options over the files, in turn.
+            let opt = u8::try_from((3 * i + j) % 16).expect("below 16");
+            inputs.push((path.display().to_string(), opt, variant));
+        }
+    }
+    let mut seen = HashSet::new();
+    let (mut recovered, mut numpy, mut skipped) = (0, 0, 0);
+    for (name, opt, file) in &inputs {
+        let opts = recover::options_from_byte_for(*opt, file);
+        let Ok((bytes, done)) = recover::recover_and_check(file.clone(), &opts) else {
+            continue;
+        };
+        recovered += 1;
+        if !seen.insert(bytes.clone()) {
+            continue;
+        }
+        match numpy_reads(&bytes, &done, file) {
+            Ok(()) => numpy += 1,
+            Err(reason) => {
+                eprintln!("{name} (options {opt}): not checked by NumPy: {reason}");
+                skipped += 1;
+            }
+        }
+    }
+    eprintln!(
+        "{} inputs, {recovered} recovered, {numpy} distinct results read by NumPy, {skipped} skipped",
+        inputs.len()
+    );
+    assert!(
+        numpy > 500,
+        "only {numpy} recovered files were read by NumPy"
+    );
+    assert!(skipped * 10 < numpy, "{skipped} recovered files skipped");
+}
+
+fn replay_cases() -> usize {
+    std::env::var("NPY_FUZZ_REPLAY_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300)
+}
+
+#[test]
+fn append_ops_findings_and_seeds_pass_the_target_checks() {
+    for (path, data) in regressions("append_ops") {
+        eprintln!("replaying {}", path.display());
+        append_ops::append_ops(&data);
+    }
+    for (_, bytes) in conformance() {
+        append_ops::append_ops(&bytes[..bytes.len().min(4096)]);
+    }
+    let mut rng = fastrand::Rng::with_seed(1);
+    for _ in 0..replay_cases() {
+        let len = rng.usize(0..400);
+        let data: Vec<u8> = (0..len).map(|_| rng.u8(..)).collect();
+        append_ops::append_ops(&data);
+    }
+}
