@@ -11,7 +11,7 @@
 //! * `fuzz-seeds`: copy the conformance files and the committed fuzz regressions into
 //!   `fuzz/corpus/<target>/` (git-ignored) as seeds.
 //! * `fuzz-smoke [SECONDS]`: install cargo-fuzz if missing, lint the fuzz workspace,
-//!   seed it, and run every fuzz target for SECONDS (default 45) after replaying its
+//!   seed it, and run every fuzz target for SECONDS (default 20) after replaying its
 //!   committed regressions; on stable Rust through `RUSTC_BOOTSTRAP=1` (see `fuzz.rs`).
 //!
 //! The oracle environment is `PYO3_PYTHON=<root>/.venv/bin/python` (always this
@@ -34,7 +34,7 @@ commands:
   fuzz-seeds     seed fuzz/corpus/<target>/ from conformance/ and fuzz/regressions/
   fuzz-smoke [SECONDS]
                  lint and seed fuzz/, replay its regressions, fuzz each target
-                 SECONDS (default 45); stable Rust is enough";
+                 SECONDS (default 20); stable Rust is enough";
 
 /// Base interpreter used to create the virtualenv.
 const BASE_PYTHON: &str = "python3";
