@@ -1166,6 +1166,14 @@ def append_states():
     add("append_partial_row", ["A-8", "A-3", "A-6"], WARN, grown + arr[3:].tobytes()[:7],
         "3 rows in the header, then 7 bytes of an append in progress by the file's one writer",
         expect=expected((1, 0), "<f4", False, (3, 3), arr[:3].tobytes()))
+    full = saved(arr)
+    hl = struct.unpack("<H", full[8:10])[0]
+    inserted = (full[:8] + struct.pack("<H", hl + 4096) + full[10 : 10 + hl - 1] + b" " * 4096 + b"\n"
+                + arr.tobytes())
+    add("append_range_inserted", ["A-9", "A-1", "F-5"], ACCEPT, inserted,
+        "NumPy's header padded with 4096 more spaces, as an in-place ensure_appendable by range "
+        "insert leaves it (data still 64-aligned, header under max_header_size)",
+        expect=expected((1, 0), "<f4", False, (5, 3), arr.tobytes()))
     f = np.asfortranarray(np.arange(12, dtype="<i2").reshape(3, 4))
     g = saved(np.asfortranarray(f[:, :2]))
     hl = struct.unpack("<H", g[8:10])[0]
