@@ -1,4 +1,15 @@
 //! `ensure_appendable`: give a header NumPy's spare room so that it can grow in place.
+//!
+//! In place, the room is made in one of two ways. Where the filesystem can insert a
+//! range at the start of a file (`fallocate(FALLOC_FL_INSERT_RANGE)`: ext4, XFS on
+//! Linux), a multiple of its block size (4 KiB) is inserted before the old header and
+//! the new header is written over both, padded with spaces: the data does not move, and
+//! the time does not depend on the data size. The header is then longer than NumPy's
+//! (by up to 4 KiB of spaces, still under NumPy's `max_header_size` of 10 000, so every
+//! NumPy reads it). Elsewhere, or when the padded header would pass that limit, or the
+//! old header length is not a multiple of 64 (the data would not be 64-aligned), or
+//! with [`MoveOptions::insert_range`]`(false)`, the data is moved by journaled chunks
+//! and the header is exactly NumPy's.
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -19,9 +30,13 @@ pub enum EnsureMode {
     /// one, never a mixture; needs room for a second copy.
     #[default]
     Replace,
-    /// Move the data towards the end of the same file, last chunk first, each chunk
-    /// journaled before it is copied (see the crate docs, "Crash guarantees"). Needs
-    /// room for two chunks more; a crash midway is finished by [`crate::recover`].
+    /// Make room in the same file: by inserting a range at its start where the
+    /// filesystem can (no data is moved; see the module docs and
+    /// [`MoveOptions::insert_range`]), else by moving the data towards the end, last
+    /// chunk first, each chunk journaled before it is copied (see the crate docs,
+    /// "Crash guarantees"; needs room for two chunks more). A crash midway is finished
+    /// by [`crate::recover`], or (an insert that had not happened) undone, after which
+    /// `ensure_appendable` runs again.
     InPlace,
     /// Write the appendable copy to another path (which must not exist); the original
     /// is left as it is.
@@ -32,12 +47,14 @@ pub enum EnsureMode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MoveOptions {
     chunk_bytes: u64,
+    insert_range: bool,
 }
 
 impl Default for MoveOptions {
     fn default() -> MoveOptions {
         MoveOptions {
             chunk_bytes: DEFAULT_CHUNK_BYTES,
+            insert_range: true,
         }
     }
 }
@@ -46,7 +63,7 @@ impl Default for MoveOptions {
 pub const DEFAULT_CHUNK_BYTES: u64 = 16 << 20;
 
 impl MoveOptions {
-    /// The defaults: chunks of [`DEFAULT_CHUNK_BYTES`].
+    /// The defaults: chunks of [`DEFAULT_CHUNK_BYTES`], range inserts where possible.
     pub fn new() -> MoveOptions {
         MoveOptions::default()
     }
@@ -57,7 +74,53 @@ impl MoveOptions {
         self.chunk_bytes = bytes.clamp(1, MAX_MOVE_CHUNK);
         self
     }
+
+    /// Whether [`EnsureMode::InPlace`] may insert a range at the start of the file
+    /// instead of moving the data (default `true`). The insert takes the same time
+    /// whatever the data size, but leaves a header padded to a multiple of 4 KiB more
+    /// than the old one (NumPy reads it); `false` always moves the data, for NumPy's
+    /// exact, minimal layout.
+    pub fn insert_range(mut self, yes: bool) -> MoveOptions {
+        self.insert_range = yes;
+        self
+    }
 }
+
+/// How [`ensure_appendable`] made room for the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Method {
+    /// Nothing was done: the header was appendable already.
+    None,
+    /// Only the header was rewritten, in place: the file holds no data.
+    HeaderOnly,
+    /// A range was inserted at the start of the file; no data moved.
+    InsertRange,
+    /// The data was moved within the file, by journaled chunks.
+    ChunkedMove,
+    /// The file was copied ([`EnsureMode::Replace`], [`EnsureMode::To`]).
+    Copy,
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Method::None => "nothing to do",
+            Method::HeaderOnly => "header rewritten in place",
+            Method::InsertRange => "range inserted in place",
+            Method::ChunkedMove => "moved in place",
+            Method::Copy => "copied",
+        })
+    }
+}
+
+/// The filesystem block size a range insert must be a multiple of: 4 KiB on ext4 and
+/// XFS as usually made. Where it is larger, the insert is refused and the data moved.
+const INSERT_GRANULE: u64 = 4096;
+
+/// NumPy's `max_header_size` (characters of header text, length field excluded): a
+/// padded header must stay readable by default.
+const NUMPY_MAX_HEADER_SIZE: u64 = 10_000;
 
 /// What [`ensure_appendable`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,8 +132,10 @@ pub struct Appendable {
     pub already: bool,
     /// Bytes the header grew by (the data moved this far).
     pub header_growth: u64,
-    /// Bytes of data moved or copied.
+    /// Bytes of data moved, copied or (range insert) shifted.
     pub data_bytes: u64,
+    /// How the room was made.
+    pub method: Method,
 }
 
 /// Rewrites a file whose header has no spare room for a longer growth-axis length
@@ -80,7 +145,7 @@ pub struct Appendable {
 /// Takes the file's lock. A file that is already appendable is left alone.
 ///
 /// ```
-/// # use npy_append::{ensure_appendable, EnsureMode, Appender, Options};
+/// # use npy_append::{ensure_appendable, EnsureMode, Appender, Method, Options};
 /// # let dir = tempfile::tempdir()?;
 /// # let path = dir.path().join("a.npy");
 /// // A header as NumPy before 1.24 wrote it, its dict filling the 128 bytes: no room
@@ -95,7 +160,12 @@ pub struct Appendable {
 /// file.extend_from_slice(&[1, 0, 2, 0, 3, 0]);
 /// std::fs::write(&path, &file)?;
 /// let done = ensure_appendable(&path, EnsureMode::InPlace)?;
-/// assert_eq!(done.header_growth, 64);
+/// // Where the filesystem can insert a range, 4 KiB were inserted; else NumPy's
+/// // header (64 bytes longer) was written after the data was moved.
+/// match done.method {
+///     Method::InsertRange => assert_eq!(done.header_growth, 4096),
+///     _ => assert_eq!((done.method, done.header_growth), (Method::ChunkedMove, 64)),
+/// }
 /// Appender::open(&path, Options::new())?.append_bytes(&[4, 0])?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -103,8 +173,8 @@ pub fn ensure_appendable(path: impl AsRef<Path>, mode: EnsureMode) -> Result<App
     ensure_appendable_with(path, mode, &MoveOptions::new(), &mut |_, _| {})
 }
 
-/// [`ensure_appendable`] with a chunk size, calling `progress(done, total)` with data
-/// bytes.
+/// [`ensure_appendable`] with a chunk size and the choice of a range insert, calling
+/// `progress(done, total)` with data bytes.
 pub fn ensure_appendable_with(
     path: impl AsRef<Path>,
     mode: EnsureMode,
@@ -141,6 +211,7 @@ pub fn ensure_appendable_with(
                 already: false,
                 header_growth: new_header.len() as u64 - parsed.data_offset(),
                 data_bytes: data_len,
+                method: Method::Copy,
             })
         }
     }
@@ -158,26 +229,54 @@ pub fn ensure_appendable_in_place_on<S: Storage + ?Sized>(
     };
     let old_offset = parsed.data_offset();
     let data_len = snap.file_len - old_offset;
-    let io = |e| Error::io("cannot move the data", e);
-    if data_len == 0 {
-        journal::write_header(s, &new_header, new_header.len() as u64, snap.file_len)
-            .map_err(io)?;
-    } else {
-        Move {
-            new_header: &new_header,
-            old_offset,
-            data_len,
-            chunk: opts.chunk_bytes,
-        }
-        .run(s, old_offset + data_len, 0, progress)
-        .map_err(io)?;
-    }
-    Ok(Appendable {
+    let done = |header_len: usize, method| Appendable {
         version: parsed.version,
         already: false,
-        header_growth: new_header.len() as u64 - old_offset,
+        header_growth: header_len as u64 - old_offset,
         data_bytes: data_len,
-    })
+        method,
+    };
+    if data_len == 0 {
+        journal::write_header(s, &new_header, new_header.len() as u64, snap.file_len)
+            .map_err(|e| Error::io("cannot rewrite the header", e))?;
+        return Ok(done(new_header.len(), Method::HeaderOnly));
+    }
+    if opts.insert_range {
+        if let Some(padded) = padded_for_insert(&parsed, new_header.len() as u64) {
+            let inserted = journal::insert_header(s, &padded, old_offset, data_len)
+                .map_err(|e| Error::io("cannot insert room for the header", e))?;
+            if inserted {
+                progress(data_len, data_len);
+                return Ok(done(padded.len(), Method::InsertRange));
+            }
+        }
+    }
+    Move {
+        new_header: &new_header,
+        old_offset,
+        data_len,
+        chunk: opts.chunk_bytes,
+    }
+    .run(s, old_offset + data_len, 0, progress)
+    .map_err(|e| Error::io("cannot move the data", e))?;
+    Ok(done(new_header.len(), Method::ChunkedMove))
+}
+
+/// The header for a range insert: NumPy's, padded with spaces to the old length plus
+/// the smallest multiple of [`INSERT_GRANULE`] that holds NumPy's (`need` bytes).
+/// `None` when the old length is not a multiple of 64 (the data would stay unaligned,
+/// `F-5`) or the padded header would exceed NumPy's `max_header_size`.
+fn padded_for_insert(parsed: &Parsed, need: u64) -> Option<Vec<u8>> {
+    let old = parsed.data_offset();
+    if !old.is_multiple_of(64) || need <= old {
+        return None;
+    }
+    let total = old + (need - old).div_ceil(INSERT_GRANULE) * INSERT_GRANULE;
+    let text = total - parsed.version.preamble_len() as u64;
+    if text > NUMPY_MAX_HEADER_SIZE {
+        return None;
+    }
+    parsed.header.emit_in_place(parsed.version, total).ok()
 }
 
 fn done_already(parsed: &Parsed) -> Appendable {
@@ -186,18 +285,14 @@ fn done_already(parsed: &Parsed) -> Appendable {
         already: true,
         header_growth: 0,
         data_bytes: 0,
+        method: Method::None,
     }
 }
 
-/// The header, refused if it does not parse or an interrupted operation left a journal.
+/// The header, refused if an interrupted operation left a journal or it does not parse
+/// (in that order: an interrupted range insert leaves zeros where the header was).
 pub(crate) fn checked<S: Storage + ?Sized>(s: &S) -> Result<(Snapshot, Parsed)> {
     let snap = read_header(s).map_err(|e| Error::io("cannot read the header", e))?;
-    let parsed = match &snap.state {
-        HeaderState::Valid(p) => p.clone(),
-        HeaderState::BadText { error, .. } | HeaderState::BadPreamble(error) => {
-            return Err(Error::header("the header", error.clone()))
-        }
-    };
     if journal::find(s, snap.file_len)
         .map_err(|e| Error::io("cannot read the end of the file", e))?
         .is_some()
@@ -207,6 +302,12 @@ pub(crate) fn checked<S: Storage + ?Sized>(s: &S) -> Result<(Snapshot, Parsed)> 
             "an interrupted operation left a recovery journal at the end of the file: run recover",
         ));
     }
+    let parsed = match &snap.state {
+        HeaderState::Valid(p) => p.clone(),
+        HeaderState::BadText { error, .. } | HeaderState::BadPreamble(error) => {
+            return Err(Error::header("the header", error.clone()))
+        }
+    };
     Ok((snap, parsed))
 }
 

@@ -17,7 +17,7 @@
 //! | footer bytes | field |
 //! |---|---|
 //! | 0..8 | magic `\x93NPYJRN\x01` |
-//! | 8..12 | operation: 1 header rewrite, 2 data move (u32 LE) |
+//! | 8..12 | operation: 1 header rewrite, 2 data move, 3 range insert (u32 LE) |
 //! | 16..24 | sequence number (u64 LE) |
 //! | 24..32 | payload offset |
 //! | 32..40 | payload length |
@@ -34,6 +34,18 @@
 //! between two payload slots, so a torn journal write always leaves the previous
 //! record intact and a chunk whose copy was interrupted is redone from the journal's
 //! copy (its source may already be overwritten).
+//!
+//! Range insert (in-place `ensure_appendable` by `fallocate(FALLOC_FL_INSERT_RANGE)`):
+//! arguments are the old data offset, the data length and the file length with the
+//! record, before the insert. The record is written after the data and synced; then
+//! *G* = new header length − old data offset bytes are inserted at offset 0 (shifting
+//! the old header, the data and the record) and synced with `fsync`; then the new
+//! header is written over the first new-header-length bytes and synced; then the file
+//! is cut after the data. The payload offset in the footer is where the record was
+//! written; the file length tells whether the insert happened: the recorded length
+//! (then `recover` only cuts the record, and the file is the original) or that plus *G*
+//! (then `recover` writes the header and cuts). An insert is one journaled metadata
+//! change on ext4 and XFS: it happens whole or not at all.
 
 use std::io;
 
@@ -62,6 +74,14 @@ pub(crate) enum Op {
         old_offset: u64,
         data_len: u64,
         chunk_src: u64,
+    },
+    /// An in-place `ensure_appendable` by range insert; the payload is the new header.
+    /// When `inserted`, write it at 0 and cut the file after the data; else cut the
+    /// record off (the file is the original).
+    Insert {
+        old_offset: u64,
+        data_len: u64,
+        inserted: bool,
     },
 }
 
@@ -146,7 +166,7 @@ pub(crate) fn find<S: Storage + ?Sized>(s: &S, file_len: u64) -> io::Result<Opti
         let Some((f, crc)) = Footer::decode(&raw) else {
             continue;
         };
-        let Some(op) = plausible(&f, footers_at) else {
+        let Some((op, payload_at)) = plausible(&f, footers_at) else {
             continue;
         };
         if best.as_ref().is_some_and(|b| b.seq >= f.seq) {
@@ -155,7 +175,7 @@ pub(crate) fn find<S: Storage + ?Sized>(s: &S, file_len: u64) -> io::Result<Opti
         // Bounded by `plausible`: a header within MAX_HEADER_LEN and a chunk within
         // MAX_MOVE_CHUNK.
         let mut payload = vec![0u8; usize::try_from(f.payload_len).expect("bounded")];
-        read_exact_at(s, &mut payload, f.payload_offset)?;
+        read_exact_at(s, &mut payload, payload_at)?;
         if checksum(&[&payload], &raw[..CRC_AT]) != crc {
             continue;
         }
@@ -179,8 +199,8 @@ pub(crate) fn find<S: Storage + ?Sized>(s: &S, file_len: u64) -> io::Result<Opti
 }
 
 /// Checks a footer's fields against each other and the file before anything is read
-/// from them.
-fn plausible(f: &Footer, footers_at: u64) -> Option<Op> {
+/// from them. Returns the operation and where its payload is now.
+fn plausible(f: &Footer, footers_at: u64) -> Option<(Op, u64)> {
     let header_ok = f.header_len > MAX_PREAMBLE_LEN_U64
         && f.header_len <= MAX_PREAMBLE_LEN_U64 + MAX_HEADER_LEN
         && f.header_len <= f.payload_len
@@ -195,7 +215,7 @@ fn plausible(f: &Footer, footers_at: u64) -> Option<Op> {
             (f.payload_len == f.header_len
                 && data_end == f.payload_offset
                 && data_end >= f.header_len)
-                .then_some(Op::Header { data_end })
+                .then_some((Op::Header { data_end }, f.payload_offset))
         }
         2 => {
             let [old_offset, data_len, chunk_src] = f.args;
@@ -205,11 +225,43 @@ fn plausible(f: &Footer, footers_at: u64) -> Option<Op> {
                 && chunk_src >= old_offset
                 && chunk_src.checked_add(chunk_len)? <= old_offset.checked_add(data_len)?
                 && f.payload_offset >= new_end;
-            ok.then_some(Op::Move {
-                old_offset,
-                data_len,
-                chunk_src,
-            })
+            ok.then_some((
+                Op::Move {
+                    old_offset,
+                    data_len,
+                    chunk_src,
+                },
+                f.payload_offset,
+            ))
+        }
+        3 => {
+            let [old_offset, data_len, len_before] = f.args;
+            let gap = f.header_len.checked_sub(old_offset).filter(|&g| g > 0)?;
+            let ok = f.payload_len == f.header_len
+                && f.payload_offset == old_offset.checked_add(data_len)?
+                && len_before
+                    == f.payload_offset
+                        .checked_add(f.payload_len + 2 * FOOTER_LEN)?;
+            if !ok {
+                return None;
+            }
+            let file_len = footers_at + 2 * FOOTER_LEN;
+            let inserted = if file_len == len_before {
+                false
+            } else if file_len == len_before.checked_add(gap)? {
+                true
+            } else {
+                return None;
+            };
+            // The record sits right before the footers, shifted by the insert or not.
+            Some((
+                Op::Insert {
+                    old_offset,
+                    data_len,
+                    inserted,
+                },
+                footers_at - f.payload_len,
+            ))
         }
         _ => None,
     }
@@ -249,6 +301,53 @@ pub(crate) fn write_header<S: Storage + ?Sized>(
     s.sync_data()?;
     s.set_len(data_end)?;
     s.sync_data()
+}
+
+/// Gives the file `new_header` (longer than `old_offset` by a multiple of the
+/// filesystem's block size) by inserting the difference at offset 0, through a range
+/// insert record (see the module docs). Returns `Ok(false)` when the storage cannot
+/// insert a range: the record is cut off again and the file is as it was.
+pub(crate) fn insert_header<S: Storage + ?Sized>(
+    s: &S,
+    new_header: &[u8],
+    old_offset: u64,
+    data_len: u64,
+) -> io::Result<bool> {
+    let header_len = new_header.len() as u64;
+    let gap = header_len - old_offset;
+    let data_end = old_offset + data_len;
+    let len_before = data_end + header_len + 2 * FOOTER_LEN;
+    let footer = Footer {
+        code: 3,
+        seq: 0,
+        payload_offset: data_end,
+        payload_len: header_len,
+        header_len,
+        args: [old_offset, data_len, len_before],
+    }
+    .encode(&[new_header]);
+    let mut journal = Vec::with_capacity(new_header.len() + 2 * FOOTER);
+    journal.extend_from_slice(new_header);
+    journal.extend_from_slice(&footer);
+    journal.extend_from_slice(&[0u8; FOOTER]);
+    write_all_at(s, &journal, data_end)?;
+    s.sync_data()?;
+    match s.insert_range(0, gap) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::Unsupported => {
+            s.set_len(data_end)?;
+            s.sync_data()?;
+            return Ok(false);
+        }
+        Err(e) => return Err(e),
+    }
+    // The extents changed, not the data: fdatasync need not flush that.
+    s.sync_all()?;
+    write_all_at(s, new_header, 0)?;
+    s.sync_data()?;
+    s.set_len(header_len + data_len)?;
+    s.sync_data()?;
+    Ok(true)
 }
 
 /// An in-place move of `data_len` bytes from `old_offset` to behind `new_header`.
@@ -374,6 +473,28 @@ pub(crate) fn replay<S: Storage + ?Sized>(
             write_all_at(s, body, chunk_src + mv.shift())?;
             s.sync_data()?;
             mv.run(s, chunk_src, rec.seq + 1, progress)
+        }
+        Op::Insert {
+            old_offset,
+            data_len,
+            inserted: false,
+        } => {
+            s.set_len(old_offset + data_len)?;
+            s.sync_data()
+        }
+        Op::Insert {
+            data_len,
+            inserted: true,
+            ..
+        } => {
+            // A process crash may have come before the insert was made durable.
+            s.sync_all()?;
+            write_all_at(s, header, 0)?;
+            s.sync_data()?;
+            s.set_len(rec.header_len + data_len)?;
+            s.sync_data()?;
+            progress(data_len, data_len);
+            Ok(())
         }
     }
 }

@@ -105,13 +105,32 @@
 //! [`RecoverOptions::template`], counting the rows from the size (durable then, since a
 //! header write was in flight).
 //!
+//! `recover` itself is crash-safe by default (journal and `fdatasync`s, below).
+//! `RecoverOptions::durability(Durability::None)` skips both, as npy-append-array's
+//! `recover` does: about ten times faster, still safe if its own process crashes (run
+//! it again), but a power loss during the call may tear the header (a
+//! [template](RecoverOptions::template) repairs it).
+//!
 //! **The journal.** A header rewrite by `recover`, `finalize` or `convert`, or a `Synced`
 //! rewrite that changes the count's length, first writes the new header after the data
 //! with a checksummed footer at the very end of the file and `fdatasync`s it, then
-//! writes the header and `fdatasync`s, then cuts the journal off. The in-place
-//! [`EnsureMode::InPlace`] move journals each chunk (the new header and a copy of the
-//! chunk, alternating between two slots) before copying it, last chunk first, so a
-//! chunk whose source was already overwritten is redone from its copy. [`recover`]
+//! writes the header and `fdatasync`s, then cuts the journal off. [`EnsureMode::InPlace`]
+//! makes room for the header by inserting a range at the start of the file where the
+//! filesystem can (`fallocate(FALLOC_FL_INSERT_RANGE)`, ext4 and XFS on Linux; `A-9`):
+//! it journals the new header and the file's geometry after the data and `fdatasync`s,
+//! inserts 4 KiB (or a multiple) at offset 0 and `fsync`s (the insert is one journaled
+//! metadata change: a power loss keeps it whole or not at all), writes the header
+//! (NumPy's, padded with spaces to the new length) and `fdatasync`s, and cuts the
+//! journal off. [`recover`] tells from the file size whether the insert happened: if so
+//! it writes the header and cuts, else it cuts the journal and the file is the original
+//! ([`Replayed::RangeInsertUndone`]: run `ensure_appendable` again). The time does not
+//! depend on the data size; the header keeps up to 4 KiB of padding, under NumPy's
+//! `max_header_size` (10 000), so NumPy reads it; [`MoveOptions::insert_range`]`(false)`
+//! gives NumPy's exact header. Otherwise (another filesystem, a padded header that
+//! would exceed 10 000 bytes, an old header length that is not a multiple of 64, or
+//! the opt-out) the data is moved: each chunk is journaled (the new header and a copy
+//! of the chunk, alternating between two slots) before it is copied, last chunk first,
+//! so a chunk whose source was already overwritten is redone from its copy. [`recover`]
 //! finishes any journaled operation first; [`Appender::open`] and the other operations
 //! refuse a file with a journal ([`ErrorKind::NeedsRecovery`]). A crash before the first
 //! journal record is durable leaves the old file, possibly followed by unjournaled
@@ -161,7 +180,8 @@
 //! # Storage and test doubles
 //!
 //! All file I/O goes through [`Storage`] (`read_at`, `write_at`, `len`, `set_len`,
-//! `sync_data`, `sync_all`), implemented for [`std::fs::File`]. The `*_on` functions
+//! `sync_data`, `sync_all`, and `insert_range`, which defaults to "unsupported"),
+//! implemented for [`std::fs::File`]. The `*_on` functions
 //! ([`Appender::create_on`], [`recover_on`], [`ensure_appendable_in_place_on`],
 //! [`finalize_on`], [`convert_on`]) take any storage and no lock. The `testing` feature
 //! adds an in-memory file, a file that simulates power loss, and one that injects
@@ -170,8 +190,9 @@
 //! The crate's own crash tests use them: seeded power-loss campaigns (one per
 //! [`HeaderPolicy`] for 1.0–3.0 and one for 4.0, 2 000 crashes each in CI), real
 //! `SIGKILL`s of a child process appending in a loop (200 in CI), every failing call
-//! of the writer, [`recover`], the in-place [`ensure_appendable`], [`finalize`] and
-//! [`convert`] in turn, and a power loss before each call of the last four. More on
+//! of the writer, [`recover`], the in-place [`ensure_appendable`] (by range insert, by
+//! chunked move, and with the insert refused), [`finalize`] and [`convert`] in turn,
+//! and a power loss before each call of the last four. More on
 //! demand: `NPY_APPEND_CRASHES=N` runs N crashes per
 //! campaign and `NPY_APPEND_KILLS=N` N kills, e.g.
 //! `NPY_APPEND_CRASHES=20000 NPY_APPEND_KILLS=1000 cargo xtask test -p npy-append --release`.
@@ -188,7 +209,8 @@
 //! | [`recover`] | the header, and a journal record (the header and at most one chunk) |
 //!
 //! The in-place move also needs disk space for two chunks and two headers while it
-//! runs; the rewrite modes need space for a copy.
+//! runs, the range insert one block and two headers; the rewrite modes need space for
+//! a copy.
 //!
 //! # Input safety
 //!
@@ -232,7 +254,7 @@ pub use crate::cast::{Cast, Element};
 pub use crate::convert::{convert, convert_on, convert_with, finalize, finalize_on, Converted};
 pub use crate::ensure::{
     ensure_appendable, ensure_appendable_in_place_on, ensure_appendable_with, Appendable,
-    EnsureMode, MoveOptions, DEFAULT_CHUNK_BYTES,
+    EnsureMode, Method, MoveOptions, DEFAULT_CHUNK_BYTES,
 };
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::input::REORDER_BYTES;

@@ -85,7 +85,8 @@ pub struct Recovered {
     pub truncated_bytes: u64,
     /// Zero bytes added to complete a partial row.
     pub zero_filled_bytes: u64,
-    /// An interrupted header rewrite or data move that was finished first.
+    /// An interrupted header rewrite, data move or range insert that was finished (or,
+    /// for a range insert that had not happened, undone) first.
     pub replayed: Option<Replayed>,
     /// Whether the header did not parse and the template was used.
     pub used_template: bool,
@@ -111,6 +112,13 @@ pub enum Replayed {
     HeaderRewrite,
     /// An in-place `ensure_appendable` data move.
     DataMove,
+    /// An in-place `ensure_appendable` by range insert, interrupted after the insert:
+    /// the new header was written and the journal cut.
+    RangeInsert,
+    /// An in-place `ensure_appendable` by range insert, interrupted before the insert:
+    /// the journal was cut, and the file is the original (not appendable yet; run
+    /// `ensure_appendable` again).
+    RangeInsertUndone,
 }
 
 /// Makes an interrupted file consistent: readable by NumPy again (1.0–3.0), or ending
@@ -159,6 +167,10 @@ pub fn recover_on<S: Storage + ?Sized>(s: &S, opts: &RecoverOptions) -> Result<R
             Some(match rec.op {
                 Op::Header { .. } => Replayed::HeaderRewrite,
                 Op::Move { .. } => Replayed::DataMove,
+                Op::Insert { inserted: true, .. } => Replayed::RangeInsert,
+                Op::Insert {
+                    inserted: false, ..
+                } => Replayed::RangeInsertUndone,
             })
         }
         None => None,

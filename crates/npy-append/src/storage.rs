@@ -5,11 +5,12 @@ use std::io;
 use std::sync::Arc;
 
 /// Positional I/O on one file: everything this crate does to a file goes through these
-/// six calls, so tests can substitute a file that simulates crashes or injects
-/// failures (see the `testing` feature).
+/// calls, so tests can substitute a file that simulates crashes or injects failures
+/// (see the `testing` feature).
 ///
 /// Implemented for [`std::fs::File`] with `pread`/`pwrite` (`std::os::unix::fs::FileExt`;
-/// this crate is unix-only), and for references, `Box` and `Arc` of any storage.
+/// this crate is unix-only) and, on Linux, `fallocate(FALLOC_FL_INSERT_RANGE)`; and for
+/// references, `Box` and `Arc` of any storage.
 ///
 /// The contract is that of the system calls: `write_at` may write fewer bytes than
 /// given (callers loop), `read_at` returns 0 at the end of the file, `sync_data` is
@@ -31,6 +32,21 @@ pub trait Storage {
     fn sync_data(&self) -> io::Result<()>;
     /// Makes everything about the file durable (`fsync`).
     fn sync_all(&self) -> io::Result<()>;
+    /// Inserts `len` zero bytes (a hole) at `offset`, shifting the bytes from `offset`
+    /// on towards the end without copying them: `fallocate(FALLOC_FL_INSERT_RANGE)`,
+    /// which ext4 and XFS do in time proportional to the file's extents, as one
+    /// journaled metadata change. An error of kind [`io::ErrorKind::Unsupported`] means
+    /// that this file cannot do it (the default; another filesystem or operating
+    /// system, or `offset` and `len` not multiples of the filesystem's block size) and
+    /// that nothing changed; callers then move the data instead. Not durable until
+    /// [`Storage::sync_all`] (an extent change is not data that `fdatasync` must flush).
+    fn insert_range(&self, offset: u64, len: u64) -> io::Result<()> {
+        let _ = (offset, len);
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this storage cannot insert a range",
+        ))
+    }
 }
 
 #[cfg(not(unix))]
@@ -58,6 +74,24 @@ impl Storage for File {
     fn sync_all(&self) -> io::Result<()> {
         File::sync_all(self)
     }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn insert_range(&self, offset: u64, len: u64) -> io::Result<()> {
+        use rustix::fs::{fallocate, FallocateFlags};
+        use rustix::io::Errno;
+        match fallocate(self, FallocateFlags::INSERT_RANGE, offset, len) {
+            Ok(()) => Ok(()),
+            // EOPNOTSUPP: the filesystem (or ext4 with data=journal, or a file without
+            // extents) cannot; EINVAL: not multiples of its block size (or a kernel
+            // before 4.1); ENOSYS: no fallocate at all.
+            Err(e) if e == Errno::OPNOTSUPP || e == Errno::INVAL || e == Errno::NOSYS => {
+                Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    format!("fallocate(FALLOC_FL_INSERT_RANGE) is refused: {e}"),
+                ))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 macro_rules! forward {
@@ -80,6 +114,9 @@ macro_rules! forward {
             }
             fn sync_all(&self) -> io::Result<()> {
                 (**self).sync_all()
+            }
+            fn insert_range(&self, offset: u64, len: u64) -> io::Result<()> {
+                (**self).insert_range(offset, len)
             }
         }
     )*};

@@ -10,8 +10,10 @@
 //! last sync one fate (applied, dropped, torn to a prefix, or garbled with random
 //! bytes of the same length), in order, and picks the file length independently among
 //! the lengths the file had since the last sync (bytes up to a length that reached the
-//! disk without their data read as zeros, as on ext4). A process crash loses nothing
-//! that was written ([`CrashFile::page_cache`]).
+//! disk without their data read as zeros, as on ext4). A range insert
+//! ([`Storage::insert_range`]) is a metadata change that ext4 and XFS journal: a power
+//! loss applies it whole or drops it, never half. A process crash loses nothing that
+//! was written ([`CrashFile::page_cache`]).
 //!
 //! ```
 //! use npy_append::testing::{CrashFile, MemFile, Rng};
@@ -64,6 +66,17 @@ fn write_into(bytes: &mut Vec<u8>, buf: &[u8], offset: u64) {
     bytes[start..start + buf.len()].copy_from_slice(buf);
 }
 
+fn insert_into(bytes: &mut Vec<u8>, offset: u64, len: u64) -> io::Result<()> {
+    let at = usize::try_from(offset).expect("in-memory files fit in memory");
+    let n = usize::try_from(len).expect("in-memory files fit in memory");
+    // As ext4: the offset must lie inside the file.
+    if at >= bytes.len() {
+        return Err(io::Error::from_raw_os_error(22));
+    }
+    bytes.splice(at..at, std::iter::repeat_n(0u8, n));
+    Ok(())
+}
+
 fn resize(bytes: &mut Vec<u8>, len: u64) {
     bytes.resize(
         usize::try_from(len).expect("in-memory files fit in memory"),
@@ -71,7 +84,7 @@ fn resize(bytes: &mut Vec<u8>, len: u64) {
     );
 }
 
-/// A file in memory; syncing does nothing.
+/// A file in memory; syncing does nothing. It can insert ranges of any size.
 #[derive(Debug, Default)]
 pub struct MemFile {
     bytes: Mutex<Vec<u8>>,
@@ -117,6 +130,9 @@ impl Storage for MemFile {
     fn sync_all(&self) -> io::Result<()> {
         Ok(())
     }
+    fn insert_range(&self, offset: u64, len: u64) -> io::Result<()> {
+        insert_into(&mut guard(&self.bytes), offset, len)
+    }
 }
 
 /// A change not yet made durable.
@@ -131,6 +147,13 @@ pub enum Pending {
     },
     /// `set_len(len)`.
     SetLen(u64),
+    /// `insert_range(offset, len)`: applied whole or not at all.
+    InsertRange {
+        /// Where.
+        offset: u64,
+        /// How many bytes.
+        len: u64,
+    },
 }
 
 /// What a power loss did to one pending write.
@@ -262,6 +285,15 @@ impl CrashFile {
                         resize(&mut image, keep);
                     }
                 }
+                Pending::InsertRange { offset, len: n } => {
+                    // A journaled metadata change: the size and the shift go together.
+                    if matches!(fate(rng, p), Fate::Applied) && *offset < image.len() as u64 {
+                        insert_into(&mut image, *offset, *n).expect("inside the image");
+                        len += n;
+                        // Every earlier length is superseded by the shift.
+                        lengths.clear();
+                    }
+                }
             }
             lengths.push(len);
         }
@@ -330,6 +362,13 @@ impl Storage for CrashFile {
     fn sync_all(&self) -> io::Result<()> {
         self.sync()
     }
+    fn insert_range(&self, offset: u64, len: u64) -> io::Result<()> {
+        let mut st = guard(&self.state);
+        CrashFile::op(&mut st)?;
+        insert_into(&mut st.current, offset, len)?;
+        st.pending.push(Pending::InsertRange { offset, len });
+        Ok(())
+    }
 }
 
 /// A kind of [`Storage`] call.
@@ -347,6 +386,8 @@ pub enum Call {
     SyncData,
     /// `sync_all`
     SyncAll,
+    /// `insert_range`
+    InsertRange,
 }
 
 /// A failure to inject.
@@ -457,6 +498,12 @@ impl<S: Storage> Storage for FaultyFile<S> {
         match self.enter(Call::SyncAll) {
             Some(f) => Err(f.error()),
             None => self.inner.sync_all(),
+        }
+    }
+    fn insert_range(&self, offset: u64, len: u64) -> io::Result<()> {
+        match self.enter(Call::InsertRange) {
+            Some(f) => Err(f.error()),
+            None => self.inner.insert_range(offset, len),
         }
     }
 }

@@ -38,7 +38,7 @@ Examples:
   npy recover --like template.npy data.npy  The header is garbled: use another's
 
 No data is moved. An interrupted header rewrite or ensure-appendable --in-place is
-finished first. The row count then comes from the file size: a partial trailing row
+finished first (or, if it had not inserted its room yet, undone: run it again). The row count then comes from the file size: a partial trailing row
 is cut (or completed with zeros, --zerofill-incomplete), a count larger than the
 file holds is clamped, and whole rows beyond the count are kept (as npy-append-array
 does) unless --counted: after a power loss they may be blocks that never reached
@@ -49,14 +49,17 @@ Exit status: 0 if the file is consistent afterwards, 1 otherwise.";
 const ENSURE_EXAMPLES: &str = "\
 Examples:
   npy ensure-appendable old.npy             Rewrite beside it, then rename over it
-  npy ensure-appendable --in-place old.npy  Move the data within the file
+  npy ensure-appendable --in-place old.npy  Make room within the file
   npy ensure-appendable --out new.npy old.npy
 
 A header without NumPy's spare growth-axis space (NumPy before 1.24, other writers)
 cannot grow in place. This rewrites it with NumPy's layout and moves the data after
 it. The default and --out write a new file and rename it (crash-safe, needs space
-for a copy); --in-place moves the data backwards in journaled chunks, and a crash
-midway is finished by `npy recover`.
+for a copy). --in-place inserts 4 KiB at the start of the file where the filesystem
+can (ext4, XFS on Linux: no data moves, whatever the size; the header is padded with
+up to 4 KiB of spaces, which NumPy reads), else, or with --exact-layout, moves the
+data backwards in journaled chunks (NumPy's exact header). A crash midway is
+finished by `npy recover`.
 
 Exit status: 0 if the file is appendable afterwards, 1 otherwise.";
 
@@ -152,6 +155,10 @@ pub struct EnsureArgs {
     /// Write the appendable copy to PATH and leave FILE as it is.
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
+    /// With --in-place, always move the data, for NumPy's exact header (no range insert
+    /// and its padding).
+    #[arg(long, requires = "in_place")]
+    pub exact_layout: bool,
 }
 
 /// Arguments of `npy finalize`.
@@ -383,6 +390,11 @@ pub fn describe_recovery(r: &Recovered) -> String {
         parts.push(match op {
             Replayed::HeaderRewrite => "finished an interrupted header rewrite".to_string(),
             Replayed::DataMove => "finished an interrupted in-place data move".to_string(),
+            Replayed::RangeInsert => "finished an interrupted in-place range insert".to_string(),
+            Replayed::RangeInsertUndone => {
+                "undid an in-place range insert that had not happened: run ensure-appendable again"
+                    .to_string()
+            }
             _ => "finished an interrupted operation".to_string(),
         });
     }
@@ -426,7 +438,7 @@ fn ensure(a: &EnsureArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let done = npy_append::ensure_appendable_with(
         &a.file,
         mode.clone(),
-        &MoveOptions::new(),
+        &MoveOptions::new().insert_range(!a.exact_layout),
         &mut |d, t| {
             pb.set_length(t);
             pb.set_position(d);
@@ -438,7 +450,7 @@ fn ensure(a: &EnsureArgs, out: &mut dyn Write) -> Result<(), Failure> {
         "already appendable: nothing to do".to_string()
     } else {
         let how = match &mode {
-            EnsureMode::InPlace => "moved in place".to_string(),
+            EnsureMode::InPlace => done.method.to_string(),
             EnsureMode::To(p) => format!("copied to {}", p.display()),
             _ => "rewritten beside it and renamed over it".to_string(),
         };

@@ -9,8 +9,8 @@
 
 use npy_append::testing::{CrashFile, MemFile, Rng};
 use npy_append::{
-    ensure_appendable_in_place_on, recover_on, Adopt, Durability, HeaderPolicy, MoveOptions,
-    RecoverOptions, Storage,
+    ensure_appendable_in_place_on, recover_on, Adopt, Durability, HeaderPolicy, Method,
+    MoveOptions, RecoverOptions, Replayed, Storage,
 };
 use npy_header::Version;
 
@@ -215,35 +215,59 @@ pub fn tight_file(rows: u64) -> Vec<u8> {
 
 #[test]
 fn in_place_ensure_appendable_survives_a_crash_at_every_call() {
-    let original = tight_file(100);
-    let opts = MoveOptions::new().chunk_bytes(70);
-    // The file it should become.
-    let reference = MemFile::from_bytes(original.clone());
-    ensure_appendable_in_place_on(&reference, &opts, &mut |_, _| {}).unwrap();
-    let expected = reference.bytes();
-    assert_ne!(expected, original);
+    // Both ways of making room: the range insert (the default where the storage can)
+    // and the journaled chunked move.
+    for insert in [true, false] {
+        let original = tight_file(100);
+        let opts = MoveOptions::new().chunk_bytes(70).insert_range(insert);
+        // The file it should become.
+        let reference = MemFile::from_bytes(original.clone());
+        let done = ensure_appendable_in_place_on(&reference, &opts, &mut |_, _| {}).unwrap();
+        let method = if insert {
+            Method::InsertRange
+        } else {
+            Method::ChunkedMove
+        };
+        assert_eq!(done.method, method);
+        let expected = reference.bytes();
+        assert_ne!(expected, original);
 
-    let dry = CrashFile::from_bytes(original.clone());
-    ensure_appendable_in_place_on(&dry, &opts, &mut |_, _| {}).unwrap();
-    let mut rng = Rng::with_seed(0x5eed_0003);
-    let mut finished_by_recover = 0;
-    for at in 0..=dry.ops() {
-        for _ in 0..crashes(20) {
-            let file = CrashFile::from_bytes(original.clone());
-            file.crash_after(at);
-            let _ = ensure_appendable_in_place_on(&file, &opts, &mut |_, _| {});
-            let disk = MemFile::from_bytes(file.power_loss(&mut rng));
-            let done = recover_on(&disk, &RecoverOptions::new().adopt(Adopt::Counted))
-                .unwrap_or_else(|e| panic!("crash at call {at}: {e}"));
-            if done.replayed.is_some() {
-                finished_by_recover += 1;
+        let dry = CrashFile::from_bytes(original.clone());
+        ensure_appendable_in_place_on(&dry, &opts, &mut |_, _| {}).unwrap();
+        let mut rng = Rng::with_seed(0x5eed_0003);
+        let mut replayed = Vec::new();
+        for at in 0..=dry.ops() {
+            for _ in 0..crashes(20) {
+                let file = CrashFile::from_bytes(original.clone());
+                file.crash_after(at);
+                let _ = ensure_appendable_in_place_on(&file, &opts, &mut |_, _| {});
+                let disk = MemFile::from_bytes(file.power_loss(&mut rng));
+                let done = recover_on(&disk, &RecoverOptions::new().adopt(Adopt::Counted))
+                    .unwrap_or_else(|e| panic!("{method:?}, crash at call {at}: {e}"));
+                replayed.extend(done.replayed);
+                // Either it was finished, or it never started (or was undone) and can
+                // run again.
+                let again = ensure_appendable_in_place_on(&disk, &opts, &mut |_, _| {})
+                    .unwrap_or_else(|e| panic!("{method:?}, crash at call {at}: {e}"));
+                if done.replayed == Some(Replayed::RangeInsertUndone) {
+                    assert_eq!(again.method, Method::InsertRange);
+                }
+                assert_eq!(
+                    disk.bytes(),
+                    expected,
+                    "{method:?}, crash at call {at}: {done:?}"
+                );
+                assert_eq!(disk.len().unwrap(), expected.len() as u64);
             }
-            // Either the move was finished, or it never started and can run again.
-            ensure_appendable_in_place_on(&disk, &opts, &mut |_, _| {})
-                .unwrap_or_else(|e| panic!("crash at call {at}: {e}"));
-            assert_eq!(disk.bytes(), expected, "crash at call {at}: {done:?}");
-            assert_eq!(disk.len().unwrap(), expected.len() as u64);
+        }
+        if insert {
+            assert!(replayed.contains(&Replayed::RangeInsert), "{replayed:?}");
+            assert!(
+                replayed.contains(&Replayed::RangeInsertUndone),
+                "{replayed:?}"
+            );
+        } else {
+            assert!(replayed.contains(&Replayed::DataMove), "{replayed:?}");
         }
     }
-    assert!(finished_by_recover > 0);
 }

@@ -5,6 +5,7 @@ mod crash;
 mod errors;
 mod faults;
 mod fuzz_regressions;
+mod insert_range;
 mod op_faults;
 mod ops;
 mod oracle;

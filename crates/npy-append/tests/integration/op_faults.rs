@@ -8,13 +8,37 @@
 use npy_append::testing::{Call, CrashFile, Fault, FaultyFile, MemFile, Rng};
 use npy_append::{
     convert_on, ensure_appendable_in_place_on, finalize_on, recover_on, Adopt, Appender, ErrorKind,
-    MoveOptions, NewArray, Options, RecoverOptions, Result, Storage,
+    Method, MoveOptions, NewArray, Options, RecoverOptions, Result, Storage,
 };
 use npy_header::Version;
 
 use crate::common::dtype;
 use crate::crash::tight_file;
 use crate::workload::{check_recovered, rows, ROW_ITEMS};
+
+/// A storage on a filesystem that cannot insert ranges (the trait's default answer).
+struct NoInsert<'a>(&'a dyn Storage);
+
+impl Storage for NoInsert<'_> {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+        self.0.read_at(buf, offset)
+    }
+    fn write_at(&self, buf: &[u8], offset: u64) -> std::io::Result<usize> {
+        self.0.write_at(buf, offset)
+    }
+    fn len(&self) -> std::io::Result<u64> {
+        self.0.len()
+    }
+    fn set_len(&self, len: u64) -> std::io::Result<()> {
+        self.0.set_len(len)
+    }
+    fn sync_data(&self) -> std::io::Result<()> {
+        self.0.sync_data()
+    }
+    fn sync_all(&self) -> std::io::Result<()> {
+        self.0.sync_all()
+    }
+}
 
 /// An operation under test, and its input file.
 struct Case {
@@ -62,15 +86,44 @@ fn cases() -> Vec<Case> {
             adopt: Adopt::WholeRows,
         },
         Case {
-            name: "ensure_appendable in place",
+            name: "ensure_appendable in place, range insert",
             input: tight_file(100),
             run: |s| {
-                ensure_appendable_in_place_on(
+                let done = ensure_appendable_in_place_on(
                     s,
                     &MoveOptions::new().chunk_bytes(70),
                     &mut |_, _| {},
-                )
-                .map(drop)
+                )?;
+                // Or nothing, when run again after recover finished it.
+                assert!(matches!(done.method, Method::InsertRange | Method::None));
+                Ok(())
+            },
+            done: |_| false,
+            adopt: Adopt::Counted,
+        },
+        Case {
+            name: "ensure_appendable in place, chunked move",
+            input: tight_file(100),
+            run: |s| {
+                let opts = MoveOptions::new().chunk_bytes(70).insert_range(false);
+                let done = ensure_appendable_in_place_on(s, &opts, &mut |_, _| {})?;
+                assert!(matches!(done.method, Method::ChunkedMove | Method::None));
+                Ok(())
+            },
+            done: |_| false,
+            adopt: Adopt::Counted,
+        },
+        Case {
+            name: "ensure_appendable in place, range insert refused",
+            input: tight_file(100),
+            run: |s| {
+                let done = ensure_appendable_in_place_on(
+                    &NoInsert(s),
+                    &MoveOptions::new().chunk_bytes(70),
+                    &mut |_, _| {},
+                )?;
+                assert!(matches!(done.method, Method::ChunkedMove | Method::None));
+                Ok(())
             },
             done: |_| false,
             adopt: Adopt::Counted,
@@ -140,6 +193,7 @@ fn every_failing_call_reports_the_error_and_the_file_stays_recoverable() {
             Call::SetLen,
             Call::SyncData,
             Call::SyncAll,
+            Call::InsertRange,
         ];
         for call in calls {
             for fault in [Fault::Eio, Fault::NoSpace] {

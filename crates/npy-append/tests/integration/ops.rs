@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use npy_append::{
-    convert, ensure_appendable, finalize, recover, Adopt, Appender, EnsureMode, NewArray, Options,
-    RecoverOptions, Replayed,
+    convert, ensure_appendable, finalize, recover, Adopt, Appender, EnsureMode, Method, NewArray,
+    Options, RecoverOptions, Replayed,
 };
 use npy_header::{Header, Version};
 
@@ -360,9 +360,25 @@ fn ensure_appendable_modes() {
             std::fs::write(&p, &bytes).unwrap();
             let _ = std::fs::remove_file(&out);
             let done = ensure_appendable(&p, mode.clone()).unwrap();
+            let methods: &[Method] = match (&mode, rows) {
+                (EnsureMode::InPlace, 0) => &[Method::HeaderOnly],
+                // A range insert where the filesystem can (insert_range.rs checks which).
+                (EnsureMode::InPlace, _) => &[Method::InsertRange, Method::ChunkedMove],
+                _ => &[Method::Copy],
+            };
+            assert!(
+                methods.contains(&done.method),
+                "{mode:?}: {:?}",
+                done.method
+            );
+            let growth = if done.method == Method::InsertRange {
+                4096
+            } else {
+                64
+            };
             assert_eq!(
                 (done.already, done.header_growth, done.data_bytes),
-                (false, 64, rows * 6),
+                (false, growth, rows * 6),
                 "{mode:?}"
             );
             let target = if matches!(mode, EnsureMode::To(_)) {

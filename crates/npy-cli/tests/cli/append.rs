@@ -330,7 +330,10 @@ fn ensure_appendable_modes_and_convert() {
             vec![],
             "rewritten beside it and renamed over it".to_string(),
         ),
-        (vec!["--in-place"], "moved in place".to_string()),
+        (
+            vec!["--in-place", "--exact-layout"],
+            "moved in place".to_string(),
+        ),
         (
             vec!["--out", s(&out_path)],
             format!("copied to {}", out_path.display()),
@@ -348,6 +351,31 @@ fn ensure_appendable_modes_and_convert() {
         );
     }
     assert_eq!(data(&out_path), seq(0, 12));
+    // In place by default: a 4 KiB range insert where the filesystem can, else the move.
+    no_room(&f);
+    let out = npy(&["ensure-appendable", "--in-place", s(&f)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let (growth, how) = if parsed(&f).data_offset() == 128 + 4096 {
+        (4096, "range inserted in place")
+    } else {
+        (64, "moved in place")
+    };
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: header grown by {growth} bytes, 12 data bytes {how}; format 1.0\n",
+            f.display()
+        )
+    );
+    assert_eq!(data(&f), seq(0, 12));
+    no_room(&f);
+    assert_eq!(
+        npy(&["ensure-appendable", "--exact-layout", s(&f)])
+            .status
+            .code(),
+        Some(2),
+        "--exact-layout needs --in-place"
+    );
     assert_eq!(
         npy(&["ensure-appendable", "--in-place", "--out", "x", s(&f)])
             .status

@@ -1,0 +1,185 @@
+//! The in-place `ensure_appendable` on a real file: a range insert
+//! (`fallocate(FALLOC_FL_INSERT_RANGE)`) where the filesystem of the temporary
+//! directory can, the chunked move where it cannot, and the opt-out; judged by NumPy.
+
+use std::path::Path;
+
+use npy_append::{
+    ensure_appendable, ensure_appendable_with, Appender, EnsureMode, Method, MoveOptions, Options,
+};
+use npy_header::Version;
+
+use crate::common::{lit, py, PY_SAME};
+use crate::workload::rows;
+
+/// Rows in the test files: 12 000 bytes of data, more than the 4 KiB inserted.
+const ROWS: u64 = 2000;
+
+/// A file of `ROWS` rows of three `<u2` in a structured dtype, in `version`, whose
+/// header (128 bytes) has no spare room, as NumPy before 1.24 wrote it. The 3.0 file's
+/// field name needs UTF-8.
+fn tight_file(version: Version) -> Vec<u8> {
+    let (major, pre, first) = match version {
+        Version::V1_0 => (1u8, 10, "n"),
+        Version::V2_0 => (2, 12, "n"),
+        _ => (3, 12, "ψ"),
+    };
+    let dict = |n: usize| {
+        format!(
+            "{{'descr': [('{first}{}', '<u2', (3,))], 'fortran_order': False, 'shape': ({ROWS},), }}",
+            "n".repeat(n)
+        )
+    };
+    let text = dict(128 - pre - 1 - dict(0).len());
+    let mut bytes = b"\x93NUMPY".to_vec();
+    bytes.extend_from_slice(&[major, 0]);
+    let hlen = u32::try_from(text.len() + 1).unwrap();
+    if major == 1 {
+        bytes.extend_from_slice(&u16::try_from(hlen).unwrap().to_le_bytes());
+    } else {
+        bytes.extend_from_slice(&hlen.to_le_bytes());
+    }
+    bytes.extend_from_slice(text.as_bytes());
+    bytes.push(b'\n');
+    assert_eq!(bytes.len(), 128);
+    bytes.extend_from_slice(&rows(0, ROWS));
+    bytes
+}
+
+/// Python: whether NumPy loads `path` as the array in `orig`, in the same version.
+fn numpy_reads_the_same(path: &Path, orig: &Path) -> bool {
+    py(&format!(
+        "{PY_SAME}\nfrom numpy.lib import format as fmt\n\
+         result = same(np.load({p}), np.load({o})) and \
+         fmt.read_magic(open({p}, 'rb')) == fmt.read_magic(open({o}, 'rb'))",
+        p = lit(path),
+        o = lit(orig),
+    )) == true
+}
+
+/// Python: whether `path` is byte for byte what NumPy writes for the array in `orig`.
+fn numpy_writes_the_same(path: &Path, orig: &Path, major: u8) -> bool {
+    py(&format!(
+        "import io\nbuf = io.BytesIO()\n\
+         np.lib.format.write_array(buf, np.load({o}), version=({major}, 0))\n\
+         result = buf.getvalue() == open({p}, 'rb').read()",
+        p = lit(path),
+        o = lit(orig),
+    )) == true
+}
+
+fn major(version: Version) -> u8 {
+    match version {
+        Version::V1_0 => 1,
+        Version::V2_0 => 2,
+        _ => 3,
+    }
+}
+
+#[test]
+fn in_place_inserts_a_range_where_the_filesystem_can_and_numpy_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let orig = dir.path().join("orig.npy");
+    let p = dir.path().join("a.npy");
+    for version in [Version::V1_0, Version::V2_0, Version::V3_0] {
+        let original = tight_file(version);
+        std::fs::write(&orig, &original).unwrap();
+        std::fs::write(&p, &original).unwrap();
+        let done = ensure_appendable(&p, EnsureMode::InPlace).unwrap();
+        let after = std::fs::read(&p).unwrap();
+        let parsed = npy_header::parse(&after).unwrap();
+        assert_eq!(parsed.version, version);
+        assert_eq!(done.data_bytes, ROWS * 6);
+        match done.method {
+            Method::InsertRange => {
+                // 4 KiB inserted before the old header; the data did not change.
+                assert_eq!(done.header_growth, 4096, "{version}");
+                assert_eq!(parsed.data_offset(), 128 + 4096);
+                assert_eq!(after.len(), original.len() + 4096);
+                assert_eq!(after[128 + 4096..], original[128..]);
+                let text = &after[version.preamble_len()..128 + 4096];
+                assert!(text.ends_with(b"  \n"), "{version}: padded with spaces");
+            }
+            Method::ChunkedMove => {
+                eprintln!(
+                    "the filesystem of {} refused FALLOC_FL_INSERT_RANGE: checked the chunked move instead",
+                    dir.path().display()
+                );
+                assert_eq!(done.header_growth, 64, "{version}");
+                assert!(numpy_writes_the_same(&p, &orig, major(version)));
+            }
+            other => panic!("{version}: {other:?}"),
+        }
+        // npy-append-array's test (NumPy's header fits), and NumPy reads the array.
+        assert!(numpy_reads_the_same(&p, &orig), "{version}");
+        let their = py(&format!(
+            "import npy_append_array\nresult = bool(npy_append_array.is_appendable({}))",
+            lit(&p)
+        ));
+        assert_eq!(their, true, "{version}");
+        // It grows in place now, and NumPy reads the grown array.
+        let w = Appender::open(&p, Options::new()).unwrap();
+        w.append_bytes(&rows(ROWS, 3)).unwrap();
+        w.close().unwrap();
+        let grown = py(&format!(
+            "a = np.load({})\nresult = [a.shape[0], int(a[-1][0][2]), a.dtype.names[0][0]]",
+            lit(&p)
+        ));
+        let last = rows(ROWS + 2, 1);
+        let first = if version == Version::V3_0 { "ψ" } else { "n" };
+        assert_eq!(
+            grown,
+            serde_json::json!([ROWS + 3, u16::from_le_bytes([last[4], last[5]]), first]),
+            "{version}"
+        );
+        assert!(ensure_appendable(&p, EnsureMode::InPlace).unwrap().already);
+    }
+}
+
+#[test]
+fn without_the_range_insert_the_layout_is_numpys_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let orig = dir.path().join("orig.npy");
+    let p = dir.path().join("a.npy");
+    for version in [Version::V1_0, Version::V2_0, Version::V3_0] {
+        let original = tight_file(version);
+        std::fs::write(&orig, &original).unwrap();
+        std::fs::write(&p, &original).unwrap();
+        let opts = MoveOptions::new().insert_range(false).chunk_bytes(4000);
+        let done = ensure_appendable_with(&p, EnsureMode::InPlace, &opts, &mut |_, _| {}).unwrap();
+        assert_eq!(
+            (done.method, done.header_growth, done.data_bytes),
+            (Method::ChunkedMove, 64, ROWS * 6),
+            "{version}"
+        );
+        assert!(
+            numpy_writes_the_same(&p, &orig, major(version)),
+            "{version}"
+        );
+    }
+}
+
+#[test]
+fn headers_not_on_64_bytes_are_moved_to_keep_the_data_aligned() {
+    // A 1.0 header of 96 bytes (NumPy before 1.14 aligned to 16): a range insert would
+    // leave the data at 96 + 4096, not a multiple of 64 (F-5), so the data is moved.
+    let dict = |n: usize| {
+        format!(
+            "{{'descr': [('{}', '<u2', (3,))], 'fortran_order': False, 'shape': ({ROWS},), }}",
+            "n".repeat(n)
+        )
+    };
+    let mut bytes = b"\x93NUMPY\x01\x00\x56\x00".to_vec();
+    bytes.extend_from_slice(dict(85 - dict(0).len()).as_bytes());
+    bytes.push(b'\n');
+    assert_eq!(bytes.len(), 96);
+    bytes.extend_from_slice(&rows(0, ROWS));
+    let dir = tempfile::tempdir().unwrap();
+    let orig = dir.path().join("orig.npy");
+    let p = dir.path().join("a.npy");
+    std::fs::write(&orig, &bytes).unwrap();
+    std::fs::write(&p, &bytes).unwrap();
+    let done = ensure_appendable(&p, EnsureMode::InPlace).unwrap();
+    assert_eq!((done.method, done.header_growth), (Method::ChunkedMove, 32));
+    assert!(numpy_writes_the_same(&p, &orig, 1));
+}
