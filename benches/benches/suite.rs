@@ -2,7 +2,7 @@
 //! in the same run (absolute times do not transfer between machines; ratios do).
 //!
 //! Run: `cargo bench -p npy-benches` (a few minutes). `NPY_BENCH_BIG=1` makes the
-//! `ensure_appendable` group move 1 GiB instead of 64 MiB (about a minute more).
+//! `ensure_appendable` group measure 1 GiB as well as 64 MiB (several minutes more).
 //! Under `cargo test --all-targets` (CI) every routine runs once on small inputs.
 //!
 //! Writes are measured as overwriting pages already in the page cache, without fsync
@@ -16,11 +16,13 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use criterion::{
+    criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
 use ndarray_npy::ViewNpyExt;
 use npy_append::{
-    ensure_appendable, recover, Appender, EnsureMode, HeaderPolicy, NewArray, Options,
-    RecoverOptions,
+    ensure_appendable, ensure_appendable_with, recover, Appender, EnsureMode, HeaderPolicy, Method,
+    MoveOptions, NewArray, Options, RecoverOptions,
 };
 use npy_benches::{
     f8, nested_header, old_header_file, sparse_rows_file, structured_header, typical_header, Ring,
@@ -266,56 +268,122 @@ fn chunked_move(
     file.write_all_at(header, 0).expect("header");
 }
 
+/// An old file of `data_bytes` as `old_header_file` writes it, made durable: an old file
+/// is on disk, and a sync of the whole file would otherwise be charged to the first
+/// `fdatasync` of the journaled variants.
+fn durable_old_file(path: &Path, data_bytes: u64) {
+    old_header_file(path, data_bytes);
+    File::open(path).and_then(|f| f.sync_all()).expect("fsync");
+}
+
+/// Restores the file a range insert made appendable to the old one without rewriting
+/// its data: `FALLOC_FL_COLLAPSE_RANGE` takes the inserted 4 KiB out again, then the old
+/// header is written back and the file synced. O(1), so that the range insert, which is
+/// O(1) too, can be timed over many iterations on a real file of `data_bytes`.
+#[cfg(target_os = "linux")]
+fn restore_after_insert(path: &Path, old_header: &[u8], data_bytes: u64) {
+    use rustix::fs::{fallocate, FallocateFlags};
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap();
+    let len = file.metadata().unwrap().len();
+    if len == 128 + 4096 + data_bytes {
+        fallocate(&file, FallocateFlags::COLLAPSE_RANGE, 0, 4096).expect("collapse range");
+    } else {
+        assert_eq!(len, 128 + data_bytes, "the old file or the inserted one");
+    }
+    file.write_all_at(old_header, 0).expect("header");
+    file.sync_all().expect("fsync");
+}
+
 fn ensure(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let data_bytes: u64 = if !benching() {
-        1 << 20
+    let sizes: &[u64] = if !benching() {
+        &[1 << 20]
     } else if std::env::var_os("NPY_BENCH_BIG").is_some() {
-        1 << 30
+        &[64 << 20, 1 << 30]
     } else {
-        64 << 20
+        &[64 << 20]
     };
-    let label = format!("{}MiB", data_bytes >> 20);
     let path = dir.path().join("old.npy");
     let mut g = c.benchmark_group("ensure_appendable_in_place");
-    g.throughput(Throughput::Bytes(data_bytes));
+    // Each iteration rewrites the file in its setup: few iterations, the same number
+    // per sample.
     g.sample_size(10);
-    g.measurement_time(Duration::from_secs(if data_bytes > 64 << 20 {
-        60
-    } else {
-        10
-    }));
-    let growth = std::cell::Cell::new(0);
-    g.bench_function(format!("npy-append/{label}"), |b| {
-        b.iter_batched(
-            || old_header_file(&path, data_bytes),
-            |()| {
-                let done = ensure_appendable(&path, EnsureMode::InPlace).unwrap();
-                assert!(!done.already, "the data was moved");
-                growth.set(done.header_growth);
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    // The same shift and the same 16 MiB chunks as the default move.
-    let shift = growth.get();
-    assert!(shift > 0, "the header grew");
-    let header = vec![b' '; usize::try_from(128 + shift).expect("small")];
-    let mut chunk = vec![0u8; usize::try_from(npy_append::DEFAULT_CHUNK_BYTES).expect("16 MiB")];
-    g.bench_function(format!("floor_chunked_move/{label}"), |b| {
-        b.iter_batched(
-            || old_header_file(&path, data_bytes),
-            |()| {
-                let file = OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .open(&path)
+    g.sampling_mode(SamplingMode::Flat);
+    for &data_bytes in sizes {
+        let label = format!("{}MiB", data_bytes >> 20);
+        g.throughput(Throughput::Bytes(data_bytes));
+        g.measurement_time(Duration::from_secs(if data_bytes > 64 << 20 {
+            30
+        } else {
+            10
+        }));
+        // Ours, the default: a range insert where the filesystem can (ext4 here).
+        let method = std::cell::Cell::new(None);
+        durable_old_file(&path, data_bytes);
+        let old_header = std::fs::read(&path).unwrap()[..128].to_vec();
+        g.bench_function(format!("npy-append/{label}"), |b| {
+            b.iter_batched(
+                || {
+                    #[cfg(target_os = "linux")]
+                    restore_after_insert(&path, &old_header, data_bytes);
+                    #[cfg(not(target_os = "linux"))]
+                    durable_old_file(&path, data_bytes);
+                },
+                |()| {
+                    let done = ensure_appendable(&path, EnsureMode::InPlace).unwrap();
+                    assert!(!done.already, "the header grew");
+                    method.set(Some(done.method));
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        eprintln!("npy-append/{label} made room by {:?}", method.get());
+        // Ours, the journaled chunked move (the fallback, and the opt-out).
+        let growth = std::cell::Cell::new(0);
+        let chunked = MoveOptions::new().insert_range(false);
+        g.bench_function(format!("npy-append-chunked/{label}"), |b| {
+            b.iter_batched(
+                || durable_old_file(&path, data_bytes),
+                |()| {
+                    let done = ensure_appendable_with(
+                        &path,
+                        EnsureMode::InPlace,
+                        &chunked,
+                        &mut |_, _| {},
+                    )
                     .unwrap();
-                chunked_move(&file, 128, data_bytes, shift, &header, &mut chunk);
-            },
-            BatchSize::PerIteration,
-        )
-    });
+                    assert_eq!(done.method, Method::ChunkedMove);
+                    growth.set(done.header_growth);
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        // npy-append-array's algorithm: the same shift (NumPy's header) and the same
+        // 16 MiB chunks, no journal, no sync.
+        let shift = growth.get();
+        assert!(shift > 0, "the header grew");
+        let header = vec![b' '; usize::try_from(128 + shift).expect("small")];
+        let mut chunk =
+            vec![0u8; usize::try_from(npy_append::DEFAULT_CHUNK_BYTES).expect("16 MiB")];
+        g.bench_function(format!("floor_chunked_move/{label}"), |b| {
+            b.iter_batched(
+                || durable_old_file(&path, data_bytes),
+                |()| {
+                    let file = OpenOptions::new()
+                        .read(true)
+                        .write(true)
+                        .open(&path)
+                        .unwrap();
+                    chunked_move(&file, 128, data_bytes, shift, &header, &mut chunk);
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
     g.finish();
 }
 

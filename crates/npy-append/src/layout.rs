@@ -14,6 +14,9 @@ pub const MAX_HEADER_LEN: u64 = 1 << 20;
 
 pub(crate) const MAX_PREAMBLE_LEN_U64: u64 = MAX_PREAMBLE_LEN as u64;
 
+/// Bytes read at once from the start of a file for its header.
+const FIRST_READ: u64 = 4096;
+
 /// The parser every operation uses: default limits except the header length.
 pub(crate) fn parser() -> HeaderParser {
     HeaderParser::new().max_header_len(MAX_HEADER_LEN)
@@ -42,10 +45,13 @@ pub(crate) struct Snapshot {
 pub(crate) fn read_header<S: Storage + ?Sized>(s: &S) -> io::Result<Snapshot> {
     let file_len = s.len()?;
     let parser = parser();
-    let pre_len = file_len.min(MAX_PREAMBLE_LEN as u64);
-    let mut pre = vec![0u8; usize::try_from(pre_len).expect("at most 12")];
-    read_exact_at(s, &mut pre, 0)?;
-    let preamble = match parser.parse_preamble(&pre) {
+    // One read covers the preamble and the header of nearly every file (NumPy's are 128
+    // bytes); a longer header is read on once its length field has been checked.
+    let first = file_len.min(FIRST_READ);
+    let mut bytes = vec![0u8; usize::try_from(first).expect("at most a page")];
+    read_exact_at(s, &mut bytes, 0)?;
+    let pre_len = bytes.len().min(MAX_PREAMBLE_LEN);
+    let preamble = match parser.parse_preamble(&bytes[..pre_len]) {
         Ok(p) => p,
         Err(e) => {
             return Ok(Snapshot {
@@ -56,8 +62,13 @@ pub(crate) fn read_header<S: Storage + ?Sized>(s: &S) -> io::Result<Snapshot> {
     };
     // Bounded: the preamble parser checked the length field against MAX_HEADER_LEN.
     let end = preamble.data_offset().min(file_len);
-    let mut bytes = vec![0u8; usize::try_from(end).expect("bounded by MAX_HEADER_LEN")];
-    read_exact_at(s, &mut bytes, 0)?;
+    if end <= first {
+        bytes.truncate(usize::try_from(end).expect("at most a page"));
+    } else {
+        let have = bytes.len();
+        bytes.resize(usize::try_from(end).expect("bounded by MAX_HEADER_LEN"), 0);
+        read_exact_at(s, &mut bytes[have..], first)?;
+    }
     let state = match parser.parse(&bytes) {
         Ok(parsed) => HeaderState::Valid(parsed),
         Err(error) => HeaderState::BadText { preamble, error },

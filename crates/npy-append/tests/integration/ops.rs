@@ -525,3 +525,78 @@ fn a_header_laid_out_by_another_writer_is_rewritten_whole_then_patched() {
         w.close().unwrap();
     }
 }
+
+/// Damaged files for `recover`: 5 counted rows of the workload, then what a crash may
+/// leave (`<u2` rows of 3, so 6 bytes a row).
+fn damaged_files() -> Vec<(&'static str, Vec<u8>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    written(&p, 5, Version::V1_0, false);
+    let clean = std::fs::read(&p).unwrap();
+    let rows = |n: u64| crate::workload::rows(5, n);
+    let with = |extra: &[u8]| [&clean[..], extra].concat();
+    let mut short = clean.clone();
+    short.truncate(clean.len() - 8);
+    let mut big = with(&rows(7));
+    // 5 -> 95 rows counted, 12 held: the count shrinks by a digit.
+    let text = std::str::from_utf8(&big[10..128])
+        .unwrap()
+        .replace("(5, 3), } ", "(95, 3), }");
+    big[10..128].copy_from_slice(text.as_bytes());
+    vec![
+        ("clean", clean.clone()),
+        ("partial row", with(&rows(1)[..4])),
+        ("whole rows and a partial one", with(&rows(3)[..15])),
+        ("count beyond the data", short),
+        ("count shrinks by a digit", big),
+    ]
+}
+
+#[test]
+fn unsynced_recover_makes_the_same_file_without_syncing() {
+    use npy_append::testing::{Call, FaultyFile, MemFile};
+    use npy_append::Durability;
+    for (what, bytes) in damaged_files() {
+        for adopt in [Adopt::WholeRows, Adopt::Counted] {
+            for zerofill in [false, true] {
+                let opts = RecoverOptions::new()
+                    .adopt(adopt)
+                    .zerofill_incomplete(zerofill);
+                let case = format!("{what}, {adopt:?}, zerofill {zerofill}");
+                let synced = FaultyFile::new(MemFile::from_bytes(bytes.clone()));
+                let a = npy_append::recover_on(&synced, &opts).unwrap();
+                let unsynced = FaultyFile::new(MemFile::from_bytes(bytes.clone()));
+                let b =
+                    npy_append::recover_on(&unsynced, &opts.clone().durability(Durability::None))
+                        .unwrap();
+                assert_eq!(a, b, "{case}");
+                assert_eq!(synced.inner().bytes(), unsynced.inner().bytes(), "{case}");
+                let syncs =
+                    |f: &FaultyFile<MemFile>| f.count(Call::SyncData) + f.count(Call::SyncAll);
+                assert_eq!(syncs(&unsynced), 0, "{case}");
+                assert_eq!(syncs(&synced) > 0, a.changed(), "{case}");
+            }
+        }
+    }
+}
+
+#[test]
+fn unsynced_recover_survives_its_process_crashing_at_every_step() {
+    use npy_append::testing::CrashFile;
+    use npy_append::Durability;
+    for (what, bytes) in damaged_files() {
+        let opts = RecoverOptions::new();
+        let clean = CrashFile::from_bytes(bytes.clone());
+        npy_append::recover_on(&clean, &opts.clone().durability(Durability::None)).unwrap();
+        let expect = clean.page_cache();
+        for op in 0..=clean.ops() {
+            let file = CrashFile::from_bytes(bytes.clone());
+            file.crash_after(op);
+            let _ = npy_append::recover_on(&file, &opts.clone().durability(Durability::None));
+            // A process crash keeps what reached the page cache; recover runs again.
+            let again = CrashFile::from_bytes(file.page_cache());
+            npy_append::recover_on(&again, &opts).unwrap();
+            assert_eq!(again.page_cache(), expect, "{what}: crash before call {op}");
+        }
+    }
+}
