@@ -263,5 +263,5 @@ pub use crate::layout::MAX_HEADER_LEN;
 pub use crate::recover::{recover, recover_on, Adopt, RecoverOptions, Recovered, Replayed};
 pub use crate::storage::Storage;
 pub use crate::writer::{
-    Appender, Durability, HeaderPolicy, NewArray, Options, DEFAULT_BUFFER_BYTES,
+    Appender, Batch, Durability, HeaderPolicy, NewArray, Options, DEFAULT_BUFFER_BYTES,
 };

@@ -439,6 +439,33 @@ impl<S: Storage> Appender<S> {
         self.append_with(rows, |sink| sink.push(bytes))
     }
 
+    /// Takes the writer for a run of appends from this thread: appends from other
+    /// threads wait until the [`Batch`] is dropped. Appending a small row to the buffer
+    /// is cheap enough that taking the writer's lock is a large share of it; a batch
+    /// takes it once.
+    ///
+    /// ```
+    /// # use npy_append::{Appender, NewArray, Options};
+    /// # use npy_header::{ByteOrder, Dtype, Kind, Scalar};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("a.npy");
+    /// let u1 = Dtype::Scalar(Scalar::new(Kind::UInt, ByteOrder::NotApplicable, 1).unwrap());
+    /// let w = Appender::create(&path, &NewArray::new(u1, [2]), Options::new())?;
+    /// let mut batch = w.batch();
+    /// for i in 0..1000u16 {
+    ///     batch.append_bytes(&i.to_le_bytes())?;
+    /// }
+    /// drop(batch);
+    /// assert_eq!(w.close()?, 1000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn batch(&self) -> Batch<'_, S> {
+        Batch {
+            app: self,
+            st: self.lock_state(),
+        }
+    }
+
     /// Appends rows given as values of a plain number type in native byte order, in
     /// the file's layout: a whole number of rows. The file's dtype must be that type
     /// (in either byte order: values are converted for a file in the other order).
@@ -553,27 +580,34 @@ impl<S: Storage> Appender<S> {
         fill: impl FnOnce(&mut Sink<'_, S>) -> Result<()>,
     ) -> Result<Range<u64>> {
         let mut st = self.lock_state();
-        self.usable(&st)?;
+        self.append_locked(&mut st, rows, fill)
+    }
+
+    /// [`Appender::append_with`] with the lock held.
+    fn append_locked(
+        &self,
+        st: &mut State,
+        rows: u64,
+        fill: impl FnOnce(&mut Sink<'_, S>) -> Result<()>,
+    ) -> Result<Range<u64>> {
+        self.usable(st)?;
         let start = st.rows;
         let end = start
             .checked_add(rows)
             .filter(|&e| e <= self.geo.max_rows())
             .ok_or_else(|| self.too_large())?;
         let (accepted, written) = (st.accepted, st.written);
-        let filled = fill(&mut Sink {
-            app: self,
-            st: &mut st,
-        });
+        let filled = fill(&mut Sink { app: self, st });
         if let Err(e) = filled {
             if st.poisoned.is_none() {
-                self.rollback(&mut st, accepted)?;
+                self.rollback(st, accepted)?;
             }
             return Err(self.err(e));
         }
         debug_assert_eq!(st.accepted - accepted, rows * self.geo.row_bytes);
         st.rows = end;
         if st.written != written {
-            self.after_write(&mut st)?;
+            self.after_write(st)?;
         }
         Ok(start..end)
     }
@@ -770,6 +804,36 @@ impl<S: Storage> Drop for Appender<S> {
         if self.write_buffer(&mut st).is_ok() {
             let _ = self.commit(&mut st, self.opts.durability == Durability::Synced);
         }
+    }
+}
+
+/// A writer held by one thread for a run of appends ([`Appender::batch`]). Appends
+/// through it behave as the writer's own; other threads' calls on the writer wait until
+/// it is dropped.
+pub struct Batch<'a, S: Storage = File> {
+    app: &'a Appender<S>,
+    st: MutexGuard<'a, State>,
+}
+
+impl<S: Storage> Batch<'_, S> {
+    /// [`Appender::append_bytes`] without taking the lock again.
+    pub fn append_bytes(&mut self, bytes: &[u8]) -> Result<Range<u64>> {
+        let rows = self.app.rows_in(bytes.len() as u64, 1, "bytes")?;
+        self.app
+            .append_locked(&mut self.st, rows, |sink| sink.push(bytes))
+    }
+
+    /// The rows appended so far, as [`Appender::rows`].
+    pub fn rows(&self) -> u64 {
+        self.st.rows
+    }
+}
+
+impl<S: Storage> std::fmt::Debug for Batch<'_, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batch")
+            .field("rows", &self.st.rows)
+            .finish_non_exhaustive()
     }
 }
 

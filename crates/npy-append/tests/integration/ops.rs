@@ -600,3 +600,66 @@ fn unsynced_recover_survives_its_process_crashing_at_every_step() {
         }
     }
 }
+
+#[test]
+fn a_batch_holds_the_writer_for_its_appends() {
+    // Four threads each append 200 rows through a batch, and 200 more one call at a
+    // time: a batch's rows are contiguous; the single calls interleave anyhow.
+    let f = npy_append::testing::MemFile::new();
+    let w = Appender::create_on(&f, &NewArray::new(dtype("'<u2'"), [3]), Options::new()).unwrap();
+    std::thread::scope(|scope| {
+        for t in 0..4u16 {
+            let w = &w;
+            scope.spawn(move || {
+                let row = |i: u16| {
+                    [t, 1, i]
+                        .iter()
+                        .flat_map(|v| v.to_le_bytes())
+                        .collect::<Vec<u8>>()
+                };
+                let mut batch = w.batch();
+                let first = batch.rows();
+                for i in 0..200 {
+                    assert_eq!(
+                        batch.append_bytes(&row(i)).unwrap(),
+                        first + u64::from(i)..first + u64::from(i) + 1
+                    );
+                }
+                drop(batch);
+                for i in 0..200 {
+                    let r = [t, 0, i]
+                        .iter()
+                        .flat_map(|v| v.to_le_bytes())
+                        .collect::<Vec<u8>>();
+                    w.append_bytes(&r).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(w.close().unwrap(), 1600);
+    let bytes = f.bytes();
+    let data: Vec<[u16; 3]> = bytes[128..]
+        .chunks_exact(6)
+        .map(|c| [0, 2, 4].map(|k| u16::from_le_bytes([c[k], c[k + 1]])))
+        .collect();
+    for t in 0..4u16 {
+        let start = data.iter().position(|r| r[0] == t && r[1] == 1).unwrap();
+        for i in 0..200u16 {
+            assert_eq!(
+                data[start + usize::from(i)],
+                [t, 1, i],
+                "thread {t}'s batch is contiguous"
+            );
+        }
+        let singles: Vec<u16> = data
+            .iter()
+            .filter(|r| r[0] == t && r[1] == 0)
+            .map(|r| r[2])
+            .collect();
+        assert_eq!(
+            singles,
+            (0..200).collect::<Vec<u16>>(),
+            "thread {t}'s single appends, in order"
+        );
+    }
+}
