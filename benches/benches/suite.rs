@@ -21,8 +21,8 @@ use criterion::{
 };
 use ndarray_npy::ViewNpyExt;
 use npy_append::{
-    ensure_appendable, ensure_appendable_with, recover, Appender, EnsureMode, HeaderPolicy, Method,
-    MoveOptions, NewArray, Options, RecoverOptions,
+    ensure_appendable, ensure_appendable_with, recover, Appender, Durability, EnsureMode,
+    HeaderPolicy, Method, MoveOptions, NewArray, Options, RecoverOptions,
 };
 use npy_benches::{
     f8, nested_header, old_header_file, sparse_rows_file, structured_header, typical_header, Ring,
@@ -224,22 +224,25 @@ fn append_chunk(c: &mut Criterion) {
 fn recover_group(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let mut g = c.benchmark_group("recover_partial_row");
-    let opts = RecoverOptions::new();
+    let synced = RecoverOptions::new();
+    let unsynced = RecoverOptions::new().durability(Durability::None);
     for (label, size) in [("64KiB", 64u64 << 10), ("2GiB", 2u64 << 30)] {
         let path = sparse_rows_file(dir.path(), &format!("{label}.npy"), size);
         let full = std::fs::metadata(&path).expect("stat").len();
-        // Each call finds 5 bytes of a row that was never finished, cuts them and
-        // rewrites the header (through the journal, with its fdatasyncs).
-        g.bench_function(format!("npy-append/{label}"), |b| {
-            b.iter_batched(
-                || {
-                    let f = OpenOptions::new().write(true).open(&path).expect("open");
-                    f.set_len(full + 5).expect("extend");
-                },
-                |()| recover(black_box(&path), &opts).unwrap(),
-                BatchSize::PerIteration,
-            )
-        });
+        // Each call finds 5 bytes of a row that was never finished and cuts them: synced
+        // (the default: the cut is fdatasynced) and not (as npy-append-array).
+        for (name, opts) in [("npy-append", &synced), ("npy-append-unsynced", &unsynced)] {
+            g.bench_function(format!("{name}/{label}"), |b| {
+                b.iter_batched(
+                    || {
+                        let f = OpenOptions::new().write(true).open(&path).expect("open");
+                        f.set_len(full + 5).expect("extend");
+                    },
+                    |()| recover(black_box(&path), opts).unwrap(),
+                    BatchSize::PerIteration,
+                )
+            });
+        }
     }
     g.finish();
 }

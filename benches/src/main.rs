@@ -10,16 +10,25 @@
 //!   zeros with `Appender` and close it (what `np.save` does: no fsync).
 //! * `append-every`, `append-onflush`, `append-v4`: create `DIR/append.npy`, then time
 //!   ITERS appends of one 128-byte row and the close: header rewritten on every append
-//!   (no buffer), header written on close (default 1 MiB buffer), format 4.0.
-//! * `recover`: ITERS times, cut `DIR/big.npy` to its size plus 5 bytes (untimed) and
-//!   `recover` it (a partial row is cut and the header rewritten, through the journal).
+//!   (no buffer), header written on close (default 1 MiB buffer), format 4.0;
+//!   `append-onflush-batch` and `append-v4-batch` the same through one `Batch` (the
+//!   writer's lock taken once, not per append).
+//! * `recover`: ITERS times, extend `DIR/big.npy` by 5 bytes (untimed) and `recover`
+//!   it (the partial row is cut, and the cut `fdatasync`ed); `recover-unsynced` the
+//!   same with `Durability::None` (no `fdatasync`, as npy-append-array).
+//! * `ensure-in-place`: ITERS times, write `DIR/tight.npy` (untimed: a 128-byte header
+//!   without spare room, as NumPy before 1.24 wrote, and 1 GiB of data as a hole) and
+//!   `ensure_appendable` it in place.
 
 #![forbid(unsafe_code)]
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use npy_append::{recover, Appender, HeaderPolicy, NewArray, Options, RecoverOptions};
+use npy_append::{
+    ensure_appendable, recover, Appender, Durability, EnsureMode, HeaderPolicy, NewArray, Options,
+    RecoverOptions,
+};
 use npy_benches::{f8, structured_header, typical_header, ROW_BYTES};
 use npy_header::Version;
 
@@ -72,30 +81,85 @@ fn run(op: &str, dir: &Path, iters: u32) -> Duration {
             Version::V1_0,
         ),
         "append-v4" => append(dir, iters, Options::new(), Version::V4_0),
-        "recover" => {
-            let path = dir.join("big.npy");
-            let size = std::fs::metadata(&path).expect("stat").len();
-            let opts = RecoverOptions::new();
+        "append-onflush-batch" => append_batch(
+            dir,
+            iters,
+            Options::new().header_policy(HeaderPolicy::OnFlush),
+            Version::V1_0,
+        ),
+        "append-v4-batch" => append_batch(dir, iters, Options::new(), Version::V4_0),
+        "recover" => recover_big(dir, iters, RecoverOptions::new()),
+        "ensure-in-place" => {
+            let path = dir.join("tight.npy");
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                let f = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(&path)
-                    .expect("open");
-                f.set_len(size + 5).expect("extend");
-                drop(f);
+                make_tight(&path, ENSURE_BYTES);
                 let t = Instant::now();
-                let done = recover(&path, &opts).expect("recover");
+                let done =
+                    ensure_appendable(&path, EnsureMode::InPlace).expect("ensure_appendable");
                 total += t.elapsed();
-                assert_eq!(done.truncated_bytes, 5, "a partial row was cut");
+                assert!(!done.already, "the header had no room");
             }
             total
         }
+        "recover-unsynced" => recover_big(
+            dir,
+            iters,
+            RecoverOptions::new().durability(Durability::None),
+        ),
         _ => {
             eprintln!("unknown operation {op}");
             std::process::exit(2);
         }
     }
+}
+
+/// Data bytes of the `ensure-in-place` file: 1 GiB.
+const ENSURE_BYTES: u64 = 1 << 30;
+
+/// Writes a file as NumPy before 1.24 did, its header without room for a longer count:
+/// one field of 16 `<f8` whose name fills the 128-byte header exactly, then `bytes` of
+/// data (a hole: the move reads zeros and writes real blocks). `compare.py` makes the
+/// same file for npy-append-array.
+fn make_tight(path: &Path, bytes: u64) {
+    let rows = bytes / 128;
+    let dict = |n: usize| {
+        format!(
+            "{{'descr': [('{}', '<f8', (16,))], 'fortran_order': False, 'shape': ({rows},), }}",
+            "x".repeat(n)
+        )
+    };
+    let text = dict(117 - dict(0).len());
+    let mut file = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
+    file.extend_from_slice(text.as_bytes());
+    file.push(b'\n');
+    assert_eq!(file.len(), 128);
+    let _ = std::fs::remove_file(path);
+    std::fs::write(path, &file).expect("write the header");
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .expect("open");
+    f.set_len(128 + bytes).expect("extend");
+}
+
+fn recover_big(dir: &Path, iters: u32, opts: RecoverOptions) -> Duration {
+    let path = dir.join("big.npy");
+    let size = std::fs::metadata(&path).expect("stat").len();
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("open");
+        f.set_len(size + 5).expect("extend");
+        drop(f);
+        let t = Instant::now();
+        let done = recover(&path, &opts).expect("recover");
+        total += t.elapsed();
+        assert_eq!(done.truncated_bytes, 5, "a partial row was cut");
+    }
+    total
 }
 
 fn parse(bytes: &[u8], iters: u32) -> Duration {
@@ -116,6 +180,25 @@ fn append(dir: &Path, iters: u32, opts: Options, version: Version) -> Duration {
     for _ in 0..iters {
         w.append_bytes(std::hint::black_box(&row)).expect("append");
     }
+    w.close().expect("close");
+    t.elapsed()
+}
+
+/// As `append`, through one [`npy_append::Batch`] (the writer's lock taken once).
+fn append_batch(dir: &Path, iters: u32, opts: Options, version: Version) -> Duration {
+    let path = dir.join("append.npy");
+    let _ = std::fs::remove_file(&path);
+    let w =
+        Appender::create(&path, &NewArray::new(f8(), [16]).version(version), opts).expect("create");
+    let row = [0u8; ROW_BYTES];
+    let t = Instant::now();
+    let mut batch = w.batch();
+    for _ in 0..iters {
+        batch
+            .append_bytes(std::hint::black_box(&row))
+            .expect("append");
+    }
+    drop(batch);
     w.close().expect("close");
     t.elapsed()
 }
