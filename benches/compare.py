@@ -199,6 +199,8 @@ def make_big(d):
 
 
 def fmt_ns(ns):
+    if ns >= 1e9:
+        return f"{ns / 1e9:.2f} s"
     if ns >= 1e6:
         return f"{ns / 1e6:.2f} ms"
     if ns >= 1e3:
@@ -258,6 +260,8 @@ CRITERION_ROWS = [
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--memory-gib", type=int, default=10,
+                    help="size of the big run of the memory section (0 skips it)")
     ap.add_argument("--only", metavar="TEXT",
                     help="run only the rows whose name contains TEXT, print them, write no report")
     args = ap.parse_args()
@@ -277,8 +281,9 @@ def main():
             ratio = statistics.median(tb) / statistics.median(ta)
             rows.append((name, ta, tb, peer, ratio, target, note))
             print(f"{name}: ours {span(ta)}, {peer} {span(tb)}, {ratio:.1f}x", flush=True)
+        memory = measure_memory(d, args.memory_gib) if args.memory_gib and not args.only else []
     if not args.only:
-        write_report(rows, criterion_medians(), args.rounds)
+        write_report(rows, criterion_medians(), args.rounds, memory)
 
 
 def machine():
@@ -324,19 +329,37 @@ def met(ratio, target):
 
 # Stated from the npy-append crate documentation (section "Limits and memory"), not
 # measured: RSS in a benchmark would measure the allocator and the page cache as well.
-MEMORY = [
-    "", "## Memory (from the npy-append documentation, not measured)", "",
-    "Independent of the file size (10 GiB or 10 TiB alike):", "",
-    "- appending: the write buffer, at most `Options::buffer_bytes` (default 1 MiB), plus "
-    "64 KiB to byte-swap or cast, plus the header;",
-    "- `ensure_appendable` (in place or by copy) and `convert`: one chunk, "
-    "`MoveOptions::chunk_bytes` (default 16 MiB, at most 64 MiB), plus the header; the "
-    "in-place move also needs disk space for two chunks and two headers;",
-    "- `recover`: the header and one journal record (the header and at most one chunk).",
+MEMORY_NOTE = [
+    "Bounds from the npy-append documentation, independent of the file size: appending "
+    "holds the write buffer (`Options::buffer_bytes`, default 1 MiB) plus 64 KiB to "
+    "byte-swap or cast, plus the header; `ensure_appendable` and `convert` hold one chunk "
+    "(`MoveOptions::chunk_bytes`, default 16 MiB, at most 64 MiB) plus the header (the "
+    "range insert holds only the header); `recover` holds the header and at most one "
+    "journal record.",
 ]
 
 
-def write_report(rows, crit, rounds):
+def measure_memory(d, big_gib):
+    """Peak resident memory of npy-bench for a small and a big run of each operation."""
+    rows = []
+    for op, label, small, big in [
+        ("append-mib", "append 128-byte rows to a new file", 64, big_gib << 10),
+        ("ensure-gib", "`ensure_appendable` in place, range insert", 1, big_gib),
+        ("ensure-chunked-gib", "`ensure_appendable` in place, chunked move", 1, big_gib),
+    ]:
+        got = []
+        for n in (small, big):
+            exe = TARGET / "release" / "npy-bench"
+            out = subprocess.run([exe, op, d, str(n)], check=True, capture_output=True, text=True)
+            got.append(json.loads(out.stdout))
+        unit = "MiB" if op == "append-mib" else "GiB"
+        rows.append((label, [(f"{g['iters']} {unit}", g["peak_rss_kib"],
+                              g["ns_per_op"] * g["iters"]) for g in got]))
+        print(f"memory, {label}: {rows[-1][1]}", flush=True)
+    return rows
+
+
+def write_report(rows, crit, rounds, memory):
     out = ["# Benchmark results", "",
            "Regenerate: `cargo bench -p npy-benches` (criterion, Rust peers and floors), then "
            "`.venv/bin/python benches/compare.py` (Python peers; writes this file).", ""]
@@ -395,7 +418,14 @@ def write_report(rows, crit, rounds):
     if ens:
         out += ["", "`ensure_appendable` in place: "
                 + ", ".join(f"`{k.split('/', 1)[1]}` {fmt_ns(crit[k])}" for k in ens) + "."]
-    out += MEMORY
+    out += ["", "## Memory (`benches/compare.py`, peak resident memory of `npy-bench`)", ""]
+    out += MEMORY_NOTE
+    if memory:
+        out += ["", "| operation | small run | peak RSS | time | big run | peak RSS | time |",
+                "|---|---|---|---|---|---|---|"]
+        for label, ((sa, ra, ta), (sb, rb, tb)) in memory:
+            out.append(f"| {label} | {sa} | {ra / 1024:.1f} MiB | {fmt_ns(ta)} | {sb} | "
+                       f"{rb / 1024:.1f} MiB | {fmt_ns(tb)} |")
     Path(ROOT / "benches" / "RESULTS.md").write_text("\n".join(out) + "\n")
     print("wrote benches/RESULTS.md")
 

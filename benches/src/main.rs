@@ -19,6 +19,11 @@
 //! * `ensure-in-place`: ITERS times, write `DIR/tight.npy` (untimed: a 128-byte header
 //!   without spare room, as NumPy before 1.24 wrote, and 1 GiB of data as a hole) and
 //!   `ensure_appendable` it in place.
+//! * Memory: `append-mib` appends ITERS MiB as 128-byte rows to a new file;
+//!   `ensure-gib` and `ensure-chunked-gib` make a file of ITERS GiB as above and
+//!   `ensure_appendable` it in place once, by range insert or by the chunked move.
+//!   The JSON's `peak_rss_kib` is the process's peak resident memory (every
+//!   operation reports it).
 
 #![forbid(unsafe_code)]
 
@@ -26,8 +31,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use npy_append::{
-    ensure_appendable, recover, Appender, Durability, EnsureMode, HeaderPolicy, NewArray, Options,
-    RecoverOptions,
+    ensure_appendable, ensure_appendable_with, recover, Appender, Durability, EnsureMode,
+    HeaderPolicy, MoveOptions, NewArray, Options, RecoverOptions,
 };
 use npy_benches::{f8, structured_header, typical_header, ROW_BYTES};
 use npy_header::Version;
@@ -42,8 +47,9 @@ fn main() {
     let iters: u32 = iters.parse().expect("ITERS is a number");
     let elapsed = run(op, dir, iters);
     println!(
-        "{{\"op\": \"{op}\", \"iters\": {iters}, \"ns_per_op\": {}}}",
-        elapsed.as_nanos() as f64 / f64::from(iters)
+        "{{\"op\": \"{op}\", \"iters\": {iters}, \"ns_per_op\": {}, \"peak_rss_kib\": {}}}",
+        elapsed.as_nanos() as f64 / f64::from(iters),
+        peak_rss_kib()
     );
 }
 
@@ -89,6 +95,35 @@ fn run(op: &str, dir: &Path, iters: u32) -> Duration {
         ),
         "append-v4-batch" => append_batch(dir, iters, Options::new(), Version::V4_0),
         "recover" => recover_big(dir, iters, RecoverOptions::new()),
+        "append-mib" => {
+            // ITERS MiB as 128-byte rows, one append each, to a new file.
+            let path = dir.join("stream.npy");
+            let _ = std::fs::remove_file(&path);
+            let w = Appender::create(&path, &NewArray::new(f8(), [16]), Options::new())
+                .expect("create");
+            let row = [7u8; ROW_BYTES];
+            let t = Instant::now();
+            for _ in 0..u64::from(iters) * (1 << 20) / ROW_BYTES as u64 {
+                w.append_bytes(std::hint::black_box(&row)).expect("append");
+            }
+            w.close().expect("close");
+            let elapsed = t.elapsed();
+            std::fs::remove_file(&path).expect("remove");
+            elapsed
+        }
+        "ensure-gib" | "ensure-chunked-gib" => {
+            // Once, on a file of ITERS GiB: by range insert, or by the chunked move.
+            let path = dir.join("tight.npy");
+            make_tight(&path, u64::from(iters) << 30);
+            let opts = MoveOptions::new().insert_range(op == "ensure-gib");
+            let t = Instant::now();
+            let done = ensure_appendable_with(&path, EnsureMode::InPlace, &opts, &mut |_, _| {})
+                .expect("ensure_appendable");
+            let elapsed = t.elapsed();
+            assert!(!done.already, "the header had no room");
+            std::fs::remove_file(&path).expect("remove");
+            elapsed
+        }
         "ensure-in-place" => {
             let path = dir.join("tight.npy");
             let mut total = Duration::ZERO;
@@ -141,6 +176,17 @@ fn make_tight(path: &Path, bytes: u64) {
         .open(path)
         .expect("open");
     f.set_len(128 + bytes).expect("extend");
+}
+
+/// The process's peak resident memory (`VmHWM`), in KiB; 0 where /proc is missing.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
 }
 
 fn recover_big(dir: &Path, iters: u32, opts: RecoverOptions) -> Duration {
