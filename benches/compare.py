@@ -113,11 +113,11 @@ ENSURE_BYTES = 1 << 30
 def make_tight(path, nbytes):
     """The file npy-bench's `ensure-in-place` makes: a 128-byte header without room for a
     longer count (as NumPy before 1.24 wrote it), then `nbytes` of data as a hole."""
-    rows = nbytes // 128
+    items = nbytes // 8
 
     def text(n):
-        return ("{'descr': [('%s', '<f8', (16,))], 'fortran_order': False, 'shape': (%d,), }"
-                % ("x" * n, rows))
+        return ("{'descr': [('%s', '<f8')], 'fortran_order': False, 'shape': (%d,), }"
+                % ("x" * n, items))
 
     header = b"\x93NUMPY\x01\x00\x76\x00" + text(117 - len(text(0))).encode() + b"\n"
     assert len(header) == 128

@@ -92,11 +92,10 @@ pub fn sparse_rows_file(dir: &Path, name: &str, total: u64) -> PathBuf {
     path
 }
 
-/// Writes a file of `data_bytes` zero bytes (rounded down to whole `<f8`) behind a
-/// header as NumPy before 1.24 wrote it: its dict fills the 128 bytes, so the count
-/// cannot grow in place and `ensure_appendable` must move the data.
-pub fn old_header_file(path: &Path, data_bytes: u64) {
-    let items = data_bytes / 8;
+/// A 128-byte header as NumPy before 1.24 wrote it, for `items` items of a one-field
+/// `<f8` record: the field name fills the header, so the count cannot grow in place and
+/// `ensure_appendable` must make room. (`benches/compare.py` writes the same bytes.)
+pub fn old_header(items: u64) -> Vec<u8> {
     let dict = |n: usize| {
         format!(
             "{{'descr': [('{}', '<f8')], 'fortran_order': False, 'shape': ({items},), }}",
@@ -104,10 +103,19 @@ pub fn old_header_file(path: &Path, data_bytes: u64) {
         )
     };
     let text = dict(117 - dict(0).len());
+    let mut header = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
+    header.extend_from_slice(text.as_bytes());
+    header.push(b'\n');
+    assert_eq!(header.len(), 128, "the dict fills the header");
+    header
+}
+
+/// Writes a file of `data_bytes` zero bytes (rounded down to whole `<f8`) behind
+/// [`old_header`].
+pub fn old_header_file(path: &Path, data_bytes: u64) {
+    let items = data_bytes / 8;
     let mut file = File::create(path).expect("create");
-    file.write_all(b"\x93NUMPY\x01\x00\x76\x00").expect("write");
-    file.write_all(text.as_bytes()).expect("write");
-    file.write_all(b"\n").expect("write");
+    file.write_all(&old_header(items)).expect("write");
     let chunk = vec![0u8; 1 << 20];
     let mut left = items * 8;
     while left > 0 {

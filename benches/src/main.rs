@@ -34,7 +34,7 @@ use npy_append::{
     ensure_appendable, ensure_appendable_with, recover, Appender, Durability, EnsureMode,
     HeaderPolicy, MoveOptions, NewArray, Options, RecoverOptions,
 };
-use npy_benches::{f8, structured_header, typical_header, ROW_BYTES};
+use npy_benches::{f8, old_header, structured_header, typical_header, ROW_BYTES};
 use npy_header::Version;
 
 fn main() {
@@ -152,23 +152,11 @@ fn run(op: &str, dir: &Path, iters: u32) -> Duration {
 /// Data bytes of the `ensure-in-place` file: 1 GiB.
 const ENSURE_BYTES: u64 = 1 << 30;
 
-/// Writes a file as NumPy before 1.24 did, its header without room for a longer count:
-/// one field of 16 `<f8` whose name fills the 128-byte header exactly, then `bytes` of
-/// data (a hole: the move reads zeros and writes real blocks). `compare.py` makes the
-/// same file for npy-append-array.
+/// Writes [`old_header`] (a header without room for a longer count, as NumPy before
+/// 1.24 wrote it) and then `bytes` of data as a hole: the move reads zeros and writes
+/// real blocks. `compare.py` makes the same file for npy-append-array.
 fn make_tight(path: &Path, bytes: u64) {
-    let rows = bytes / 128;
-    let dict = |n: usize| {
-        format!(
-            "{{'descr': [('{}', '<f8', (16,))], 'fortran_order': False, 'shape': ({rows},), }}",
-            "x".repeat(n)
-        )
-    };
-    let text = dict(117 - dict(0).len());
-    let mut file = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
-    file.extend_from_slice(text.as_bytes());
-    file.push(b'\n');
-    assert_eq!(file.len(), 128);
+    let file = old_header(bytes / 8);
     let _ = std::fs::remove_file(path);
     std::fs::write(path, &file).expect("write the header");
     let f = std::fs::OpenOptions::new()
