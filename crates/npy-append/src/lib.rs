@@ -189,7 +189,8 @@
 //!
 //! The crate's own crash tests use them: seeded power-loss campaigns (one per
 //! [`HeaderPolicy`] for 1.0–3.0 and one for 4.0, 2 000 crashes each in CI), real
-//! `SIGKILL`s of a child process appending in a loop (200 in CI), every failing call
+//! `SIGKILL`s of a child process appending in a loop (200 in CI) and of one making a
+//! real file appendable in place (30 per method in CI), every failing call
 //! of the writer, [`recover`], the in-place [`ensure_appendable`] (by range insert, by
 //! chunked move, and with the insert refused), [`finalize`] and [`convert`] in turn,
 //! and a power loss before each call of the last four. More on

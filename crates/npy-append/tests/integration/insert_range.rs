@@ -19,6 +19,11 @@ const ROWS: u64 = 2000;
 /// header (128 bytes) has no spare room, as NumPy before 1.24 wrote it. The 3.0 file's
 /// field name needs UTF-8.
 fn tight_file(version: Version) -> Vec<u8> {
+    tight_file_of(version, ROWS)
+}
+
+/// [`tight_file`] with `count` rows.
+fn tight_file_of(version: Version, count: u64) -> Vec<u8> {
     let (major, pre, first) = match version {
         Version::V1_0 => (1u8, 10, "n"),
         Version::V2_0 => (2, 12, "n"),
@@ -26,7 +31,7 @@ fn tight_file(version: Version) -> Vec<u8> {
     };
     let dict = |n: usize| {
         format!(
-            "{{'descr': [('{first}{}', '<u2', (3,))], 'fortran_order': False, 'shape': ({ROWS},), }}",
+            "{{'descr': [('{first}{}', '<u2', (3,))], 'fortran_order': False, 'shape': ({count},), }}",
             "n".repeat(n)
         )
     };
@@ -42,7 +47,7 @@ fn tight_file(version: Version) -> Vec<u8> {
     bytes.extend_from_slice(text.as_bytes());
     bytes.push(b'\n');
     assert_eq!(bytes.len(), 128);
-    bytes.extend_from_slice(&rows(0, ROWS));
+    bytes.extend_from_slice(&rows(0, count));
     bytes
 }
 
@@ -182,4 +187,128 @@ fn headers_not_on_64_bytes_are_moved_to_keep_the_data_aligned() {
     let done = ensure_appendable(&p, EnsureMode::InPlace).unwrap();
     assert_eq!((done.method, done.header_growth), (Method::ChunkedMove, 32));
     assert!(numpy_writes_the_same(&p, &orig, 1));
+}
+
+/// Set in the child's environment: `path|insert` for [`ensure_child`].
+const ENSURE_CHILD: &str = "NPY_APPEND_ENSURE_SIGKILL_CHILD";
+/// Set in the environment of the process that runs the kill cycles.
+const ENSURE_DRIVER: &str = "NPY_APPEND_ENSURE_SIGKILL_DRIVER";
+/// The SIGKILL test's name, for `--exact`.
+const ENSURE_TEST: &str =
+    "insert_range::a_sigkill_during_ensure_appendable_in_place_leaves_a_file_recover_finishes";
+/// Kill cycles per way of making room in CI.
+const CI_ENSURE_KILLS: u64 = 30;
+
+/// The child: makes the file appendable in place, printing `@ready` just before.
+fn ensure_child(spec: &str) -> ! {
+    let (path, insert) = spec.split_once('|').expect("path|insert");
+    let opts = MoveOptions::new()
+        .chunk_bytes(64 << 10)
+        .insert_range(insert == "true");
+    println!("\n@ready");
+    ensure_appendable_with(path, EnsureMode::InPlace, &opts, &mut |_, _| {}).unwrap();
+    println!("\n@done");
+    std::process::exit(0)
+}
+
+#[test]
+fn a_sigkill_during_ensure_appendable_in_place_leaves_a_file_recover_finishes() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use npy_append::testing::Rng;
+    use npy_append::{recover, Adopt, RecoverOptions, Replayed};
+
+    if let Ok(spec) = std::env::var(ENSURE_CHILD) {
+        ensure_child(&spec);
+    }
+    let exe = std::env::current_exe().unwrap();
+    if std::env::var_os(ENSURE_DRIVER).is_none() {
+        // The kill cycles run in a process of their own, this test alone: a child
+        // spawned from here would inherit, between fork and exec, the files that other
+        // tests' threads hold locked (flock), and make their next open fail as Locked.
+        let out = Command::new(&exe)
+            .args([ENSURE_TEST, "--exact", "--nocapture", "--test-threads=1"])
+            .env(ENSURE_DRIVER, "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        assert!(
+            out.status.success(),
+            "the kill cycles failed ({}):\n{}\n{}",
+            out.status,
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        eprint!("{}", text(&out.stderr));
+        return;
+    }
+    let cycles = std::env::var("NPY_APPEND_KILLS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(CI_ENSURE_KILLS);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    // 1 MiB of data: 16 journaled chunks of 64 KiB when moved.
+    let original = tight_file_of(Version::V1_0, (1 << 20) / 6);
+    let mut rng = Rng::with_seed(0xe45e_0001);
+    for insert in [true, false] {
+        // A clean run on this filesystem: the file to expect, and how long it takes.
+        std::fs::write(&p, &original).unwrap();
+        let opts = MoveOptions::new()
+            .chunk_bytes(64 << 10)
+            .insert_range(insert);
+        let start = Instant::now();
+        let clean = ensure_appendable_with(&p, EnsureMode::InPlace, &opts, &mut |_, _| {}).unwrap();
+        let took = start.elapsed();
+        let expected = std::fs::read(&p).unwrap();
+        let mut replayed = Vec::new();
+        for i in 0..cycles {
+            std::fs::write(&p, &original).unwrap();
+            let mut child = Command::new(&exe)
+                .args([ENSURE_TEST, "--exact", "--nocapture", "--test-threads=1"])
+                .env(ENSURE_CHILD, format!("{}|{insert}", p.to_str().unwrap()))
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+            assert!(
+                lines.by_ref().map_while(Result::ok).any(|l| l == "@ready"),
+                "cycle {i}: the child did not start"
+            );
+            let wait = took.as_micros() * u128::from(rng.u64(0..120)) / 100;
+            std::thread::sleep(Duration::from_micros(u64::try_from(wait).unwrap()));
+            child.kill().unwrap(); // SIGKILL
+            child.wait().unwrap();
+            let done = recover(&p, &RecoverOptions::new().adopt(Adopt::Counted))
+                .unwrap_or_else(|e| panic!("{:?}, cycle {i}: {e}", clean.method));
+            replayed.extend(done.replayed);
+            ensure_appendable_with(&p, EnsureMode::InPlace, &opts, &mut |_, _| {}).unwrap();
+            assert!(
+                std::fs::read(&p).unwrap() == expected,
+                "{:?}, cycle {i}: a different file after {done:?}",
+                clean.method
+            );
+        }
+        eprintln!(
+            "{:?}: {cycles} kills, recover replayed {replayed:?}",
+            clean.method
+        );
+        // The kills landed inside the operation, not only before or after it.
+        let inside: &[Replayed] = match (clean.method, insert) {
+            (Method::InsertRange, _) => &[Replayed::RangeInsert, Replayed::RangeInsertUndone],
+            // The filesystem refused the insert after its record was written.
+            (_, true) => &[Replayed::DataMove, Replayed::RangeInsertUndone],
+            _ => &[Replayed::DataMove],
+        };
+        assert!(
+            replayed.iter().any(|r| inside.contains(r)),
+            "{:?}: no kill landed inside it ({replayed:?})",
+            clean.method
+        );
+    }
 }
