@@ -108,3 +108,4 @@ pub use crate::header::{
     parse, Emitted, Header, HeaderParser, Limits, Parsed, Preamble, Resolved, Version, Warning,
     ARRAY_ALIGN, GROWTH_AXIS_MAX_DIGITS, MAGIC, MAX_DIM, MAX_PREAMBLE_LEN,
 };
+pub use crate::repr::python_str_repr;

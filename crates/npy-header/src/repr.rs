@@ -4,13 +4,17 @@ use std::fmt::{self, Write};
 
 use unicode_general_category::{get_general_category, GeneralCategory as G};
 
-/// Python's `str.isprintable()` for one character: every character except those in the
-/// categories "Other" (Cc, Cf, Cs, Co, Cn) and "Separator" (Zl, Zp, Zs), with the
-/// ASCII space as the one printable separator.
-fn is_printable(c: char) -> bool {
-    if c == ' ' {
+/// Python's `str.isprintable()` for one code point: every character except those in
+/// the categories "Other" (Cc, Cf, Cs, Co, Cn) and "Separator" (Zl, Zp, Zs), with the
+/// ASCII space as the one printable separator. Surrogates (not `char`s in Rust) are not
+/// printable.
+fn is_printable(c: u32) -> bool {
+    if c == 0x20 {
         return true;
     }
+    let Some(c) = char::from_u32(c) else {
+        return false;
+    };
     !matches!(
         get_general_category(c),
         G::Control
@@ -29,28 +33,50 @@ fn is_printable(c: char) -> bool {
 /// control characters as `\xNN`; non-printable non-ASCII as `\xNN`, `\uNNNN` or
 /// `\UNNNNNNNN`; printable non-ASCII characters raw.
 pub(crate) fn write_str_repr(out: &mut String, s: &str) -> fmt::Result {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
+    write_repr(out, s.chars().map(u32::from))
+}
+
+/// Python's `repr()` of a `str` given as code points, as NumPy writes field names in
+/// headers and prints strings: single quotes unless the text holds a single quote and
+/// no double quote; `\\`, the quote, `\t`, `\n`, `\r` escaped; other non-printable
+/// characters as `\xNN`, `\uNNNN` or `\UNNNNNNNN`; printable non-ASCII characters raw.
+/// Code points need not be `char`s: lone surrogates, which NumPy's UCS-4 strings can
+/// hold, are escaped as Python escapes them. Printability follows the Unicode tables of
+/// the `unicode-general-category` crate.
+///
+/// ```
+/// assert_eq!(npy_header::python_str_repr(&[0x69, 0x74, 0x27, 0x73]), "\"it's\"");
+/// assert_eq!(npy_header::python_str_repr(&[0xe9, 0x200b, 0xd800]), "'\u{e9}\\u200b\\ud800'");
+/// ```
+pub fn python_str_repr(code_points: &[u32]) -> String {
+    let mut out = String::with_capacity(code_points.len() + 2);
+    write_repr(&mut out, code_points.iter().copied()).expect("writing to a String");
+    out
+}
+
+fn write_repr(out: &mut String, code_points: impl Iterator<Item = u32> + Clone) -> fmt::Result {
+    let (mut single, mut double) = (false, false);
+    for c in code_points.clone() {
+        single |= c == u32::from('\'');
+        double |= c == u32::from('"');
+    }
+    let quote = if single && !double { '"' } else { '\'' };
     out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if c == quote => {
+    for c in code_points {
+        match char::from_u32(c) {
+            Some('\\') => out.push_str("\\\\"),
+            Some('\t') => out.push_str("\\t"),
+            Some('\n') => out.push_str("\\n"),
+            Some('\r') => out.push_str("\\r"),
+            Some(ch) if ch == quote => {
                 out.push('\\');
-                out.push(c);
+                out.push(ch);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => write!(out, "\\x{:02x}", c as u32)?,
-            c if c.is_ascii() => out.push(c),
-            c if is_printable(c) => out.push(c),
-            c if (c as u32) <= 0xff => write!(out, "\\x{:02x}", c as u32)?,
-            c if (c as u32) <= 0xffff => write!(out, "\\u{:04x}", c as u32)?,
-            c => write!(out, "\\U{:08x}", c as u32)?,
+            Some(ch) if (0x20..0x7f).contains(&c) => out.push(ch),
+            Some(ch) if c >= 0x80 && is_printable(c) => out.push(ch),
+            _ if c <= 0xff => write!(out, "\\x{c:02x}")?,
+            _ if c <= 0xffff => write!(out, "\\u{c:04x}")?,
+            _ => write!(out, "\\U{c:08x}")?,
         }
     }
     out.push(quote);

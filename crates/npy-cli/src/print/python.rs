@@ -2,60 +2,9 @@
 
 use std::fmt::Write as _;
 
-use unicode_general_category::{get_general_category, GeneralCategory as G};
-
-/// Python's `str.isprintable()` for one code point: everything except the categories
-/// "Other" (Cc, Cf, Cs, Co, Cn) and "Separator" (Zl, Zp, Zs), with the ASCII space as
-/// the one printable separator. Surrogates (not `char`s in Rust) are not printable.
-fn is_printable(c: u32) -> bool {
-    if c == 0x20 {
-        return true;
-    }
-    let Some(c) = char::from_u32(c) else {
-        return false;
-    };
-    !matches!(
-        get_general_category(c),
-        G::Control
-            | G::Format
-            | G::Surrogate
-            | G::PrivateUse
-            | G::Unassigned
-            | G::LineSeparator
-            | G::ParagraphSeparator
-            | G::SpaceSeparator
-    )
-}
-
 /// `repr(s)` of a Python `str` given as code points (which may include surrogates, as
-/// NumPy's UCS-4 strings can): single quotes unless the text holds a single quote and
-/// no double quote; `\\`, the quote, `\t`, `\n`, `\r` escaped; other non-printable
-/// characters as `\xNN`, `\uNNNN` or `\UNNNNNNNN`.
-pub fn str_repr(code_points: &[u32]) -> String {
-    let has = |c: char| code_points.contains(&u32::from(c));
-    let quote = if has('\'') && !has('"') { '"' } else { '\'' };
-    let mut out = String::with_capacity(code_points.len() + 2);
-    out.push(quote);
-    for &c in code_points {
-        match char::from_u32(c) {
-            Some('\\') => out.push_str("\\\\"),
-            Some('\t') => out.push_str("\\t"),
-            Some('\n') => out.push_str("\\n"),
-            Some('\r') => out.push_str("\\r"),
-            Some(ch) if ch == quote => {
-                out.push('\\');
-                out.push(ch);
-            }
-            Some(ch) if (0x20..0x7f).contains(&c) => out.push(ch),
-            Some(ch) if c >= 0x80 && is_printable(c) => out.push(ch),
-            _ if c <= 0xff => write!(out, "\\x{c:02x}").expect("String"),
-            _ if c <= 0xffff => write!(out, "\\u{c:04x}").expect("String"),
-            _ => write!(out, "\\U{c:08x}").expect("String"),
-        }
-    }
-    out.push(quote);
-    out
-}
+/// NumPy's UCS-4 strings can): the same function that writes field names in headers.
+pub use npy_header::python_str_repr as str_repr;
 
 /// `repr(b)` of Python `bytes`: `b'...'`, quotes chosen as for `str`, printable ASCII
 /// as is, `\\`, the quote, `\t`, `\n`, `\r` escaped, other bytes as `\xNN`.
