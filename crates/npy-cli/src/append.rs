@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use npy_append::{
-    Adopt, Appender, Cast, Durability, EnsureMode, HeaderPolicy, MoveOptions, NewArray, Options,
-    RecoverOptions, Recovered, Replayed,
+    Adopt, Appender, Cast, Converted, Durability, EnsureMode, HeaderPolicy, MoveOptions, NewArray,
+    Options, RecoverOptions, Recovered, Replayed,
 };
 use npy_header::Version;
 
@@ -465,9 +465,17 @@ fn ensure(a: &EnsureArgs, out: &mut dyn Write) -> Result<(), Failure> {
 
 fn finalize(a: &FinalizeArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let done = npy_append::finalize(&a.file).at(&a.file)?;
+    writeln!(out, "{}", converted_line(&a.file, &done, None))?;
+    Ok(())
+}
+
+/// `FILE: format A -> B[, how]; shape S[; cut N bytes of a partial row]`.
+fn converted_line(file: &Path, done: &Converted, how: Option<&str>) -> String {
+    let how = how.map_or(String::new(), |h| format!(", {h};"));
+    let sep = if how.is_empty() { "," } else { "" };
     let mut line = format!(
-        "{}: format {} -> {}, shape {}",
-        a.file.display(),
+        "{}: format {} -> {}{how}{sep} shape {}",
+        file.display(),
         done.from,
         done.to,
         shape(&done.shape)
@@ -478,8 +486,7 @@ fn finalize(a: &FinalizeArgs, out: &mut dyn Write) -> Result<(), Failure> {
             done.trimmed_bytes
         ));
     }
-    writeln!(out, "{line}")?;
-    Ok(())
+    line
 }
 
 fn convert(a: &ConvertArgs, out: &mut dyn Write) -> Result<(), Failure> {
@@ -499,19 +506,6 @@ fn convert(a: &ConvertArgs, out: &mut dyn Write) -> Result<(), Failure> {
     } else {
         "rewritten (the header grew)"
     };
-    let mut line = format!(
-        "{}: format {} -> {}, {how}; shape {}",
-        a.file.display(),
-        done.from,
-        done.to,
-        shape(&done.shape)
-    );
-    if done.trimmed_bytes > 0 {
-        line.push_str(&format!(
-            "; cut {} bytes of a partial row",
-            done.trimmed_bytes
-        ));
-    }
-    writeln!(out, "{line}")?;
+    writeln!(out, "{}", converted_line(&a.file, &done, Some(how)))?;
     Ok(())
 }
