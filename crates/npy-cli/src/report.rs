@@ -31,7 +31,14 @@ pub struct Report {
 impl Report {
     /// Resolves the header of `file` against the file's data length, within `limits`.
     pub fn new(path: impl Into<String>, file: FileHeader, limits: &Limits) -> Report {
-        let resolution = Layout::new(file.parsed.clone(), file.data_len(), limits);
+        // An object array's data is one pickle of the array (spec D-8, F-6), not items:
+        // its length says nothing about the shape, which is then the header's as it
+        // stands, with nothing trailing.
+        let data_len = match file.parsed.header.data_bytes() {
+            Ok(Some(n)) if file.parsed.header.dtype.has_object() => n,
+            _ => file.data_len(),
+        };
+        let resolution = Layout::new(file.parsed.clone(), data_len, limits);
         Report {
             path: path.into(),
             file_len: file.file_len,
@@ -43,6 +50,12 @@ impl Report {
     /// Bytes of the file after the header.
     pub fn data_len(&self) -> u64 {
         self.file_len.saturating_sub(self.parsed.data_offset())
+    }
+
+    /// Whether the data is a pickle (the dtype holds objects), whose length is not
+    /// checked against the shape.
+    pub fn pickled(&self) -> bool {
+        self.parsed.header.dtype.has_object()
     }
 
     /// The shape as the header stores it, `-1` on the growth axis of an open-ended
@@ -69,6 +82,9 @@ impl Report {
     /// row size; for a fixed one, `prod(shape) * itemsize`. `None` only when an
     /// open-ended header could not be resolved.
     pub fn expected_data_bytes(&self) -> Option<u64> {
+        if self.pickled() {
+            return None;
+        }
         match &self.resolution {
             Ok(layout) => Some(layout.data_bytes()),
             Err(_) => self.parsed.header.data_bytes().ok().flatten(),
@@ -79,7 +95,7 @@ impl Report {
     /// partial row of an open-ended header, or extra bytes after fixed-shape data).
     pub fn warnings(&self) -> Vec<String> {
         let mut out: Vec<String> = self.parsed.warnings.iter().map(|w| w.to_string()).collect();
-        if let Ok(layout) = &self.resolution {
+        if let (Ok(layout), false) = (&self.resolution, self.pickled()) {
             if layout.has_partial_row() {
                 out.push(format!(
                     "partial trailing row of {} (rows are {}; an append in progress or interrupted?)",
@@ -123,6 +139,10 @@ impl Report {
         writeln!(out, "data offset: {}", p.data_offset())?;
         writeln!(out, "item size: {}", h.dtype.itemsize())?;
         match (&self.resolution, self.expected_data_bytes()) {
+            _ if self.pickled() => writeln!(
+                out,
+                "expected data bytes: any (a pickle of the array, not items)"
+            )?,
             (Ok(layout), Some(n)) if h.open_ended => writeln!(
                 out,
                 "expected data bytes: {n} ({} rows of {} bytes)",
@@ -134,6 +154,7 @@ impl Report {
         }
         writeln!(out, "actual data bytes: {}", self.data_len())?;
         match &self.resolution {
+            _ if self.pickled() => writeln!(out, "trailing bytes: none (a pickle has no rows)")?,
             Ok(layout) if layout.trailing_bytes() == 0 => writeln!(out, "trailing bytes: 0")?,
             Ok(layout) if layout.has_partial_row() => writeln!(
                 out,
@@ -180,7 +201,12 @@ impl Report {
             row_bytes: h.row_bytes().ok(),
             expected_data_bytes: self.expected_data_bytes(),
             data_bytes: self.data_len(),
-            trailing_bytes: self.resolution.as_ref().ok().map(Layout::trailing_bytes),
+            trailing_bytes: self
+                .resolution
+                .as_ref()
+                .ok()
+                .filter(|_| !self.pickled())
+                .map(Layout::trailing_bytes),
             warnings: self.warnings(),
             error: self.resolution.as_ref().err().map(ErrorJson::from),
         };

@@ -297,3 +297,46 @@ fn cat_errors() {
         format!("error: {path}: object_dtype: the dtype holds Python objects: the data is a pickle, which this reader never loads (unpickling runs code from the file)\n")
     );
 }
+
+#[test]
+fn object_arrays_are_valid_whatever_the_pickle_length() {
+    // NumPy pickles object arrays: 1000 Nones take fewer bytes than 8 per item, long
+    // strings more. Neither is short data or trailing bytes.
+    let s = Scratch::new();
+    for (name, expr) in [
+        ("nones", "np.array([None] * 1000, dtype=object)"),
+        ("long", "np.array(['x' * 1000] * 3, dtype=object)"),
+    ] {
+        let v = npy_oracle::eval_json(&format!(
+            "buf = io.BytesIO(); np.save(buf, {expr}, allow_pickle=True); result = buf.getvalue().hex()"
+        ))
+        .unwrap();
+        let bytes = unhex(v.as_str().unwrap());
+        let path = s.write(&format!("{name}.npy"), &bytes);
+        let out = npy(&["validate", &path]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stdout(&out));
+        let shape = if name == "nones" { "(1000,)" } else { "(3,)" };
+        assert_eq!(
+            stdout(&out),
+            format!("ok   {path}  1.0 '|O' {shape} (warning: dtype holds Python objects: the data is a pickle and cannot be loaded without unpickling untrusted code)\n1 file: 1 ok, 0 failed\n")
+        );
+        let human = stdout(&npy(&["inspect", &path]));
+        assert!(
+            human.contains("\nexpected data bytes: any (a pickle of the array, not items)\n"),
+            "{human}"
+        );
+        assert!(
+            human.contains(&format!("\nactual data bytes: {}\n", bytes.len() - 128)),
+            "{human}"
+        );
+        assert!(
+            human.contains("\ntrailing bytes: none (a pickle has no rows)\n"),
+            "{human}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout(&npy(&["inspect", "--json", &path]))).unwrap();
+        assert_eq!(json["expected_data_bytes"], serde_json::Value::Null);
+        assert_eq!(json["trailing_bytes"], serde_json::Value::Null);
+        assert_eq!(json["warnings"].as_array().unwrap().len(), 1);
+    }
+}
