@@ -44,8 +44,16 @@
 //! is cut after the data. The payload offset in the footer is where the record was
 //! written; the file length tells whether the insert happened: the recorded length
 //! (then `recover` only cuts the record, and the file is the original) or that plus *G*
-//! (then `recover` writes the header and cuts). An insert is one journaled metadata
-//! change on ext4 and XFS: it happens whole or not at all.
+//! (then `recover` writes the header and cuts). An insert of a file with few extents
+//! is one journaled metadata change: it happens whole or not at all. But ext4 (when
+//! the shift outgrows a transaction) and XFS (one transaction per extent, the size
+//! first) may commit a long shift in steps, last extent first, so a power loss can
+//! leave the size grown and only the tail shifted. The first extent, which holds the
+//! old header, is shifted last: while the file still starts with the old header's
+//! preamble (its length field says the old data offset), the shift is incomplete, and
+//! `recover` refuses rather than write the header over unshifted data
+//! ([`insert_is_half_done`]). After a complete shift the first bytes are a hole
+//! (zeros) or, the header write having begun, the new header's preamble.
 
 use std::io;
 
@@ -348,6 +356,17 @@ pub(crate) fn insert_header<S: Storage + ?Sized>(
     s.set_len(header_len + data_len)?;
     s.sync_data()?;
     Ok(true)
+}
+
+/// Whether a range insert whose size change reached the disk left the file's first
+/// extent unshifted (see the module docs): the file still starts with a preamble
+/// whose header ends at `old_offset`.
+pub(crate) fn insert_is_half_done<S: Storage + ?Sized>(s: &S, old_offset: u64) -> io::Result<bool> {
+    let mut pre = [0u8; npy_header::MAX_PREAMBLE_LEN];
+    read_exact_at(s, &mut pre, 0)?;
+    Ok(parser()
+        .parse_preamble(&pre)
+        .is_ok_and(|p| p.data_offset() == old_offset))
 }
 
 /// An in-place move of `data_len` bytes from `old_offset` to behind `new_header`.

@@ -118,12 +118,18 @@
 //! makes room for the header by inserting a range at the start of the file where the
 //! filesystem can (`fallocate(FALLOC_FL_INSERT_RANGE)`, ext4 and XFS on Linux; `A-9`):
 //! it journals the new header and the file's geometry after the data and `fdatasync`s,
-//! inserts 4 KiB (or a multiple) at offset 0 and `fsync`s (the insert is one journaled
-//! metadata change: a power loss keeps it whole or not at all), writes the header
-//! (NumPy's, padded with spaces to the new length) and `fdatasync`s, and cuts the
-//! journal off. [`recover`] tells from the file size whether the insert happened: if so
-//! it writes the header and cuts, else it cuts the journal and the file is the original
-//! ([`Replayed::RangeInsertUndone`]: run `ensure_appendable` again). The time does not
+//! inserts 4 KiB (or a multiple) at offset 0 and `fsync`s, writes the header (NumPy's,
+//! padded with spaces to the new length) and `fdatasync`s, and cuts the journal off.
+//! [`recover`] tells from the file size whether the insert happened: if so it writes
+//! the header and cuts, else it cuts the journal and the file is the original
+//! ([`Replayed::RangeInsertUndone`]: run `ensure_appendable` again). The insert is one
+//! journaled metadata change while the shift of the file's extents fits one
+//! transaction; for a file of very many extents (ext4) or several (XFS, one transaction
+//! per extent) a power loss *during* the `fallocate` call can leave the size grown and
+//! only the tail shifted. `recover` detects that (the old header is still at offset 0)
+//! and refuses with [`ErrorKind::Unrecoverable`], changing nothing; the file then has
+//! to be restored from a copy, so keep one, or use [`EnsureMode::Replace`], where a
+//! power loss is a concern. The time does not
 //! depend on the data size; the header keeps up to 4 KiB of padding, under NumPy's
 //! `max_header_size` (10 000), so NumPy reads it; [`MoveOptions::insert_range`]`(false)`
 //! gives NumPy's exact header. Otherwise (another filesystem, a padded header that

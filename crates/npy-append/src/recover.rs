@@ -189,6 +189,24 @@ pub fn recover_on<S: Storage + ?Sized>(s: &S, opts: &RecoverOptions) -> Result<R
     let len = s.len().map_err(io("cannot read the file's length"))?;
     let replayed = match journal::find(s, len).map_err(io("cannot read the end of the file"))? {
         Some(rec) => {
+            if let Op::Insert {
+                inserted: true,
+                old_offset,
+                ..
+            } = rec.op
+            {
+                if journal::insert_is_half_done(s, old_offset)
+                    .map_err(io("cannot read the header"))?
+                {
+                    return Err(Error::new(
+                        ErrorKind::Unrecoverable,
+                        format!(
+                            "an in-place ensure_appendable was cut off by a power loss while the filesystem inserted {} bytes at the start: only part of the file was shifted, so the first bytes are still at their old offsets and the rest moved; nothing was changed: restore the file from a copy",
+                            rec.header_len - old_offset
+                        ),
+                    ));
+                }
+            }
             journal::replay(s, &rec, &mut |_, _| {})
                 .map_err(io("cannot finish the interrupted operation"))?;
             Some(match rec.op {

@@ -11,8 +11,10 @@
 //! bytes of the same length), in order, and picks the file length independently among
 //! the lengths the file had since the last sync (bytes up to a length that reached the
 //! disk without their data read as zeros, as on ext4). A range insert
-//! ([`Storage::insert_range`]) is a metadata change that ext4 and XFS journal: a power
-//! loss applies it whole or drops it, never half. A process crash loses nothing that
+//! ([`Storage::insert_range`]) is a journaled metadata change, applied whole or dropped
+//! by a power loss: true on ext4 and XFS while the shift fits one transaction (a
+//! half-done shift of a file with many extents, which `recover` detects and refuses,
+//! is built by hand in the tests). A process crash loses nothing that
 //! was written ([`CrashFile::page_cache`]).
 //!
 //! ```

@@ -312,3 +312,45 @@ fn a_sigkill_during_ensure_appendable_in_place_leaves_a_file_recover_finishes() 
         );
     }
 }
+
+#[test]
+fn recover_refuses_an_insert_a_power_loss_left_half_done() {
+    use npy_append::testing::{CrashFile, MemFile};
+    use npy_append::{
+        ensure_appendable_in_place_on, recover_on, ErrorKind, RecoverOptions, Replayed,
+    };
+
+    // 19 998 bytes of data: several 4 KiB blocks.
+    let original = tight_file_of(Version::V1_0, 3333);
+    let opts = MoveOptions::new();
+    let clean = MemFile::from_bytes(original.clone());
+    ensure_appendable_in_place_on(&clean, &opts, &mut |_, _| {}).unwrap();
+    // The file as the insert finds it: the journal record written and synced (calls 0
+    // and 1); the power fails before the insert (call 2).
+    let file = CrashFile::from_bytes(original.clone());
+    file.crash_after(2);
+    ensure_appendable_in_place_on(&file, &opts, &mut |_, _| {}).unwrap_err();
+    let before = file.page_cache();
+    assert_eq!(before.len(), original.len() + (128 + 4096) + 160);
+    // XFS (or ext4 for a file of very many extents) grew the size and shifted the
+    // extents after the first two blocks when the power failed: the old header is
+    // still at offset 0.
+    let mut half = before[..8192].to_vec();
+    half.extend_from_slice(&[0; 4096]);
+    half.extend_from_slice(&before[8192..]);
+    let disk = MemFile::from_bytes(half.clone());
+    let err = recover_on(&disk, &RecoverOptions::new()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unrecoverable);
+    assert_eq!(
+        err.message(),
+        "an in-place ensure_appendable was cut off by a power loss while the filesystem inserted 4096 bytes at the start: only part of the file was shifted, so the first bytes are still at their old offsets and the rest moved; nothing was changed: restore the file from a copy"
+    );
+    assert!(disk.bytes() == half, "recover changed nothing");
+    // The whole shift, the first block included: recover finishes it.
+    let mut whole = vec![0; 4096];
+    whole.extend_from_slice(&before);
+    let disk = MemFile::from_bytes(whole);
+    let done = recover_on(&disk, &RecoverOptions::new()).unwrap();
+    assert_eq!(done.replayed, Some(Replayed::RangeInsert));
+    assert!(disk.bytes() == clean.bytes());
+}
