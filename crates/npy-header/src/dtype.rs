@@ -799,7 +799,14 @@ fn subarray(node: &Node, base: Dtype, shape: &Node, ctx: &DescrCtx) -> Result<Dt
             "an empty list is not a subarray shape (NumPy reads it as an empty structure over the type); write () for no subarray",
         ));
     }
-    if base.is_unsized_flexible() {
+    // NumPy reads a list of ints as it reads a tuple; any other list (of fields) as a
+    // second dtype over the same bytes, which the shape checks below refuse (DIFF-19).
+    let tuple_like = match &shape.value {
+        Value::Tuple(_) => true,
+        Value::List(items) => items.iter().all(|v| matches!(v.value, Value::Int(_))),
+        _ => false,
+    };
+    if base.is_unsized_flexible() && (tuple_like || matches!(shape.value, Value::Int(_))) {
         // NumPy's old spelling of a sized flexible type: ('S', 3) is 'S3', ('U', 3) is
         // 'U3'. With a tuple shape NumPy refuses it.
         return match (&base, &shape.value) {
@@ -817,9 +824,19 @@ fn subarray(node: &Node, base: Dtype, shape: &Node, ctx: &DescrCtx) -> Result<Dt
                     )),
                 }
             }
-            _ => Err(descr_err(
+            // A base of 0 bytes that is itself a subarray: NumPy reads it as a type of n
+            // bytes that keeps the base's shape, and writes it back with neither (DIFF-16).
+            (_, Value::Int(_)) => Err(descr_err(
+                node,
+                "a subarray of a zero-byte subarray with an int shape is not supported: NumPy reads it as an item of that many bytes holding an empty array, which it cannot write back",
+            )),
+            (Dtype::Scalar(_), _) => Err(descr_err(
                 node,
                 "a subarray of a zero-size string or void type with a tuple shape is invalid (NumPy: \"invalid itemsize in generic type tuple\")",
+            )),
+            _ => Err(descr_err(
+                node,
+                "a subarray of a zero-byte subarray with a tuple shape is invalid (NumPy: \"invalid itemsize in generic type tuple\")",
             )),
         };
     }

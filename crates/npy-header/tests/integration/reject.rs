@@ -155,6 +155,8 @@ pub(crate) const CASES: &[(Version, &str, &str, &str)] = &[
     (Version::V1_0, "{'descr': [('a', '<f8', -1)], 'fortran_order': False, 'shape': ()}", "invalid_descr", "at byte 34: subarray dimension is negative"),
     (Version::V1_0, "{'descr': [('a', '<f8', (True,))], 'fortran_order': False, 'shape': ()}", "invalid_descr", "at byte 35: subarray dimension must be an int, not a bool"),
     (Version::V1_0, "{'descr': [('a', 'S0', ())], 'fortran_order': False, 'shape': ()}", "invalid_descr", "at byte 21: a subarray of a zero-size string or void type with a tuple shape is invalid (NumPy: \"invalid itemsize in generic type tuple\")"),
+    // DIFF-16: NumPy reads it as a 3-byte item holding a (0,) array, and writes it back as 0 bytes.
+    (Version::V1_0, "{'descr': [('a', ('<f8', (0,)), 3)], 'fortran_order': False, 'shape': ()}", "invalid_descr", "at byte 21: a subarray of a zero-byte subarray with an int shape is not supported: NumPy reads it as an item of that many bytes holding an empty array, which it cannot write back"),
     (Version::V1_0, "{'descr': [('a', '<f8', (268435456,))], 'fortran_order': False, 'shape': ()}", "invalid_descr", "at byte 21: subarray is larger than the largest item NumPy supports (2147483647 bytes)"),
     (Version::V1_0, "{'descr': [('a', 'S1', (2147483647,)), ('b', 'S1')], 'fortran_order': False, 'shape': ()}", "invalid_descr", "at byte 49: structured type is larger than the largest item NumPy supports (2147483647 bytes)"),
 ];

@@ -265,7 +265,7 @@ fn documented_refusal(e: &Error, np: &Numpy, version: Option<Version>) -> Option
         }
         ErrorKind::NestTooDeep { limit: 64 } => "DIFF-13",
         ErrorKind::TooManyDims { limit: 64 } if np.shape.len() > 64 => "DIFF-20",
-        _ if descr_msg("with a tuple shape is invalid") => "DIFF-16",
+        _ if descr_msg("a subarray of a zero-byte subarray with an int shape") => "DIFF-16",
         ErrorKind::InvalidDescr
             if rejected_type_string(msg).is_some_and(|s| is_type_number(&s)) =>
         {
