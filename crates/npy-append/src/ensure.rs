@@ -36,7 +36,9 @@ pub enum EnsureMode {
     /// chunk first, each chunk journaled before it is copied (see the crate docs,
     /// "Crash guarantees"; needs room for two chunks more). A crash midway is finished
     /// by [`crate::recover`], or (an insert that had not happened) undone, after which
-    /// `ensure_appendable` runs again.
+    /// `ensure_appendable` runs again; except that a power loss during the insert of a
+    /// file of many extents can leave it half done, which `recover` refuses (the crate
+    /// docs say when: keep a copy, or use [`EnsureMode::Replace`]).
     InPlace,
     /// Write the appendable copy to another path (which must not exist); the original
     /// is left as it is.

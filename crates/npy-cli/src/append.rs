@@ -59,7 +59,9 @@ for a copy). --in-place inserts 4 KiB at the start of the file where the filesys
 can (ext4, XFS on Linux: no data moves, whatever the size; the header is padded with
 up to 4 KiB of spaces, which NumPy reads), else, or with --exact-layout, moves the
 data backwards in journaled chunks (NumPy's exact header). A crash midway is
-finished by `npy recover`.
+finished by `npy recover`, except a power loss during the insert of a file of many
+extents (XFS; ext4 for very fragmented files), which can leave it half done: keep a
+copy, or use the default mode, where that matters.
 
 Exit status: 0 if the file is appendable afterwards, 1 otherwise.";
 
