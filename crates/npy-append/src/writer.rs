@@ -282,12 +282,12 @@ impl Appender<File> {
     }
 
     /// Opens an existing file to continue it, taking its lock. Checks, in this order,
-    /// without changing the file: the header is valid; the dtype holds no objects
-    /// ([`ErrorKind::ObjectDtype`]); the array is not 0-d
-    /// ([`ErrorKind::NoGrowthAxis`]); the header has room for a longer count
+    /// without changing the file: no interrupted operation left a journal
+    /// ([`ErrorKind::NeedsRecovery`]: run [`recover`](crate::recover)); the header is
+    /// valid; the dtype holds no objects ([`ErrorKind::ObjectDtype`]); the array is not
+    /// 0-d ([`ErrorKind::NoGrowthAxis`]); the header has room for a longer count
     /// ([`ErrorKind::NotAppendable`]: run [`ensure_appendable`](crate::ensure_appendable));
-    /// the data length matches the header and no interrupted operation left a journal
-    /// ([`ErrorKind::NeedsRecovery`]: run [`recover`](crate::recover)).
+    /// the data length matches the header ([`ErrorKind::NeedsRecovery`]).
     pub fn open(path: impl AsRef<Path>, opts: Options) -> Result<Appender<File>> {
         let path = path.as_ref();
         let file = open_locked(path)?;
@@ -327,14 +327,8 @@ impl<S: Storage> Appender<S> {
     /// [`Appender::open`] on any storage. No lock is taken.
     pub fn open_on(storage: S, opts: Options) -> Result<Appender<S>> {
         let snap = read_header(&storage).map_err(|e| Error::io("cannot read the header", e))?;
-        let parsed = match snap.state {
-            HeaderState::Valid(p) => p,
-            HeaderState::BadText { error, .. } | HeaderState::BadPreamble(error) => {
-                return Err(Error::header("the header", error))
-            }
-        };
-        let geo = Geometry::new(&parsed)?;
-        geo.check_appendable()?;
+        // The journal first: an interrupted operation (a range insert cut short leaves
+        // zeros where the magic was) explains a header that does not parse.
         if journal::find(&storage, snap.file_len)
             .map_err(|e| Error::io("cannot read the end of the file", e))?
             .is_some()
@@ -344,6 +338,14 @@ impl<S: Storage> Appender<S> {
                 "an interrupted operation left a recovery journal at the end of the file: run recover",
             ));
         }
+        let parsed = match snap.state {
+            HeaderState::Valid(p) => p,
+            HeaderState::BadText { error, .. } | HeaderState::BadPreamble(error) => {
+                return Err(Error::header("the header", error))
+            }
+        };
+        let geo = Geometry::new(&parsed)?;
+        geo.check_appendable()?;
         let data_len = snap.file_len - geo.data_offset;
         let rows = if geo.header.open_ended {
             let rows = data_len / geo.row_bytes;

@@ -242,9 +242,23 @@ fn in_place_ensure_appendable_survives_a_crash_at_every_call() {
                 file.crash_after(at);
                 let _ = ensure_appendable_in_place_on(&file, &opts, &mut |_, _| {});
                 let disk = MemFile::from_bytes(file.power_loss(&mut rng));
+                let opened = npy_append::Appender::open_on(
+                    MemFile::from_bytes(disk.bytes()),
+                    npy_append::Options::new(),
+                )
+                .map(|_| ());
                 let done = recover_on(&disk, &RecoverOptions::new().adopt(Adopt::Counted))
                     .unwrap_or_else(|e| panic!("{method:?}, crash at call {at}: {e}"));
                 replayed.extend(done.replayed);
+                if done.replayed.is_some() {
+                    // However the header looks (zeros, mid-insert), the writer sends the
+                    // user to recover.
+                    assert_eq!(
+                        opened.map_err(|e| e.kind()),
+                        Err(npy_append::ErrorKind::NeedsRecovery),
+                        "{method:?}, crash at call {at}"
+                    );
+                }
                 // Either it was finished, or it never started (or was undone) and can
                 // run again.
                 let again = ensure_appendable_in_place_on(&disk, &opts, &mut |_, _| {})
