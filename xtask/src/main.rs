@@ -7,7 +7,8 @@
 //! * `lint`: `setup`, then `cargo fmt --check` (also of `fuzz/`), `cargo clippy -D
 //!   warnings` and `cargo doc` with `-D warnings`, with the oracle environment.
 //! * `ci`: `lint`, then `test`, then `cargo bench --workspace --no-run` (the benches are
-//!   built in the bench profile, not run; `test` already ran each one once on small inputs).
+//!   built in the bench profile, unoptimised to save time, and not run; `test` already
+//!   ran each one once on small inputs).
 //! * `fuzz-seeds`: copy the conformance files and the committed fuzz regressions into
 //!   `fuzz/corpus/<target>/` (git-ignored) as seeds.
 //! * `fuzz-smoke [SECONDS]`: install cargo-fuzz if missing, lint the fuzz workspace,
@@ -313,7 +314,12 @@ fn test(env: &OracleEnv, extra: &[String]) -> Result<(), String> {
 }
 
 fn bench_build(env: &OracleEnv) -> Result<(), String> {
-    run(&mut cargo(env, &["bench", "--workspace", "--no-run"]))
+    // Whether the benches compile is what CI checks; optimising every dependency a
+    // second time would take a third of its time. `cargo bench` builds them optimised.
+    run(cargo(env, &["bench", "--workspace", "--no-run"])
+        .env("CARGO_PROFILE_BENCH_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_BENCH_DEBUG", "false")
+        .env("CARGO_PROFILE_BENCH_CODEGEN_UNITS", "256"))
 }
 
 fn lint(env: &OracleEnv) -> Result<(), String> {
