@@ -161,12 +161,19 @@ fn pattern(first: u64, n: u64, row_bytes: u64, salt: u8) -> Vec<u8> {
     out
 }
 
+/// With `NPY_FUZZ_TRACE` set, each operation, the model after it and each crash are
+/// printed (to follow a finding: replay it with `cargo test` or the target).
+fn tracing() -> bool {
+    static TRACE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TRACE.get_or_init(|| std::env::var_os("NPY_FUZZ_TRACE").is_some())
+}
+
 /// The `append_ops` target: operations chosen by `data`, checked as the module
 /// documentation says.
 pub fn append_ops(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let mut run: Option<Run> = None;
-    let trace = std::env::var_os("NPY_FUZZ_TRACE").is_some();
+    let trace = tracing();
     for _ in 0..MAX_OPS {
         if u.is_empty() {
             break;
@@ -222,7 +229,7 @@ fn step(u: &mut Unstructured<'_>, run: &mut Option<Run>) -> ArbResult<()> {
         return Ok(());
     };
     let op = u.int_in_range(0..=15)?;
-    if std::env::var_os("NPY_FUZZ_TRACE").is_some() {
+    if tracing() {
         eprintln!("op {op}");
     }
     match op {
@@ -373,6 +380,26 @@ fn crash_and_recover(
             _ => true,
         };
     let must_recover = !power || (r.durable_header && !digits_may_tear);
+    if tracing() {
+        eprintln!(
+            "crash: power {power}, durable count {:?}, page-cache count {:?}, digits may tear {digits_may_tear}",
+            header_count(&durable),
+            header_count(&page_cache)
+        );
+        for p in r.file.pending() {
+            match p {
+                npy_append::testing::Pending::Write { offset, bytes } => eprintln!(
+                    "  pending write at {offset}: {:?}",
+                    String::from_utf8_lossy(&bytes)
+                ),
+                other => eprintln!("  pending {other:?}"),
+            }
+        }
+        eprintln!(
+            "  image: {:?}",
+            String::from_utf8_lossy(&image[..image.len().min(128)])
+        );
+    }
 
     let result = recover_and_check(image, &opts);
     let (bytes, _) = match result {

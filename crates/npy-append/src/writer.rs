@@ -700,28 +700,24 @@ impl<S: Storage> Appender<S> {
             }
             return Ok(());
         }
-        // The text in the file is known once this writer has written it; until then
-        // (a file from another writer may be laid out differently) it is written whole.
-        let (mut text, known) = match st.text.take() {
-            Some(t) => (t, true),
-            None => (
-                HeaderText::new(&self.geo, st.header_rows).map_err(|e| self.err(e))?,
-                false,
-            ),
+        // The text is kept between rewrites, so that only the count is formatted
+        // again; a file from another writer (laid out differently) gets this crate's.
+        let mut text = match st.text.take() {
+            Some(t) => t,
+            None => HeaderText::new(&self.geo, st.header_rows).map_err(|e| self.err(e))?,
         };
         debug_assert_eq!(text.rows(), st.header_rows);
-        let patched = text.set(&self.geo, rows).map_err(|e| self.err(e))?;
+        text.set(&self.geo, rows).map_err(|e| self.err(e))?;
         let bytes = text.bytes();
         // The preamble never changes: rewriting it could only tear or garble it (with
         // several unsynced rewrites, into a valid magic with a wrong header length,
-        // which no template can repair). When only the count's digits changed in a
-        // header this writer wrote, they are all that is written.
+        // which no template can repair). The rest is written whole even when only the
+        // count's digits changed (`A-4`): a power loss can garble a write, and garbled
+        // digits alone can read as a plausible smaller count, which `Adopt::Counted`
+        // would believe, losing acknowledged rows; a garbled header fails to parse.
         let keep = self.geo.preamble_len();
         debug_assert!(bytes.len() > keep);
-        let changed = match patched {
-            Some(digits) if known => digits,
-            _ => keep..bytes.len(),
-        };
+        let changed = keep..bytes.len();
         let at = changed.start as u64;
         if durable {
             let r = self.storage.sync_data();

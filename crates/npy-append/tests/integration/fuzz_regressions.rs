@@ -199,3 +199,78 @@ fn append_ops_findings_and_seeds_pass_the_target_checks() {
         append_ops::append_ops(&data);
     }
 }
+
+/// `append_ops/power-loss-garbles-count-digits-into-fewer-rows.bin`: a header rewrite
+/// whose count kept its number of digits wrote only those digits; a power loss garbled
+/// that write (the fuzzer's first find: `20` became `2\t`, a valid count of 2), and
+/// `recover` with `Adopt::Counted` lost acknowledged rows. Every header rewrite now writes
+/// the whole header after the preamble (`A-4`), so a garbled one fails to parse and
+/// the template counts the rows from the size.
+#[test]
+fn a_garbled_header_rewrite_never_reads_as_fewer_rows() {
+    use npy_append::testing::{CrashFile, Fate, Pending, Rng};
+    use npy_append::{recover_on, Adopt, Appender, Durability, NewArray, Options, RecoverOptions};
+    use npy_header::{ByteOrder, Kind, Scalar};
+
+    let f4 = Dtype::Scalar(Scalar::new(Kind::Float, ByteOrder::Little, 4).unwrap());
+    let new = NewArray::new(f4, [1, 1]).version(Version::V1_0);
+    for durability in [Durability::None, Durability::Synced] {
+        for seed in 0..50 {
+            let file = CrashFile::new();
+            let opts = Options::new().buffer_bytes(0).durability(durability);
+            let w = Appender::create_on(&file, &new, opts).unwrap();
+            let offset = w.data_offset();
+            let template = file.page_cache()[..usize::try_from(offset).unwrap()].to_vec();
+            for r in 0..15u32 {
+                w.append(&[f32::from_bits(r)]).unwrap();
+            }
+            w.sync().unwrap();
+            if durability == Durability::Synced {
+                // The data is synced and the header written; the power fails before
+                // the header's own sync.
+                file.crash_after(file.ops() + 3);
+            }
+            for r in 15..18u32 {
+                let _ = w.append(&[f32::from_bits(r)]);
+            }
+            drop(w);
+            let header_writes: Vec<(u64, usize)> = file
+                .pending()
+                .into_iter()
+                .filter_map(|p| match p {
+                    Pending::Write { offset: at, bytes } if at < offset => Some((at, bytes.len())),
+                    _ => None,
+                })
+                .collect();
+            assert!(
+                !header_writes.is_empty(),
+                "{durability:?}: no header rewrite pending"
+            );
+            for (at, len) in header_writes {
+                assert_eq!(
+                    (at, at + len as u64),
+                    (10, offset),
+                    "{durability:?}: a header rewrite that is not the whole text after the preamble"
+                );
+            }
+            let disk = file.power_loss_with(&mut Rng::with_seed(seed), |_, p| match p {
+                Pending::Write { offset: at, .. } if *at < offset => Fate::Garbled,
+                _ => Fate::Applied,
+            });
+            let disk = MemFile::from_bytes(disk);
+            let opts = RecoverOptions::new()
+                .adopt(Adopt::Counted)
+                .template(&template)
+                .unwrap();
+            let done = recover_on(&disk, &opts).unwrap();
+            assert!(
+                done.rows >= 15,
+                "{durability:?}, seed {seed}: {} rows recovered of 15 acknowledged",
+                done.rows
+            );
+            let data = disk.bytes()[usize::try_from(offset).unwrap()..].to_vec();
+            let expected: Vec<u8> = (0..15u32).flat_map(u32::to_le_bytes).collect();
+            assert_eq!(&data[..60], &expected[..], "{durability:?}, seed {seed}");
+        }
+    }
+}
