@@ -1013,6 +1013,12 @@ pub(crate) struct RecordBuilder {
 /// Below this many fields a linear scan beats hashing.
 const INDEX_AFTER: usize = 32;
 
+/// String equality that looks at the last byte before comparing the rest: field names
+/// often share a prefix and differ at the end (`field_1`, `field_2`).
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
+}
+
 impl RecordBuilder {
     pub(crate) fn add(
         &mut self,
@@ -1042,9 +1048,9 @@ impl RecordBuilder {
                     taken
                 }
                 None => self.fields.iter().any(|f| {
-                    f.name == name
-                        || title.as_deref() == Some(f.name.as_str())
-                        || f.title.as_deref() == Some(name.as_str())
+                    same(&f.name, &name)
+                        || title.as_deref().is_some_and(|t| same(t, &f.name))
+                        || f.title.as_deref().is_some_and(|t| same(t, &name))
                         || (title.is_some() && f.title == title)
                 }),
             };

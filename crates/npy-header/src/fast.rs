@@ -8,7 +8,7 @@
 //! produces the same result or the proper error. So it never decides what is valid:
 //! it only ever agrees with the general parser (checked by property tests), faster.
 
-use crate::dtype::{parse_type_str, subarray_of, Dtype, RecordBuilder, MAX_ITEMSIZE};
+use crate::dtype::{parse_type_str, subarray_of, Dtype, RecordBuilder, Scalar, MAX_ITEMSIZE};
 use crate::header::{GrowthDim, Limits, Version, MAX_DIM};
 
 /// What the dict says, before the whole-header checks of `HeaderParser::finish`.
@@ -29,6 +29,7 @@ pub(crate) fn parse(text: &[u8], version: Version, limits: &Limits) -> Option<Ca
         fields: 0,
         max_fields: u64::from(limits.max_fields),
         max_dims: limits.max_dims as usize,
+        last_type: None,
     };
     if s.max_depth < 1 {
         return None;
@@ -60,6 +61,29 @@ pub(crate) fn parse(text: &[u8], version: Version, limits: &Limits) -> Option<Ca
     }
 }
 
+/// Bytes that end the fast scan of a string: its quote, or anything it does not handle
+/// (escapes, line ends, NUL; in 1.0/2.0 headers, non-ASCII bytes, which are latin-1).
+const STOP_LATIN1: [bool; 256] = stop_table(false);
+/// [`STOP_LATIN1`] for 3.0/4.0 headers, whose text is UTF-8.
+const STOP_UTF8: [bool; 256] = stop_table(true);
+
+const fn stop_table(utf8: bool) -> [bool; 256] {
+    let mut t = [false; 256];
+    t[b'\'' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[0] = true;
+    if !utf8 {
+        let mut b = 0x80;
+        while b < 256 {
+            t[b] = true;
+            b += 1;
+        }
+    }
+    t
+}
+
 struct Scanner<'a> {
     src: &'a [u8],
     pos: usize,
@@ -69,6 +93,9 @@ struct Scanner<'a> {
     fields: u64,
     max_fields: u64,
     max_dims: usize,
+    /// The last type string read and what it means: structured headers repeat a few
+    /// type strings many times.
+    last_type: Option<(&'a str, Scalar)>,
 }
 
 impl<'a> Scanner<'a> {
@@ -102,9 +129,10 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b"'")?;
         let start = self.pos;
-        let len = self.src[start..].iter().position(|&b| {
-            matches!(b, b'\'' | b'\\' | b'\n' | b'\r' | 0) || (b >= 0x80 && !self.utf8)
-        })?;
+        let stop = if self.utf8 { &STOP_UTF8 } else { &STOP_LATIN1 };
+        let len = self.src[start..]
+            .iter()
+            .position(|&b| stop[usize::from(b)])?;
         if self.src[start + len] != b'\'' {
             return None;
         }
@@ -182,9 +210,17 @@ impl<'a> Scanner<'a> {
 
     fn type_str(&mut self) -> Option<Dtype> {
         let s = self.string()?;
+        if let Some((last, scalar)) = &self.last_type {
+            if *last == s {
+                return Some(Dtype::Scalar(scalar.clone()));
+            }
+        }
         match parse_type_str(s) {
             // A deprecated spelling carries a warning: the general parser reports it.
-            Ok((scalar, false)) => Some(Dtype::Scalar(scalar)),
+            Ok((scalar, false)) => {
+                self.last_type = Some((s, scalar.clone()));
+                Some(Dtype::Scalar(scalar))
+            }
             _ => None,
         }
     }
