@@ -663,3 +663,33 @@ fn a_batch_holds_the_writer_for_its_appends() {
         );
     }
 }
+
+#[test]
+fn zero_filling_a_huge_partial_row_writes_nothing() {
+    // The header says rows are 1 TiB; the file holds 100 bytes of the first. Completing
+    // it with zeros extends the file (a hole) instead of writing a terabyte.
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("huge.npy");
+    let dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (0, 1099511627776), }";
+    let mut text = dict.as_bytes().to_vec();
+    text.resize(117, b' ');
+    text.push(b'\n');
+    let mut file = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
+    file.extend_from_slice(&text);
+    file.extend_from_slice(&[7; 100]);
+    std::fs::write(&p, &file).unwrap();
+    let opts = RecoverOptions::new().zerofill_incomplete(true);
+    let done = recover(&p, &opts).unwrap();
+    assert_eq!((done.rows, done.zero_filled_bytes), (1, (1 << 40) - 100));
+    let meta = std::fs::metadata(&p).unwrap();
+    assert_eq!(meta.len(), 128 + (1 << 40));
+    assert!(
+        meta.blocks() * 512 < 1 << 20,
+        "{} bytes on disk",
+        meta.blocks() * 512
+    );
+    let mut head = [0u8; 128];
+    std::io::Read::read_exact(&mut std::fs::File::open(&p).unwrap(), &mut head).unwrap();
+    assert_eq!(npy_header::parse(&head).unwrap().header.shape, [1, 1 << 40]);
+}
