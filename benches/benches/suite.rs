@@ -21,12 +21,12 @@ use criterion::{
 };
 use ndarray_npy::ViewNpyExt;
 use npy_append::{
-    ensure_appendable, ensure_appendable_with, recover, Appender, Durability, EnsureMode,
-    HeaderPolicy, Method, MoveOptions, NewArray, Options, RecoverOptions,
+    ensure_appendable, ensure_appendable_with, recover, Durability, EnsureMode, HeaderPolicy,
+    Method, MoveOptions, Options, RecoverOptions,
 };
 use npy_benches::{
-    f8, nested_header, old_header_file, sparse_rows_file, structured_header, typical_header, Ring,
-    ROW_BYTES,
+    nested_header, old_header_file, ring_appender, sparse_rows_file, structured_header,
+    typical_header, ROW_BYTES,
 };
 use npy_header::Version;
 
@@ -132,31 +132,6 @@ fn open(c: &mut Criterion) {
     g.finish();
 }
 
-/// An appender over a ring of `window` bytes in a fresh file of `dir`.
-fn ring_appender(dir: &Path, name: &str, window: u64, opts: Options, v: Version) -> Appender<Ring> {
-    let new = NewArray::new(f8(), [16]).version(v);
-    let path = dir.join(name);
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .expect("create");
-    let data_offset = npy_header::Header::new(f8(), false, vec![0, 16])
-        .emit(Some(v))
-        .expect("header")
-        .bytes
-        .len() as u64;
-    let app =
-        Appender::create_on(Ring::new(file, data_offset, window), &new, opts).expect("create");
-    assert_eq!(
-        app.data_offset(),
-        data_offset,
-        "the ring starts at the data"
-    );
-    app
-}
-
 fn append_row(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let window = 8u64 << 20;
@@ -177,13 +152,18 @@ fn append_row(c: &mut Criterion) {
         ("v4_buffered", Options::new(), Version::V4_0),
     ];
     for (name, opts, v) in cases {
-        let w = ring_appender(dir.path(), name, window, opts, v);
+        let w = ring_appender(&dir.path().join(name), window, opts, v);
         g.bench_function(format!("npy-append/{name}"), |b| {
             b.iter(|| w.append_bytes(black_box(&row)).unwrap())
         });
         w.close().expect("close");
     }
-    let floor = ring_appender(dir.path(), "floor", window, Options::new(), Version::V1_0);
+    let floor = ring_appender(
+        &dir.path().join("floor"),
+        window,
+        Options::new(),
+        Version::V1_0,
+    );
     let ring = floor.storage();
     let mut at = floor.data_offset();
     g.bench_function("floor/one_pwrite", |b| {
@@ -215,13 +195,18 @@ fn append_chunk(c: &mut Criterion) {
         ("v4", Options::new(), Version::V4_0),
     ];
     for (name, opts, v) in others {
-        let w = ring_appender(dir.path(), name, window, opts, v);
+        let w = ring_appender(&dir.path().join(name), window, opts, v);
         g.bench_function(format!("npy-append/{name}"), |b| {
             b.iter(|| w.append_bytes(black_box(&chunk)).unwrap())
         });
         w.close().expect("close");
     }
-    let w = ring_appender(dir.path(), "ours", window, Options::new(), Version::V1_0);
+    let w = ring_appender(
+        &dir.path().join("ours"),
+        window,
+        Options::new(),
+        Version::V1_0,
+    );
     g.bench_function("npy-append/header_every_append", |b| {
         b.iter(|| w.append_bytes(black_box(&chunk)).unwrap())
     });

@@ -12,8 +12,8 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use npy_append::Storage;
-use npy_header::{ByteOrder, Dtype, Field, Header, Kind, Scalar};
+use npy_append::{Appender, NewArray, Options, Storage};
+use npy_header::{ByteOrder, Dtype, Field, Header, Kind, Scalar, Version};
 
 /// Bytes in one appended row: 16 `<f8` values.
 pub const ROW_BYTES: usize = 128;
@@ -211,4 +211,29 @@ impl Storage for Ring {
     fn sync_all(&self) -> io::Result<()> {
         self.file.sync_all()
     }
+}
+
+/// An appender of rows of 16 `<f8` over a [`Ring`] of `window` bytes in a new file at
+/// `path` (which must not exist), in version `v`.
+pub fn ring_appender(path: &Path, window: u64, opts: Options, v: Version) -> Appender<Ring> {
+    let new = NewArray::new(f8(), [16]).version(v);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .expect("create");
+    let data_offset = Header::new(f8(), false, vec![0, 16])
+        .emit(Some(v))
+        .expect("header")
+        .bytes
+        .len() as u64;
+    let app =
+        Appender::create_on(Ring::new(file, data_offset, window), &new, opts).expect("create");
+    assert_eq!(
+        app.data_offset(),
+        data_offset,
+        "the ring starts at the data"
+    );
+    app
 }
