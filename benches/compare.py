@@ -271,6 +271,9 @@ CRITERION_ROWS = [
 ]
 
 
+LOAD = os.getloadavg()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=7)
@@ -318,8 +321,9 @@ def machine():
     return [
         f"- date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, commit {commit}",
         f"- machine: {os.cpu_count()} CPUs (`nproc`), {cpu}, Linux {platform.release()}; "
-        "files on ext4 (`target/`); **the machine was loaded by other work during the run**: "
-        "absolute times are noisy, the ratios within this run are what count",
+        f"files on ext4 (`target/`); load average (1 min) {LOAD[0]:.2f} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end: the machine is shared, so absolute times are "
+        "noisy; the ratios within this run are what count",
         f"- Python {platform.python_version()}, NumPy {np.__version__}, npy-append-array "
         f"{npy_append_array.__version__ if hasattr(npy_append_array, '__version__') else pip_version()}",
         f"- {rustc}, npyz {locked('npyz')}, ndarray-npy {locked('ndarray-npy')}, "
