@@ -36,6 +36,7 @@ Examples:
   npy recover data.npy                      Cut a partial row, keep every whole row
   npy recover --counted data.npy            Keep only rows the header counts
   npy recover --like template.npy data.npy  The header is garbled: use another's
+  npy recover --no-sync data.npy            No journal or fdatasync (a process crash is safe)
 
 No data is moved. An interrupted header rewrite or ensure-appendable --in-place is
 finished first (or, if it had not inserted its room yet, undone: run it again). The row count then comes from the file size: a partial trailing row
@@ -144,6 +145,10 @@ pub struct RecoverArgs {
     /// other dimensions and header length) and count rows from the size.
     #[arg(long, value_name = "TEMPLATE")]
     pub like: Option<PathBuf>,
+    /// Skip the journal and every fdatasync, as npy-append-array does: safe if this
+    /// process crashes (run recover again), not if the power fails during it.
+    #[arg(long)]
+    pub no_sync: bool,
 }
 
 /// Arguments of `npy ensure-appendable`.
@@ -370,6 +375,11 @@ fn recover(a: &RecoverArgs, out: &mut dyn Write) -> Result<(), Failure> {
             Adopt::Counted
         } else {
             Adopt::WholeRows
+        })
+        .durability(if a.no_sync {
+            Durability::None
+        } else {
+            Durability::Synced
         });
     if let Some(like) = &a.like {
         let head = read_head(like)?;

@@ -255,6 +255,15 @@ fn recover_summaries() {
             f.display()
         )
     );
+    npy_file(&f, &[4, 3], false, None, &seq(0, 15));
+    assert_eq!(
+        line(&["--no-sync"]),
+        format!(
+            "{}: recovered: 2 rows (the header said 4), cut 3 bytes; shape (2, 3), format 1.0\n",
+            f.display()
+        )
+    );
+    assert_eq!(std::fs::metadata(&f).unwrap().len(), 128 + 12);
     npy_file(&f, &[1, 3], false, None, &seq(0, 15));
     assert_eq!(
         line(&["--counted"]),
