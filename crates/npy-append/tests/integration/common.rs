@@ -56,3 +56,41 @@ def _fields(a):
 def same(a, b):
     return a.shape == b.shape and a.dtype == b.dtype and _fields(a).tobytes() == _fields(b).tobytes()
 "#;
+
+/// For tests that spawn children of this test binary: unless `driver` is set in the
+/// environment, re-runs this binary with only `test` (and `driver` set), checks that it
+/// passed and returns `false`: the caller returns. In that process it returns `true`.
+///
+/// A child spawned from a process running other tests would inherit, between fork and
+/// exec, the files other tests' threads hold locked (flock), and make their next open
+/// fail as Locked.
+pub fn in_a_process_of_its_own(test: &str, driver: &str) -> bool {
+    use std::process::{Command, Stdio};
+    if std::env::var_os(driver).is_some() {
+        return true;
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(driver, "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    assert!(
+        out.status.success(),
+        "{test} failed in its own process ({}):\n{}\n{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    eprint!("{}", text(&out.stderr));
+    false
+}
+
+/// Kill cycles: `NPY_APPEND_KILLS`, or `ci` when it is not set.
+pub fn kill_cycles(ci: u64) -> u64 {
+    std::env::var("NPY_APPEND_KILLS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(ci)
+}

@@ -223,32 +223,11 @@ fn a_sigkill_during_ensure_appendable_in_place_leaves_a_file_recover_finishes() 
     if let Ok(spec) = std::env::var(ENSURE_CHILD) {
         ensure_child(&spec);
     }
-    let exe = std::env::current_exe().unwrap();
-    if std::env::var_os(ENSURE_DRIVER).is_none() {
-        // The kill cycles run in a process of their own, this test alone: a child
-        // spawned from here would inherit, between fork and exec, the files that other
-        // tests' threads hold locked (flock), and make their next open fail as Locked.
-        let out = Command::new(&exe)
-            .args([ENSURE_TEST, "--exact", "--nocapture", "--test-threads=1"])
-            .env(ENSURE_DRIVER, "1")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        assert!(
-            out.status.success(),
-            "the kill cycles failed ({}):\n{}\n{}",
-            out.status,
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        eprint!("{}", text(&out.stderr));
+    if !crate::common::in_a_process_of_its_own(ENSURE_TEST, ENSURE_DRIVER) {
         return;
     }
-    let cycles = std::env::var("NPY_APPEND_KILLS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(CI_ENSURE_KILLS);
+    let exe = std::env::current_exe().unwrap();
+    let cycles = crate::common::kill_cycles(CI_ENSURE_KILLS);
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
     // 1 MiB of data: 16 journaled chunks of 64 KiB when moved.

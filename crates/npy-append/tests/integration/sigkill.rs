@@ -142,32 +142,11 @@ fn sigkill_at_random_times_loses_no_acknowledged_row() {
     if let Ok(spec) = std::env::var(CHILD) {
         child(&Plan::decode(&spec));
     }
-    let exe = std::env::current_exe().unwrap();
-    if std::env::var_os(DRIVER).is_none() {
-        // The kill cycles run in a process of their own, this test alone: a child
-        // spawned from here would inherit, between fork and exec, the files that other
-        // tests' threads hold locked (flock), and make their next open fail as Locked.
-        let out = Command::new(&exe)
-            .args([TEST, "--exact", "--nocapture", "--test-threads=1"])
-            .env(DRIVER, "1")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        assert!(
-            out.status.success(),
-            "the kill cycles failed ({}):\n{}\n{}",
-            out.status,
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        eprint!("{}", text(&out.stderr));
+    if !crate::common::in_a_process_of_its_own(TEST, DRIVER) {
         return;
     }
-    let cycles = std::env::var("NPY_APPEND_KILLS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(CI_KILLS);
+    let exe = std::env::current_exe().unwrap();
+    let cycles = crate::common::kill_cycles(CI_KILLS);
     let dir = tempfile::tempdir().unwrap();
     let mut rng = Rng::with_seed(0x5160_0009);
     let (mut killed, mut with_acks, mut past_acks) = (0, 0, 0);
