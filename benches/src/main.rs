@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use npy_append::{
     ensure_appendable, ensure_appendable_with, recover, Appender, Durability, EnsureMode,
-    HeaderPolicy, MoveOptions, NewArray, Options, RecoverOptions,
+    HeaderPolicy, MoveOptions, NewArray, Options, RecoverOptions, Storage,
 };
 use npy_benches::{f8, old_header, ring_appender, structured_header, typical_header, ROW_BYTES};
 use npy_header::Version;
@@ -80,28 +80,39 @@ fn run(op: &str, dir: &Path, iters: u32) -> Duration {
             }
             t.elapsed()
         }
-        "append-every" => append(dir, iters, Options::new().buffer_bytes(0), Version::V1_0),
-        "append-onflush" => append(
-            dir,
-            iters,
-            Options::new().header_policy(HeaderPolicy::OnFlush),
-            Version::V1_0,
-        ),
-        "append-v4" => append(dir, iters, Options::new(), Version::V4_0),
-        "append-onflush-batch" => append_batch(
-            dir,
-            iters,
-            Options::new().header_policy(HeaderPolicy::OnFlush),
-            Version::V1_0,
-        ),
-        "append-v4-batch" => append_batch(dir, iters, Options::new(), Version::V4_0),
-        "append-onflush-ring" => append_ring(
-            dir,
-            iters,
-            Options::new().header_policy(HeaderPolicy::OnFlush),
-            Version::V1_0,
-        ),
-        "append-v4-ring" => append_ring(dir, iters, Options::new(), Version::V4_0),
+        "append-every"
+        | "append-onflush"
+        | "append-v4"
+        | "append-onflush-batch"
+        | "append-v4-batch"
+        | "append-onflush-ring"
+        | "append-v4-ring" => {
+            let (setting, how) = op["append-".len()..]
+                .split_once('-')
+                .unwrap_or((&op["append-".len()..], ""));
+            let (opts, version) = match setting {
+                "every" => (Options::new().buffer_bytes(0), Version::V1_0),
+                "onflush" => (
+                    Options::new().header_policy(HeaderPolicy::OnFlush),
+                    Version::V1_0,
+                ),
+                _ => (Options::new(), Version::V4_0),
+            };
+            if how == "ring" {
+                let path = dir.join("ring.npy");
+                let _ = std::fs::remove_file(&path);
+                let w = ring_appender(&path, 8 << 20, opts, version);
+                // Clean pages: a write to one under writeback waits for it.
+                w.storage().file().sync_all().expect("sync the ring");
+                append_rows(w, iters, false)
+            } else {
+                let path = dir.join("append.npy");
+                let _ = std::fs::remove_file(&path);
+                let new = NewArray::new(f8(), [16]).version(version);
+                let w = Appender::create(&path, &new, opts).expect("create");
+                append_rows(w, iters, how == "batch")
+            }
+        }
         "recover" => recover_big(dir, iters, RecoverOptions::new()),
         "append-mib" => {
             // ITERS MiB as 128-byte rows, one append each, to a new file.
@@ -212,52 +223,22 @@ fn parse(bytes: &[u8], iters: u32) -> Duration {
     t.elapsed()
 }
 
-fn append(dir: &Path, iters: u32, opts: Options, version: Version) -> Duration {
-    let path = dir.join("append.npy");
-    let _ = std::fs::remove_file(&path);
-    let w =
-        Appender::create(&path, &NewArray::new(f8(), [16]).version(version), opts).expect("create");
+/// Times `iters` appends of a 128-byte row to `w` and closing it; with `batch`,
+/// through one [`npy_append::Batch`] (the writer's lock taken once).
+fn append_rows<S: Storage>(w: Appender<S>, iters: u32, batch: bool) -> Duration {
     let row = [0u8; ROW_BYTES];
     let t = Instant::now();
-    for _ in 0..iters {
-        w.append_bytes(std::hint::black_box(&row)).expect("append");
-    }
-    w.close().expect("close");
-    t.elapsed()
-}
-
-/// As `append`, through one [`npy_append::Batch`] (the writer's lock taken once).
-fn append_batch(dir: &Path, iters: u32, opts: Options, version: Version) -> Duration {
-    let path = dir.join("append.npy");
-    let _ = std::fs::remove_file(&path);
-    let w =
-        Appender::create(&path, &NewArray::new(f8(), [16]).version(version), opts).expect("create");
-    let row = [0u8; ROW_BYTES];
-    let t = Instant::now();
-    let mut batch = w.batch();
-    for _ in 0..iters {
-        batch
-            .append_bytes(std::hint::black_box(&row))
-            .expect("append");
-    }
-    drop(batch);
-    w.close().expect("close");
-    t.elapsed()
-}
-
-/// As `append`, but the rows overwrite an 8 MiB ring of a file whose pages are already
-/// in the page cache (written, untimed, before): how the issue asks writes to be
-/// measured, since a fresh file's page allocation swings between runs.
-fn append_ring(dir: &Path, iters: u32, opts: Options, version: Version) -> Duration {
-    let path = dir.join("ring.npy");
-    let _ = std::fs::remove_file(&path);
-    let w = ring_appender(&path, 8 << 20, opts, version);
-    // Clean pages: a write to one under writeback waits for it.
-    w.storage().file().sync_all().expect("sync the ring");
-    let row = [0u8; ROW_BYTES];
-    let t = Instant::now();
-    for _ in 0..iters {
-        w.append_bytes(std::hint::black_box(&row)).expect("append");
+    if batch {
+        let mut batch = w.batch();
+        for _ in 0..iters {
+            batch
+                .append_bytes(std::hint::black_box(&row))
+                .expect("append");
+        }
+    } else {
+        for _ in 0..iters {
+            w.append_bytes(std::hint::black_box(&row)).expect("append");
+        }
     }
     w.close().expect("close");
     t.elapsed()
