@@ -24,11 +24,8 @@ fn tight_file(version: Version) -> Vec<u8> {
 
 /// [`tight_file`] with `count` rows.
 fn tight_file_of(version: Version, count: u64) -> Vec<u8> {
-    let (major, pre, first) = match version {
-        Version::V1_0 => (1u8, 10, "n"),
-        Version::V2_0 => (2, 12, "n"),
-        _ => (3, 12, "ψ"),
-    };
+    let (major, pre) = (version.major(), version.preamble_len());
+    let first = if version.is_utf8() { "ψ" } else { "n" };
     let dict = |n: usize| {
         format!(
             "{{'descr': [('{first}{}', '<u2', (3,))], 'fortran_order': False, 'shape': ({count},), }}",
@@ -73,14 +70,6 @@ fn numpy_writes_the_same(path: &Path, orig: &Path, major: u8) -> bool {
     )) == true
 }
 
-fn major(version: Version) -> u8 {
-    match version {
-        Version::V1_0 => 1,
-        Version::V2_0 => 2,
-        _ => 3,
-    }
-}
-
 #[test]
 fn in_place_inserts_a_range_where_the_filesystem_can_and_numpy_reads_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -111,7 +100,7 @@ fn in_place_inserts_a_range_where_the_filesystem_can_and_numpy_reads_it() {
                     dir.path().display()
                 );
                 assert_eq!(done.header_growth, 64, "{version}");
-                assert!(numpy_writes_the_same(&p, &orig, major(version)));
+                assert!(numpy_writes_the_same(&p, &orig, version.major()));
             }
             other => panic!("{version}: {other:?}"),
         }
@@ -158,7 +147,7 @@ fn without_the_range_insert_the_layout_is_numpys_exactly() {
             "{version}"
         );
         assert!(
-            numpy_writes_the_same(&p, &orig, major(version)),
+            numpy_writes_the_same(&p, &orig, version.major()),
             "{version}"
         );
     }
