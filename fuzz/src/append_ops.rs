@@ -241,28 +241,13 @@ fn step(u: &mut Unstructured<'_>, run: &mut Option<Run>) -> ArbResult<()> {
         }
         7 | 8 => {
             if let Some(w) = &r.writer {
-                if w.flush().is_ok() {
-                    r.flushed = r.rows();
-                    r.counted = r.rows();
-                    if r.setup.durability == Durability::Synced {
-                        r.acked = r.rows();
-                        r.durable_header = true;
-                    }
-                } else {
-                    r.failed = true;
-                }
+                let synced = r.setup.durability == Durability::Synced;
+                committed(r, w.flush().is_ok(), synced);
             }
         }
         9 | 10 => {
             if let Some(w) = &r.writer {
-                if w.sync().is_ok() {
-                    r.flushed = r.rows();
-                    r.counted = r.rows();
-                    r.acked = r.rows();
-                    r.durable_header = true;
-                } else {
-                    r.failed = true;
-                }
+                committed(r, w.sync().is_ok(), true);
             }
         }
         11 => {
@@ -306,6 +291,22 @@ fn append(r: &mut Run, n: u64, salt: u8) {
     }
 }
 
+/// What a `flush`, `sync` or `close` that returned `ok` promises: every row written and
+/// counted, and, when `durable`, acknowledged with its header on disk. A failure leaves
+/// the writer failed.
+fn committed(r: &mut Run, ok: bool, durable: bool) {
+    if !ok {
+        r.failed = true;
+        return;
+    }
+    r.flushed = r.rows();
+    r.counted = r.rows();
+    if durable {
+        r.acked = r.rows();
+        r.durable_header = true;
+    }
+}
+
 /// Closes the writer and opens the file again (a clean restart, no crash).
 fn reopen(r: &mut Run) {
     if r.failed {
@@ -313,16 +314,8 @@ fn reopen(r: &mut Run) {
         return;
     }
     let Some(w) = r.writer.take() else { return };
-    if w.close().is_ok() {
-        r.flushed = r.rows();
-        r.counted = r.rows();
-        if r.setup.durability == Durability::Synced {
-            r.acked = r.rows();
-            r.durable_header = true;
-        }
-    } else {
-        r.failed = true;
-    }
+    let synced = r.setup.durability == Durability::Synced;
+    committed(r, w.close().is_ok(), synced);
     // A writer that failed leaves a file that may need recovery: opening may refuse.
     r.writer = Appender::open_on(Arc::clone(&r.file), r.setup.opts.clone()).ok();
 }
