@@ -1,26 +1,13 @@
 //! Helpers: building files, reading them every way, and checking the ways agree.
 
-use std::io::{self, Read};
 use std::path::PathBuf;
 
 use npy_header::{ByteOrder, Dtype, Header, Kind, Scalar, Version};
 use npy_mmap::{ArrayView, Error, Layout, NpyBuffer, NpyFile};
 
-/// A reader that returns one byte per `read` call, as a slow pipe may.
-pub struct OneByteReader<'a>(pub &'a [u8]);
-
-impl Read for OneByteReader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match (self.0.split_first(), buf.first_mut()) {
-            (Some((&b, rest)), Some(slot)) => {
-                *slot = b;
-                self.0 = rest;
-                Ok(1)
-            }
-            _ => Ok(0),
-        }
-    }
-}
+/// A reader that returns one byte per `read` call, as a slow pipe may: the fuzz
+/// target's, so that both feed the streaming reader the same way.
+pub use crate::fuzz_regressions::load_paths::OneByteReader;
 
 /// A temporary directory holding test files; removed when dropped.
 pub struct Scratch {

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 #[path = "../../../../fuzz/src/load_paths.rs"]
-mod load_paths;
+pub mod load_paths;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
