@@ -16,8 +16,10 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::Duration;
 
+use criterion::measurement::WallTime;
 use criterion::{
-    criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput,
+    criterion_group, criterion_main, BatchSize, BenchmarkGroup, BenchmarkId, Criterion,
+    SamplingMode, Throughput,
 };
 use ndarray_npy::ViewNpyExt;
 use npy_append::{
@@ -151,13 +153,7 @@ fn append_row(c: &mut Criterion) {
         ),
         ("v4_buffered", Options::new(), Version::V4_0),
     ];
-    for (name, opts, v) in cases {
-        let w = ring_appender(&dir.path().join(name), window, opts, v);
-        g.bench_function(format!("npy-append/{name}"), |b| {
-            b.iter(|| w.append_bytes(black_box(&row)).unwrap())
-        });
-        w.close().expect("close");
-    }
+    bench_appends(&mut g, dir.path(), window, &row, cases);
     let floor = ring_appender(
         &dir.path().join("floor"),
         window,
@@ -177,6 +173,24 @@ fn append_row(c: &mut Criterion) {
     g.finish();
 }
 
+/// `npy-append/<name>`: appends of `bytes` to a ring of `window` bytes in `dir`, one
+/// writer per setting.
+fn bench_appends<const N: usize>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    dir: &Path,
+    window: u64,
+    bytes: &[u8],
+    settings: [(&str, Options, Version); N],
+) {
+    for (name, opts, v) in settings {
+        let w = ring_appender(&dir.join(name), window, opts, v);
+        g.bench_function(format!("npy-append/{name}"), |b| {
+            b.iter(|| w.append_bytes(black_box(bytes)).unwrap())
+        });
+        w.close().expect("close");
+    }
+}
+
 fn append_chunk(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let chunk_len = 1usize << 20;
@@ -194,13 +208,7 @@ fn append_chunk(c: &mut Criterion) {
         ),
         ("v4", Options::new(), Version::V4_0),
     ];
-    for (name, opts, v) in others {
-        let w = ring_appender(&dir.path().join(name), window, opts, v);
-        g.bench_function(format!("npy-append/{name}"), |b| {
-            b.iter(|| w.append_bytes(black_box(&chunk)).unwrap())
-        });
-        w.close().expect("close");
-    }
+    bench_appends(&mut g, dir.path(), window, &chunk, others);
     let w = ring_appender(
         &dir.path().join("ours"),
         window,
