@@ -284,22 +284,7 @@ pub(crate) fn write_header<S: Storage + ?Sized>(
     data_end: u64,
     file_len: u64,
 ) -> io::Result<()> {
-    let header_len = header.len() as u64;
-    let footer = Footer {
-        code: 1,
-        seq: 0,
-        payload_offset: data_end,
-        payload_len: header_len,
-        header_len,
-        args: [data_end, 0, 0],
-    }
-    .encode(&[header]);
-    let mut journal = Vec::with_capacity(header.len() + 2 * FOOTER);
-    journal.extend_from_slice(header);
-    journal.extend_from_slice(&footer);
-    journal.extend_from_slice(&[0u8; FOOTER]);
-    write_all_at(s, &journal, data_end)?;
-    let journal_end = data_end + journal.len() as u64;
+    let journal_end = write_header_record(s, 1, header, data_end, [data_end, 0, 0])?;
     if file_len > journal_end {
         // The footers must end the file to be found.
         s.set_len(journal_end)?;
@@ -309,6 +294,33 @@ pub(crate) fn write_header<S: Storage + ?Sized>(
     s.sync_data()?;
     s.set_len(data_end)?;
     s.sync_data()
+}
+
+/// Writes at `data_end` a record whose payload is `header`: the payload, its footer and
+/// an empty second footer slot. Returns where the record ends.
+fn write_header_record<S: Storage + ?Sized>(
+    s: &S,
+    code: u32,
+    header: &[u8],
+    data_end: u64,
+    args: [u64; 3],
+) -> io::Result<u64> {
+    let header_len = header.len() as u64;
+    let footer = Footer {
+        code,
+        seq: 0,
+        payload_offset: data_end,
+        payload_len: header_len,
+        header_len,
+        args,
+    }
+    .encode(&[header]);
+    let mut record = Vec::with_capacity(header.len() + 2 * FOOTER);
+    record.extend_from_slice(header);
+    record.extend_from_slice(&footer);
+    record.extend_from_slice(&[0u8; FOOTER]);
+    write_all_at(s, &record, data_end)?;
+    Ok(data_end + record.len() as u64)
 }
 
 /// Gives the file `new_header` (longer than `old_offset` by a multiple of the
@@ -325,20 +337,13 @@ pub(crate) fn insert_header<S: Storage + ?Sized>(
     let gap = header_len - old_offset;
     let data_end = old_offset + data_len;
     let len_before = data_end + header_len + 2 * FOOTER_LEN;
-    let footer = Footer {
-        code: 3,
-        seq: 0,
-        payload_offset: data_end,
-        payload_len: header_len,
-        header_len,
-        args: [old_offset, data_len, len_before],
-    }
-    .encode(&[new_header]);
-    let mut journal = Vec::with_capacity(new_header.len() + 2 * FOOTER);
-    journal.extend_from_slice(new_header);
-    journal.extend_from_slice(&footer);
-    journal.extend_from_slice(&[0u8; FOOTER]);
-    write_all_at(s, &journal, data_end)?;
+    write_header_record(
+        s,
+        3,
+        new_header,
+        data_end,
+        [old_offset, data_len, len_before],
+    )?;
     s.sync_data()?;
     match s.insert_range(0, gap) {
         Ok(()) => {}
