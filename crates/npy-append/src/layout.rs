@@ -272,7 +272,8 @@ fn locate_count(header: &[u8], shape: &[u64], axis: usize) -> Option<Range<usize
     (found == expected.as_bytes() && delimited).then_some(start..end)
 }
 
-fn decimal_len(n: u64) -> usize {
+/// How many digits `n` has in decimal.
+pub(crate) fn decimal_len(n: u64) -> usize {
     n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 

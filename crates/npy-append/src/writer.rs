@@ -11,7 +11,9 @@ use npy_header::{Dtype, Header, Version};
 use crate::cast::{element_order, Element};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal;
-use crate::layout::{fmt_shape, parser, read_header, Geometry, HeaderState, HeaderText};
+use crate::layout::{
+    decimal_len, fmt_shape, parser, read_header, Geometry, HeaderState, HeaderText,
+};
 use crate::storage::{write_all_at, Storage};
 
 /// The default write buffer: 1 MiB.
@@ -717,15 +719,14 @@ impl<S: Storage> Appender<S> {
         // would believe, losing acknowledged rows; a garbled header fails to parse.
         let keep = self.geo.preamble_len();
         debug_assert!(bytes.len() > keep);
-        let changed = keep..bytes.len();
-        let at = changed.start as u64;
+        let (after_preamble, at) = (&bytes[keep..], keep as u64);
         if durable {
             let r = self.storage.sync_data();
             self.check(st, "cannot sync the data (fdatasync)", r)?;
-            if digits(rows) == digits(st.header_rows) {
+            if decimal_len(rows) == decimal_len(st.header_rows) {
                 // Same length: a torn write leaves a count between the old one and one
                 // that recovery clamps to the file size (crate docs, "Crash guarantees").
-                let r = write_all_at(&self.storage, &bytes[changed], at);
+                let r = write_all_at(&self.storage, after_preamble, at);
                 self.check(st, "cannot write the header", r)?;
                 let r = self.storage.sync_data();
                 self.check(st, "cannot sync the header (fdatasync)", r)?;
@@ -735,7 +736,7 @@ impl<S: Storage> Appender<S> {
                 self.check(st, "cannot rewrite the header", r)?;
             }
         } else {
-            let r = write_all_at(&self.storage, &bytes[changed], at);
+            let r = write_all_at(&self.storage, after_preamble, at);
             self.check(st, "cannot write the header", r)?;
         }
         st.text = Some(text);
@@ -849,7 +850,3 @@ impl<S: Storage> Sink<'_, S> {
 
 /// Bytes converted at a time (byte swaps, casts, reordering reads).
 pub(crate) const SCRATCH_BYTES: usize = 64 << 10;
-
-fn digits(n: u64) -> u32 {
-    n.checked_ilog10().map_or(1, |d| d + 1)
-}
