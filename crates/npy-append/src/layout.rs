@@ -43,7 +43,11 @@ pub(crate) struct Snapshot {
 
 /// Reads the preamble, then (its length checked against [`MAX_HEADER_LEN`]) the header.
 pub(crate) fn read_header<S: Storage + ?Sized>(s: &S) -> io::Result<Snapshot> {
-    let file_len = s.len()?;
+    read_header_of(s, s.len()?)
+}
+
+/// [`read_header`] of a file whose length the caller has just read.
+pub(crate) fn read_header_of<S: Storage + ?Sized>(s: &S, file_len: u64) -> io::Result<Snapshot> {
     let parser = parser();
     // One read covers the preamble and the header of nearly every file (NumPy's are 128
     // bytes); a longer header is read on once its length field has been checked.

@@ -6,7 +6,7 @@ use npy_header::{Parsed, Version};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{self, Op};
-use crate::layout::{fmt_shape, parser, read_header, Geometry, HeaderState};
+use crate::layout::{fmt_shape, parser, read_header, read_header_of, Geometry, HeaderState};
 use crate::storage::{write_all_at, Storage};
 use crate::writer::{open_locked, Durability};
 
@@ -220,7 +220,12 @@ pub fn recover_on<S: Storage + ?Sized>(s: &S, opts: &RecoverOptions) -> Result<R
         }
         None => None,
     };
-    let snap = read_header(s).map_err(io("cannot read the header"))?;
+    // Replaying changed the length; otherwise the one just read stands.
+    let snap = match replayed {
+        Some(_) => read_header(s),
+        None => read_header_of(s, len),
+    }
+    .map_err(io("cannot read the header"))?;
     let (parsed, used_template) = match (snap.state, &opts.template) {
         (HeaderState::Valid(p), _) => (p, false),
         (HeaderState::BadText { preamble, .. }, Some(t))
