@@ -38,8 +38,8 @@ impl NpyFile {
 
     pub(crate) fn open_with(path: &Path, parser: &HeaderParser) -> Result<NpyFile, Error> {
         let inner = || {
-            let mut file = File::open(path)?;
-            let (parsed, file_len) = read_state(&mut file, parser)?;
+            let file = File::open(path)?;
+            let (parsed, file_len) = read_state(&file, parser)?;
             let layout = resolve(parsed, file_len, parser)?;
             let map = map_data(&file, &layout, file_len)?;
             Ok(NpyFile {
@@ -132,8 +132,8 @@ impl NpyFile {
         let (parsed, file_len) = if old.header().open_ended {
             (old.parsed().clone(), self.file.metadata()?.len())
         } else {
-            let (first, file_len) = read_raw_state(&mut self.file, &self.parser)?;
-            let (second, _) = read_raw_state(&mut self.file, &self.parser)?;
+            let (first, file_len) = read_raw_state(&self.file, &self.parser)?;
+            let (second, _) = read_raw_state(&self.file, &self.parser)?;
             if first != second {
                 return Err(Error::new(
                     ErrorKind::HeaderChanged,
@@ -173,14 +173,14 @@ impl NpyFile {
 
 /// The header, then the file's size: in this order, a count in a header written by
 /// the append protocol is backed by data in the size (`A-4`, `A-6`).
-fn read_state(file: &mut File, parser: &HeaderParser) -> Result<(Parsed, u64), Error> {
+fn read_state(file: &File, parser: &HeaderParser) -> Result<(Parsed, u64), Error> {
     let ((preamble, text), file_len) = read_raw_state(file, parser)?;
     Ok((parser.parse_text(preamble, &text)?, file_len))
 }
 
 type RawHeader = (npy_header::Preamble, Vec<u8>);
 
-fn read_raw_state(file: &mut File, parser: &HeaderParser) -> Result<(RawHeader, u64), Error> {
+fn read_raw_state(file: &File, parser: &HeaderParser) -> Result<(RawHeader, u64), Error> {
     // One positional read of a page covers the preamble and the header of nearly every
     // file (NumPy's are 128 bytes): no seek, and not one read per piece the header
     // parser asks for. Opening is a handful of system calls, so each one shows.
