@@ -801,12 +801,12 @@ fn subarray(node: &Node, base: Dtype, shape: &Node, ctx: &DescrCtx) -> Result<Dt
     }
     // NumPy reads a list of ints as it reads a tuple; any other list (of fields) as a
     // second dtype over the same bytes, which the shape checks below refuse (DIFF-19).
-    let tuple_like = match &shape.value {
-        Value::Tuple(_) => true,
+    let int_or_tuple_like = || match &shape.value {
+        Value::Int(_) | Value::Tuple(_) => true,
         Value::List(items) => items.iter().all(|v| matches!(v.value, Value::Int(_))),
         _ => false,
     };
-    if base.is_unsized_flexible() && (tuple_like || matches!(shape.value, Value::Int(_))) {
+    if base.is_unsized_flexible() && int_or_tuple_like() {
         // NumPy's old spelling of a sized flexible type: ('S', 3) is 'S3', ('U', 3) is
         // 'U3'. With a tuple shape NumPy refuses it.
         return match (&base, &shape.value) {
