@@ -228,8 +228,9 @@ pub fn ring_appender(path: &Path, window: u64, opts: Options, v: Version) -> App
         .expect("header")
         .bytes
         .len() as u64;
-    let app =
-        Appender::create_on(Ring::new(file, data_offset, window), &new, opts).expect("create");
+    let journal = npy_append::Sidecar::beside(path).expect("the journal's path");
+    let app = Appender::create_on(Ring::new(file, data_offset, window), journal, &new, opts)
+        .expect("create");
     assert_eq!(
         app.data_offset(),
         data_offset,

@@ -111,7 +111,9 @@ fn arbitrary_setup(u: &mut Unstructured<'_>) -> ArbResult<Setup> {
 struct Run {
     setup: Setup,
     file: Arc<CrashFile>,
-    writer: Option<Appender<Arc<CrashFile>>>,
+    /// The array's journal, on the same simulated disk.
+    journal: Arc<CrashFile>,
+    writer: Option<Appender<Arc<CrashFile>, Arc<CrashFile>>>,
     row_bytes: u64,
     /// The data of every row appended, in order (failed appends included: their rows
     /// may have reached the file).
@@ -201,7 +203,14 @@ pub fn append_ops(data: &[u8]) {
 
 fn create(setup: Setup) -> Option<Run> {
     let file = Arc::new(CrashFile::new());
-    let writer = Appender::create_on(Arc::clone(&file), &setup.new, setup.opts.clone()).ok()?;
+    let journal = Arc::new(file.on_same_disk());
+    let writer = Appender::create_on(
+        Arc::clone(&file),
+        Arc::clone(&journal),
+        &setup.new,
+        setup.opts.clone(),
+    )
+    .ok()?;
     let row_bytes = writer.row_bytes();
     let offset = usize::try_from(writer.data_offset()).expect("a small header");
     let template = file.page_cache()[..offset].to_vec();
@@ -211,6 +220,7 @@ fn create(setup: Setup) -> Option<Run> {
         template,
         setup,
         file,
+        journal,
         writer: Some(writer),
         row_bytes,
         appended: Vec::new(),
@@ -317,7 +327,12 @@ fn reopen(r: &mut Run) {
     let synced = r.setup.durability == Durability::Synced;
     committed(r, w.close().is_ok(), synced);
     // A writer that failed leaves a file that may need recovery: opening may refuse.
-    r.writer = Appender::open_on(Arc::clone(&r.file), r.setup.opts.clone()).ok();
+    r.writer = Appender::open_on(
+        Arc::clone(&r.file),
+        Arc::clone(&r.journal),
+        r.setup.opts.clone(),
+    )
+    .ok();
 }
 
 /// The count in a 1.0–3.0 header, if the bytes start with one that parses.
@@ -348,10 +363,11 @@ fn crash_and_recover(
 ) -> Option<Run> {
     // What the disk holds is taken before the writer is dropped: a crash does not run
     // the writer's drop (which would write its buffer out).
-    let image = if power {
-        r.file.power_loss(&mut Rng::with_seed(seed))
+    let (image, journal) = if power {
+        let mut rng = Rng::with_seed(seed);
+        (r.file.power_loss(&mut rng), r.journal.power_loss(&mut rng))
     } else {
-        r.file.page_cache()
+        (r.file.page_cache(), r.journal.page_cache())
     };
     let durable = r.file.durable();
     let page_cache = r.file.page_cache();
@@ -394,7 +410,7 @@ fn crash_and_recover(
         );
     }
 
-    let result = recover_and_check(image, &opts);
+    let result = recover_and_check(image, journal, &opts);
     let (bytes, _) = match result {
         Ok(ok) => ok,
         Err(e) => {
@@ -490,7 +506,14 @@ fn crash_and_recover(
     let offset = bytes.len() - data.len();
     let template = bytes[..offset].to_vec();
     let file = Arc::new(CrashFile::from_bytes(bytes));
-    let writer = Appender::open_on(Arc::clone(&file), r.setup.opts.clone()).ok();
+    // `recover` removed the journal.
+    let journal = Arc::new(file.on_same_disk());
+    let writer = Appender::open_on(
+        Arc::clone(&file),
+        Arc::clone(&journal),
+        r.setup.opts.clone(),
+    )
+    .ok();
     let rows = if row_bytes == 0 { 0 } else { recovered_rows };
     let mut setup = r.setup.clone();
     // After a torn header the rows may have another shape; later checks hold the file
@@ -501,6 +524,7 @@ fn crash_and_recover(
         template,
         setup,
         file,
+        journal,
         writer,
         row_bytes,
         appended: data,

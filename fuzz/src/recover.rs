@@ -77,7 +77,11 @@ pub fn recover(data: &[u8]) {
     let Some((&first, file)) = data.split_first() else {
         return;
     };
-    let _ = recover_and_check(file.to_vec(), &options_from_byte_for(first, file));
+    let _ = recover_and_check(
+        file.to_vec(),
+        Vec::new(),
+        &options_from_byte_for(first, file),
+    );
 }
 
 /// Rows larger than this are not completed with zeros by the harness: completing one
@@ -108,17 +112,20 @@ fn loader() -> Loader {
     Loader::with_parser(HeaderParser::new().max_header_len(MAX_HEADER_LEN))
 }
 
-/// Runs `recover_on` over `bytes` in memory and checks its promise: it either refuses
-/// with an error (lowercase, no trailing period) and leaves the bytes as they were, or
+/// Runs `recover_on` over `bytes` and their journal in memory and checks its promise:
+/// it either refuses with an error (lowercase, no trailing period) and leaves the bytes
+/// as they were, or
 /// yields a file that the `npy-mmap` loader accepts, whose data is whole rows (no
 /// trailing bytes), whose shape is the one `recover` reports, and on which `recover`
 /// again changes nothing. Returns the recovered bytes and what `recover` reported.
 pub fn recover_and_check(
     bytes: Vec<u8>,
+    journal: Vec<u8>,
     opts: &RecoverOptions,
 ) -> Result<(Vec<u8>, Recovered), Error> {
     let file = MemFile::from_bytes(bytes.clone());
-    let done = match recover_on(&file, opts) {
+    let journal = MemFile::from_bytes(journal);
+    let done = match recover_on(&file, &journal, opts) {
         Ok(done) => done,
         Err(e) => {
             check_error(&e);
@@ -143,7 +150,12 @@ pub fn recover_and_check(
     );
     check_loadable(&after, &done);
 
-    let again = recover_on(&file, opts)
+    assert_eq!(
+        journal.bytes().len(),
+        0,
+        "recover succeeded and left a journal: {done:?}"
+    );
+    let again = recover_on(&file, &journal, opts)
         .unwrap_or_else(|e| panic!("recover accepted the file it recovered only once: {e}"));
     assert!(
         file.bytes() == after,

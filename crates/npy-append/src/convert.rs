@@ -8,6 +8,7 @@ use crate::ensure::{checked, copy_rewrite, Dest, MoveOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{self, Progress};
 use crate::layout::{fmt_shape, Geometry};
+use crate::sidecar::sidecar;
 use crate::storage::Storage;
 use crate::writer::open_locked;
 
@@ -51,12 +52,14 @@ pub struct Converted {
 pub fn finalize(path: impl AsRef<Path>) -> Result<Converted> {
     let path = path.as_ref();
     let file = open_locked(path)?;
-    finalize_on(&file).map_err(|e| e.with_path(path))
+    let journal = sidecar(path)?;
+    finalize_on(&file, &journal).map_err(|e| e.with_path(path))
 }
 
-/// [`finalize`] on any storage. No lock is taken.
-pub fn finalize_on<S: Storage + ?Sized>(s: &S) -> Result<Converted> {
-    let (snap, parsed) = checked(s)?;
+/// [`finalize`] on any storage `s`, whose journal is `j` (see
+/// [`Sidecar`](crate::Sidecar)). No lock is taken.
+pub fn finalize_on<S: Storage + ?Sized, J: Storage + ?Sized>(s: &S, j: &J) -> Result<Converted> {
+    let (snap, parsed) = checked(s, j)?;
     if parsed.version != Version::V4_0 {
         return Err(Error::new(
             ErrorKind::Version,
@@ -94,7 +97,7 @@ pub fn finalize_on<S: Storage + ?Sized>(s: &S) -> Result<Converted> {
                 ),
             )
         })?;
-    write_in_place(s, &bytes, &fixed, snap.file_len)?;
+    write_in_place(s, j, &bytes, &fixed, snap.file_len)?;
     Ok(Converted {
         from: Version::V4_0,
         to,
@@ -125,15 +128,16 @@ pub fn convert_with(
 ) -> Result<Converted> {
     let path = path.as_ref();
     let file = open_locked(path)?;
+    let journal = sidecar(path)?;
     let with = |e: Error| e.with_path(path);
-    let (snap, parsed) = checked(&file).map_err(with)?;
+    let (snap, parsed) = checked(&file, &journal).map_err(with)?;
     let target = target_for(&parsed, snap.file_len, to).map_err(with)?;
     if parsed.version == to {
         return Ok(target.converted(to, to, true));
     }
     match target.header.emit_in_place(to, parsed.data_offset()) {
         Ok(bytes) => {
-            write_in_place(&file, &bytes, &target, snap.file_len).map_err(with)?;
+            write_in_place(&file, &journal, &bytes, &target, snap.file_len).map_err(with)?;
             Ok(target.converted(parsed.version, to, true))
         }
         Err(_) => {
@@ -159,9 +163,13 @@ pub fn convert_with(
 }
 
 /// [`convert`] on any storage, in place only: an error when the new header does not
-/// fit. No lock is taken.
-pub fn convert_on<S: Storage + ?Sized>(s: &S, to: Version) -> Result<Converted> {
-    let (snap, parsed) = checked(s)?;
+/// fit. `j` is the journal of `s` (see [`Sidecar`](crate::Sidecar)). No lock is taken.
+pub fn convert_on<S: Storage + ?Sized, J: Storage + ?Sized>(
+    s: &S,
+    j: &J,
+    to: Version,
+) -> Result<Converted> {
+    let (snap, parsed) = checked(s, j)?;
     let target = target_for(&parsed, snap.file_len, to)?;
     if parsed.version == to {
         return Ok(target.converted(to, to, true));
@@ -170,7 +178,7 @@ pub fn convert_on<S: Storage + ?Sized>(s: &S, to: Version) -> Result<Converted> 
         .header
         .emit_in_place(to, parsed.data_offset())
         .map_err(|e| cannot(to, &e))?;
-    write_in_place(s, &bytes, &target, snap.file_len)?;
+    write_in_place(s, j, &bytes, &target, snap.file_len)?;
     Ok(target.converted(parsed.version, to, true))
 }
 
@@ -274,13 +282,14 @@ fn target_for(parsed: &Parsed, file_len: u64, to: Version) -> Result<Target> {
 
 /// Journaled header rewrite, after making the data durable: the new header may count
 /// rows (4.0 to fixed) that only the file size counted before.
-fn write_in_place<S: Storage + ?Sized>(
+fn write_in_place<S: Storage + ?Sized, J: Storage + ?Sized>(
     s: &S,
+    j: &J,
     bytes: &[u8],
     target: &Target,
     file_len: u64,
 ) -> Result<()> {
     let io = |e| Error::io("cannot rewrite the header", e);
     s.sync_data().map_err(io)?;
-    journal::write_header(s, bytes, target.data_end, file_len).map_err(io)
+    journal::write_header(s, j, bytes, target.data_end, file_len).map_err(io)
 }

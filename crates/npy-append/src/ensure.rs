@@ -19,8 +19,9 @@ use npy_header::{Parsed, Version};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{self, Move, Progress, MAX_MOVE_CHUNK};
 use crate::layout::{read_header, Geometry, HeaderState, Snapshot};
+use crate::sidecar::sidecar;
 use crate::storage::{read_exact_at, write_all_at, Storage};
-use crate::writer::{open_locked, sync_dir};
+use crate::writer::{no_journal, open_locked, sync_dir};
 
 /// Where [`ensure_appendable`] puts the rewritten file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -185,11 +186,14 @@ pub fn ensure_appendable_with(
 ) -> Result<Appendable> {
     let path = path.as_ref();
     let file = open_locked(path)?;
+    let journal = sidecar(path)?;
     let with = |e: Error| e.with_path(path);
     match mode {
-        EnsureMode::InPlace => ensure_appendable_in_place_on(&file, opts, progress).map_err(with),
+        EnsureMode::InPlace => {
+            ensure_appendable_in_place_on(&file, &journal, opts, progress).map_err(with)
+        }
         EnsureMode::Replace | EnsureMode::To(_) => {
-            let (snap, parsed) = checked(&file).map_err(with)?;
+            let (snap, parsed) = checked(&file, &journal).map_err(with)?;
             let Some(new_header) = needed(&parsed).map_err(with)? else {
                 return Ok(done_already(&parsed));
             };
@@ -219,13 +223,15 @@ pub fn ensure_appendable_with(
     }
 }
 
-/// [`EnsureMode::InPlace`] on any storage. No lock is taken.
-pub fn ensure_appendable_in_place_on<S: Storage + ?Sized>(
+/// [`EnsureMode::InPlace`] on any storage `s`, whose journal is `j` (see
+/// [`Sidecar`](crate::Sidecar)). No lock is taken.
+pub fn ensure_appendable_in_place_on<S: Storage + ?Sized, J: Storage + ?Sized>(
     s: &S,
+    j: &J,
     opts: &MoveOptions,
     progress: Progress<'_>,
 ) -> Result<Appendable> {
-    let (snap, parsed) = checked(s)?;
+    let (snap, parsed) = checked(s, j)?;
     let Some(new_header) = needed(&parsed)? else {
         return Ok(done_already(&parsed));
     };
@@ -239,13 +245,13 @@ pub fn ensure_appendable_in_place_on<S: Storage + ?Sized>(
         method,
     };
     if data_len == 0 {
-        journal::write_header(s, &new_header, new_header.len() as u64, snap.file_len)
+        journal::write_header(s, j, &new_header, new_header.len() as u64, snap.file_len)
             .map_err(|e| Error::io("cannot rewrite the header", e))?;
         return Ok(done(new_header.len(), Method::HeaderOnly));
     }
     if opts.insert_range {
         if let Some(padded) = padded_for_insert(&parsed, new_header.len() as u64) {
-            let inserted = journal::insert_header(s, &padded, old_offset, data_len)
+            let inserted = journal::insert_header(s, j, &padded, old_offset, data_len)
                 .map_err(|e| Error::io("cannot insert room for the header", e))?;
             if inserted {
                 progress(data_len, data_len);
@@ -257,9 +263,9 @@ pub fn ensure_appendable_in_place_on<S: Storage + ?Sized>(
         new_header: &new_header,
         old_offset,
         data_len,
-        chunk: opts.chunk_bytes,
+        chunk: opts.chunk_bytes.min(data_len),
     }
-    .run(s, old_offset + data_len, 0, progress)
+    .run(s, j, old_offset + data_len, 0, progress)
     .map_err(|e| Error::io("cannot move the data", e))?;
     Ok(done(new_header.len(), Method::ChunkedMove))
 }
@@ -293,17 +299,12 @@ fn done_already(parsed: &Parsed) -> Appendable {
 
 /// The header, refused if an interrupted operation left a journal or it does not parse
 /// (in that order: an interrupted range insert leaves zeros where the header was).
-pub(crate) fn checked<S: Storage + ?Sized>(s: &S) -> Result<(Snapshot, Parsed)> {
+pub(crate) fn checked<S: Storage + ?Sized, J: Storage + ?Sized>(
+    s: &S,
+    j: &J,
+) -> Result<(Snapshot, Parsed)> {
     let snap = read_header(s).map_err(|e| Error::io("cannot read the header", e))?;
-    if journal::find(s, snap.file_len)
-        .map_err(|e| Error::io("cannot read the end of the file", e))?
-        .is_some()
-    {
-        return Err(Error::new(
-            ErrorKind::NeedsRecovery,
-            "an interrupted operation left a recovery journal at the end of the file: run recover",
-        ));
-    }
+    no_journal(j, snap.file_len)?;
     let parsed = match &snap.state {
         HeaderState::Valid(p) => p.clone(),
         HeaderState::BadText { error, .. } | HeaderState::BadPreamble(error) => {

@@ -114,7 +114,7 @@ struct Reorder {
     input_c: bool,
 }
 
-impl<S: Storage> Appender<S> {
+impl<S: Storage, J: Storage> Appender<S, J> {
     /// Appends the rows of another `.npy` array read from `input` (starting at its
     /// current position). Its shape must equal the file's except on the growth axis,
     /// and its dtype must be the file's unless `cast` allows the conversion
@@ -250,11 +250,11 @@ impl<S: Storage> Appender<S> {
 }
 
 impl Plan {
-    fn copy<R: Read + Seek, S: Storage>(
+    fn copy<R: Read + Seek, S: Storage, J: Storage>(
         &self,
         r: &mut R,
         src: &Source,
-        sink: &mut Sink<'_, S>,
+        sink: &mut Sink<'_, S, J>,
         progress: Progress<'_>,
     ) -> Result<()> {
         let io = |e| Error::io("cannot read the input", e);
@@ -285,11 +285,11 @@ impl Plan {
         Ok(())
     }
 
-    fn push<S: Storage>(
+    fn push<S: Storage, J: Storage>(
         &self,
         bytes: &[u8],
         out: &mut Vec<u8>,
-        sink: &mut Sink<'_, S>,
+        sink: &mut Sink<'_, S, J>,
     ) -> Result<()> {
         match &self.convert {
             None => sink.push(bytes),
@@ -312,15 +312,15 @@ impl Reorder {
     /// (contiguous in the input) the batch's items, scattered to their places in the
     /// file's order.
     #[allow(clippy::too_many_arguments)]
-    fn copy<R: Read + Seek, S: Storage>(
+    fn copy<R: Read + Seek, S: Storage, J: Storage>(
         &self,
         r: &mut R,
         src: &Source,
         rows: u64,
         item: u64,
-        sink: &mut Sink<'_, S>,
+        sink: &mut Sink<'_, S, J>,
         progress: Progress<'_>,
-        mut push: impl FnMut(&[u8], &mut Sink<'_, S>) -> Result<()>,
+        mut push: impl FnMut(&[u8], &mut Sink<'_, S, J>) -> Result<()>,
     ) -> Result<()> {
         let io = |e| Error::io("cannot read the input", e);
         let row_items: u64 = self.dims.iter().product();

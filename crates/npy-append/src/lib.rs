@@ -251,6 +251,7 @@ mod input;
 mod journal;
 mod layout;
 mod recover;
+mod sidecar;
 mod storage;
 mod writer;
 
@@ -268,6 +269,7 @@ pub use crate::input::REORDER_BYTES;
 pub use crate::journal::{Progress, MAX_MOVE_CHUNK};
 pub use crate::layout::MAX_HEADER_LEN;
 pub use crate::recover::{recover, recover_on, Adopt, RecoverOptions, Recovered, Replayed};
+pub use crate::sidecar::Sidecar;
 pub use crate::storage::Storage;
 pub use crate::writer::{
     Appender, Batch, Durability, HeaderPolicy, NewArray, Options, DEFAULT_BUFFER_BYTES,

@@ -5,8 +5,9 @@ use std::path::Path;
 use npy_header::{Parsed, Version};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::journal::{self, Op};
+use crate::journal::{self, Found, Op};
 use crate::layout::{fmt_shape, parser, read_header, read_header_of, Geometry, HeaderState};
+use crate::sidecar::sidecar;
 use crate::storage::{write_all_at, Storage};
 use crate::writer::{open_locked, Durability};
 
@@ -146,13 +147,19 @@ pub enum Replayed {
     /// the journal was cut, and the file is the original (not appendable yet; run
     /// `ensure_appendable` again).
     RangeInsertUndone,
+    /// An operation interrupted before its journal record was complete: it had not
+    /// changed the file, and its incomplete journal was removed.
+    Discarded,
 }
 
 /// Makes an interrupted file consistent: readable by NumPy again (1.0–3.0), or ending
 /// with whole rows (4.0). Takes the file's lock.
 ///
-/// First, an interrupted header rewrite or in-place data move (found by its journal at
-/// the end of the file) is finished. Then the row count is derived from the file size
+/// First, an interrupted header rewrite, data move or range insert (found by its
+/// journal, the file `NAME-journal` beside it: [`Sidecar`](crate::Sidecar)) is
+/// finished; an incomplete journal, whose operation had not changed the file yet, is
+/// removed; a journal that does not fit the file is refused
+/// ([`ErrorKind::Unrecoverable`], nothing changed). Then the row count is derived from the file size
 /// without moving any data: a partial trailing row is cut off, or completed with zeros
 /// ([`RecoverOptions::zerofill_incomplete`]); whole rows beyond the header's count are
 /// kept or not according to [`Adopt`]; a count larger than the file holds (a header
@@ -180,15 +187,36 @@ pub enum Replayed {
 pub fn recover(path: impl AsRef<Path>, opts: &RecoverOptions) -> Result<Recovered> {
     let path = path.as_ref();
     let file = open_locked(path)?;
-    recover_on(&file, opts).map_err(|e| e.with_path(path))
+    let journal = sidecar(path)?;
+    recover_on(&file, &journal, opts).map_err(|e| e.with_path(path))
 }
 
-/// [`recover`] on any storage. No lock is taken.
-pub fn recover_on<S: Storage + ?Sized>(s: &S, opts: &RecoverOptions) -> Result<Recovered> {
+/// [`recover`] on any storage `s`, whose journal is `j` (see [`Sidecar`](crate::Sidecar)).
+/// No lock is taken.
+pub fn recover_on<S: Storage + ?Sized, J: Storage + ?Sized>(
+    s: &S,
+    j: &J,
+    opts: &RecoverOptions,
+) -> Result<Recovered> {
     let io = |what: &'static str| move |e| Error::io(what, e);
     let len = s.len().map_err(io("cannot read the file's length"))?;
-    let replayed = match journal::find(s, len).map_err(io("cannot read the end of the file"))? {
-        Some(rec) => {
+    let replayed = match journal::find(j, len).map_err(io("cannot read the recovery journal"))? {
+        Found::Empty => None,
+        Found::Incomplete => {
+            // Its operation had not changed the file (the journal's records are durable
+            // before the file is touched).
+            journal::remove(j).map_err(io("cannot remove the incomplete recovery journal"))?;
+            Some(Replayed::Discarded)
+        }
+        Found::Foreign(why) => {
+            return Err(Error::new(
+                ErrorKind::Unrecoverable,
+                format!(
+                    "the recovery journal beside the file does not belong to it ({why}): it was left by an interrupted operation on another file of this name, or the file was changed since; nothing was changed: remove the journal if it is not this file's"
+                ),
+            ))
+        }
+        Found::Record(rec) => {
             if let Op::Insert {
                 inserted: true,
                 old_offset,
@@ -207,7 +235,7 @@ pub fn recover_on<S: Storage + ?Sized>(s: &S, opts: &RecoverOptions) -> Result<R
                     ));
                 }
             }
-            journal::replay(s, &rec, &mut |_, _| {})
+            journal::replay(s, j, &rec, &mut |_, _| {})
                 .map_err(io("cannot finish the interrupted operation"))?;
             Some(match rec.op {
                 Op::Header { .. } => Replayed::HeaderRewrite,
@@ -218,7 +246,6 @@ pub fn recover_on<S: Storage + ?Sized>(s: &S, opts: &RecoverOptions) -> Result<R
                 } => Replayed::RangeInsertUndone,
             })
         }
-        None => None,
     };
     // Replaying changed the length; otherwise the one just read stands.
     let snap = match replayed {
@@ -257,7 +284,7 @@ pub fn recover_on<S: Storage + ?Sized>(s: &S, opts: &RecoverOptions) -> Result<R
     };
     let mut plan = plan(&parsed, snap.file_len, opts, used_template)?;
     plan.replayed = replayed;
-    apply(s, &parsed, snap.file_len, &plan, opts.durability)?;
+    apply(s, j, &parsed, snap.file_len, &plan, opts.durability)?;
     Ok(plan.into_recovered(&parsed))
 }
 
@@ -385,8 +412,9 @@ fn plan(
     Ok(plan)
 }
 
-fn apply<S: Storage + ?Sized>(
+fn apply<S: Storage + ?Sized, J: Storage + ?Sized>(
     s: &S,
+    j: &J,
     parsed: &Parsed,
     file_len: u64,
     plan: &Plan,
@@ -409,7 +437,7 @@ fn apply<S: Storage + ?Sized>(
     match &plan.header {
         Some(bytes) if synced => {
             debug_assert_eq!(bytes.len() as u64, parsed.data_offset());
-            journal::write_header(s, bytes, plan.end, file_len.max(plan.end))
+            journal::write_header(s, j, bytes, plan.end, file_len.max(plan.end))
                 .map_err(io("cannot rewrite the header"))?;
         }
         Some(bytes) => {

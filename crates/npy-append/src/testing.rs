@@ -15,7 +15,10 @@
 //! by a power loss: true on ext4 and XFS while the shift fits one transaction (a
 //! half-done shift of a file with many extents, which `recover` detects and refuses,
 //! is built by hand in the tests). A process crash loses nothing that
-//! was written ([`CrashFile::page_cache`]).
+//! was written ([`CrashFile::page_cache`]). Files on one disk
+//! ([`CrashFile::on_same_disk`], an array and its journal) count their calls together
+//! and lose power together; each one's pending writes meet their fates independently
+//! (the disk orders nothing that was not synced).
 //!
 //! ```
 //! use npy_append::testing::{CrashFile, MemFile, Rng};
@@ -24,21 +27,24 @@
 //!
 //! let u2 = Dtype::Scalar(Scalar::new(Kind::UInt, ByteOrder::Little, 2).unwrap());
 //! let file = CrashFile::new();
+//! let journal = file.on_same_disk(); // its power fails with the file's
 //! let opts = Options::new().durability(Durability::Synced).buffer_bytes(0);
-//! let w = Appender::create_on(&file, &NewArray::new(u2, [2]), opts)?;
+//! let w = Appender::create_on(&file, &journal, &NewArray::new(u2, [2]), opts)?;
 //! w.append(&[1u16, 2])?;
 //! w.sync()?; // row 0 is acknowledged
 //! file.crash_after(file.ops() + 3); // the power fails three calls from now
 //! let _ = w.append(&[3u16, 4]); // may fail: the machine is down
 //! drop(w);
-//! let disk = MemFile::from_bytes(file.power_loss(&mut Rng::with_seed(7)));
-//! let done = recover_on(&disk, &RecoverOptions::new().adopt(Adopt::Counted))?;
+//! let mut rng = Rng::with_seed(7);
+//! let disk = MemFile::from_bytes(file.power_loss(&mut rng));
+//! let journal = MemFile::from_bytes(journal.power_loss(&mut rng));
+//! let done = recover_on(&disk, &journal, &RecoverOptions::new().adopt(Adopt::Counted))?;
 //! assert!(done.rows >= 1);
 //! # Ok::<(), npy_append::Error>(())
 //! ```
 
 use std::io;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::storage::Storage;
 
@@ -169,21 +175,39 @@ pub enum Fate {
     Torn(usize),
     /// Random bytes took its place.
     Garbled,
+    /// Each of its pieces in one 512-byte sector of the file reached the disk or not,
+    /// independently: a later sector can land without an earlier one.
+    Sectors,
 }
+
+/// The sector size of [`Fate::Sectors`].
+pub const SECTOR: u64 = 512;
 
 #[derive(Debug, Default)]
 struct CrashState {
     durable: Vec<u8>,
     current: Vec<u8>,
     pending: Vec<Pending>,
+}
+
+/// The calls made to the files of one disk, and when its power fails.
+#[derive(Debug, Default)]
+struct Clock {
     ops: u64,
     down_at: Option<u64>,
+}
+
+impl Clock {
+    fn is_down(&self) -> bool {
+        self.down_at.is_some_and(|d| self.ops >= d)
+    }
 }
 
 /// A file in memory that simulates power loss (see the module docs).
 #[derive(Debug, Default)]
 pub struct CrashFile {
     state: Mutex<CrashState>,
+    clock: Arc<Mutex<Clock>>,
 }
 
 impl CrashFile {
@@ -200,25 +224,40 @@ impl CrashFile {
                 durable: bytes,
                 ..CrashState::default()
             }),
+            clock: Arc::default(),
         }
     }
 
-    /// Mutating calls (`write_at`, `set_len`, `sync_data`, `sync_all`) made so far.
+    /// An empty file on the same disk as this one: calls to either count towards
+    /// [`CrashFile::ops`], and the power fails for both at once.
+    pub fn on_same_disk(&self) -> CrashFile {
+        self.on_same_disk_with(Vec::new())
+    }
+
+    /// [`CrashFile::on_same_disk`], whose durable contents are `bytes`.
+    pub fn on_same_disk_with(&self, bytes: Vec<u8>) -> CrashFile {
+        CrashFile {
+            clock: Arc::clone(&self.clock),
+            ..CrashFile::from_bytes(bytes)
+        }
+    }
+
+    /// Mutating calls (`write_at`, `set_len`, `sync_data`, `sync_all`,
+    /// `insert_range`) made so far to the files of this disk.
     pub fn ops(&self) -> u64 {
-        guard(&self.state).ops
+        guard(&self.clock).ops
     }
 
     /// The power fails before mutating call number `op` (counting from 0, as
-    /// [`CrashFile::ops`]): that call and every later one, reads included, fail with an
-    /// I/O error and change nothing.
+    /// [`CrashFile::ops`]): that call and every later one to a file of this disk, reads
+    /// included, fail with an I/O error and change nothing.
     pub fn crash_after(&self, op: u64) {
-        guard(&self.state).down_at = Some(op);
+        guard(&self.clock).down_at = Some(op);
     }
 
     /// Whether the power has failed.
     pub fn is_down(&self) -> bool {
-        let st = guard(&self.state);
-        st.down_at.is_some_and(|d| st.ops >= d)
+        guard(&self.clock).is_down()
     }
 
     /// The changes since the last sync, in order.
@@ -239,10 +278,11 @@ impl CrashFile {
     /// What the disk holds after a power loss now, each pending write's fate and the
     /// length drawn from `rng`.
     pub fn power_loss(&self, rng: &mut Rng) -> Vec<u8> {
-        self.power_loss_with(rng, |rng, _| match rng.u8(0..4) {
+        self.power_loss_with(rng, |rng, _| match rng.u8(0..5) {
             0 => Fate::Applied,
             1 => Fate::Dropped,
             2 => Fate::Torn(0),
+            3 => Fate::Sectors,
             _ => Fate::Garbled,
         })
     }
@@ -278,6 +318,20 @@ impl CrashFile {
                             let noise: Vec<u8> = (0..bytes.len()).map(|_| rng.u8(..)).collect();
                             write_into(&mut image, &noise, *offset);
                         }
+                        Fate::Sectors => {
+                            let mut at = *offset;
+                            let end = offset + bytes.len() as u64;
+                            while at < end {
+                                let next = ((at / SECTOR + 1) * SECTOR).min(end);
+                                if rng.bool() {
+                                    let index = |o: u64| {
+                                        usize::try_from(o - offset).expect("inside the write")
+                                    };
+                                    write_into(&mut image, &bytes[index(at)..index(next)], at);
+                                }
+                                at = next;
+                            }
+                        }
                     }
                 }
                 Pending::SetLen(l) => {
@@ -305,17 +359,26 @@ impl CrashFile {
     }
 
     /// Counts a mutating call; errors once the power is down.
-    fn op(st: &mut CrashState) -> io::Result<()> {
-        if st.down_at.is_some_and(|d| st.ops >= d) {
+    fn op(&self) -> io::Result<()> {
+        let mut clock = guard(&self.clock);
+        if clock.is_down() {
             return Err(down());
         }
-        st.ops += 1;
+        clock.ops += 1;
+        Ok(())
+    }
+
+    /// Errors once the power is down.
+    fn up(&self) -> io::Result<()> {
+        if self.is_down() {
+            return Err(down());
+        }
         Ok(())
     }
 
     fn sync(&self) -> io::Result<()> {
         let mut st = guard(&self.state);
-        CrashFile::op(&mut st)?;
+        self.op()?;
         st.durable = st.current.clone();
         st.pending.clear();
         Ok(())
@@ -329,14 +392,12 @@ fn down() -> io::Error {
 impl Storage for CrashFile {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         let st = guard(&self.state);
-        if st.down_at.is_some_and(|d| st.ops >= d) {
-            return Err(down());
-        }
+        self.up()?;
         Ok(read_from(&st.current, buf, offset))
     }
     fn write_at(&self, buf: &[u8], offset: u64) -> io::Result<usize> {
         let mut st = guard(&self.state);
-        CrashFile::op(&mut st)?;
+        self.op()?;
         write_into(&mut st.current, buf, offset);
         st.pending.push(Pending::Write {
             offset,
@@ -346,14 +407,12 @@ impl Storage for CrashFile {
     }
     fn len(&self) -> io::Result<u64> {
         let st = guard(&self.state);
-        if st.down_at.is_some_and(|d| st.ops >= d) {
-            return Err(down());
-        }
+        self.up()?;
         Ok(st.current.len() as u64)
     }
     fn set_len(&self, len: u64) -> io::Result<()> {
         let mut st = guard(&self.state);
-        CrashFile::op(&mut st)?;
+        self.op()?;
         resize(&mut st.current, len);
         st.pending.push(Pending::SetLen(len));
         Ok(())
@@ -366,7 +425,7 @@ impl Storage for CrashFile {
     }
     fn insert_range(&self, offset: u64, len: u64) -> io::Result<()> {
         let mut st = guard(&self.state);
-        CrashFile::op(&mut st)?;
+        self.op()?;
         insert_into(&mut st.current, offset, len)?;
         st.pending.push(Pending::InsertRange { offset, len });
         Ok(())
@@ -415,11 +474,20 @@ impl Fault {
 }
 
 /// Wraps a storage and makes chosen calls fail; logs every call.
+///
+/// An array and its journal can share one log ([`FaultyFile::sharing`]): calls are then
+/// numbered across both, so a plan can fail "the third write", whichever file it goes
+/// to.
 #[derive(Debug)]
 pub struct FaultyFile<S> {
     inner: S,
-    log: Mutex<Vec<Call>>,
-    faults: Mutex<Vec<(Call, u64, Fault)>>,
+    plan: Arc<Mutex<Plan>>,
+}
+
+#[derive(Debug, Default)]
+struct Plan {
+    log: Vec<Call>,
+    faults: Vec<(Call, u64, Fault)>,
 }
 
 impl<S: Storage> FaultyFile<S> {
@@ -427,24 +495,31 @@ impl<S: Storage> FaultyFile<S> {
     pub fn new(inner: S) -> FaultyFile<S> {
         FaultyFile {
             inner,
-            log: Mutex::new(Vec::new()),
-            faults: Mutex::new(Vec::new()),
+            plan: Arc::default(),
+        }
+    }
+
+    /// Wraps `inner` with the same log and plan as this file.
+    pub fn sharing<T: Storage>(&self, inner: T) -> FaultyFile<T> {
+        FaultyFile {
+            inner,
+            plan: Arc::clone(&self.plan),
         }
     }
 
     /// Makes call number `nth` (from 0) of kind `call` fail with `fault`, once.
     pub fn fail(&self, call: Call, nth: u64, fault: Fault) {
-        guard(&self.faults).push((call, nth, fault));
+        guard(&self.plan).faults.push((call, nth, fault));
     }
 
     /// Every call made so far, in order.
     pub fn calls(&self) -> Vec<Call> {
-        guard(&self.log).clone()
+        guard(&self.plan).log.clone()
     }
 
     /// How many calls of kind `call` were made.
     pub fn count(&self, call: Call) -> u64 {
-        guard(&self.log).iter().filter(|&&c| c == call).count() as u64
+        guard(&self.plan).log.iter().filter(|&&c| c == call).count() as u64
     }
 
     /// The wrapped storage.
@@ -454,11 +529,14 @@ impl<S: Storage> FaultyFile<S> {
 
     /// Logs the call; the fault planned for it, if any.
     fn enter(&self, call: Call) -> Option<Fault> {
-        let nth = self.count(call);
-        guard(&self.log).push(call);
-        let mut faults = guard(&self.faults);
-        let at = faults.iter().position(|&(c, n, _)| c == call && n == nth)?;
-        Some(faults.remove(at).2)
+        let mut plan = guard(&self.plan);
+        let nth = plan.log.iter().filter(|&&c| c == call).count() as u64;
+        plan.log.push(call);
+        let at = plan
+            .faults
+            .iter()
+            .position(|&(c, n, _)| c == call && n == nth)?;
+        Some(plan.faults.remove(at).2)
     }
 }
 

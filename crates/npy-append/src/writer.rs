@@ -10,10 +10,9 @@ use npy_header::{Dtype, Header, Version};
 
 use crate::cast::{element_order, Element};
 use crate::error::{Error, ErrorKind, Result};
-use crate::journal;
-use crate::layout::{
-    decimal_len, fmt_shape, parser, read_header, Geometry, HeaderState, HeaderText,
-};
+use crate::journal::{self, Found};
+use crate::layout::{fmt_shape, parser, read_header, Geometry, HeaderState, HeaderText};
+use crate::sidecar::{sidecar, Sidecar};
 use crate::storage::{write_all_at, Storage};
 
 /// The default write buffer: 1 MiB.
@@ -204,8 +203,9 @@ struct State {
 /// appends take `&self`, each one's rows are contiguous in the file, and the row
 /// ranges they return say where. See the crate documentation for what is on disk
 /// when, and the crash guarantees.
-pub struct Appender<S: Storage = File> {
+pub struct Appender<S: Storage = File, J: Storage = Sidecar> {
     storage: S,
+    journal: J,
     geo: Geometry,
     opts: Options,
     path: Option<PathBuf>,
@@ -245,7 +245,48 @@ pub(crate) fn sync_dir(path: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-impl Appender<File> {
+/// The size of the unit a disk writes atomically, at least: a power loss can land
+/// some of a write's sectors and not others, in any order.
+const SECTOR: usize = 512;
+
+/// Whether `bytes` (a range of a header, which starts at offset 0) lies in one sector.
+fn within_a_sector(bytes: &std::ops::Range<usize>) -> bool {
+    bytes.is_empty() || bytes.start / SECTOR == (bytes.end - 1) / SECTOR
+}
+
+/// Refuses a journal that holds anything: run `recover`.
+pub(crate) fn no_journal<J: Storage + ?Sized>(journal: &J, file_len: u64) -> Result<()> {
+    match journal::find(journal, file_len)
+        .map_err(|e| Error::io("cannot read the recovery journal", e))?
+    {
+        Found::Empty => Ok(()),
+        Found::Incomplete | Found::Record(_) => Err(Error::new(
+            ErrorKind::NeedsRecovery,
+            "an interrupted operation left a recovery journal beside the file: run recover",
+        )),
+        Found::Foreign(why) => Err(Error::new(
+            ErrorKind::NeedsRecovery,
+            format!("a recovery journal beside the file does not fit it ({why}): run recover, which explains what to do"),
+        )),
+    }
+}
+
+/// Refuses to start a new file beside a journal: it was left by an interrupted
+/// operation on an earlier file of the same name.
+fn no_stale_journal<J: Storage + ?Sized>(journal: &J) -> Result<()> {
+    let len = journal
+        .len()
+        .map_err(|e| Error::io("cannot read the recovery journal", e))?;
+    if len != 0 {
+        return Err(Error::new(
+            ErrorKind::Parameter,
+            format!("a recovery journal ({len} bytes) is beside the path, left by an interrupted operation on an earlier file of this name: move it away with that file, or remove it"),
+        ));
+    }
+    Ok(())
+}
+
+impl Appender<File, Sidecar> {
     /// Creates a new file (it must not exist), writes the header for 0 rows and takes
     /// the file's lock. With [`Durability::Synced`] the header and the directory entry
     /// are made durable before this returns.
@@ -263,8 +304,11 @@ impl Appender<File> {
     /// ```
     pub fn create(path: impl AsRef<Path>, new: &NewArray, opts: Options) -> Result<Appender<File>> {
         let path = path.as_ref();
-        // Refuse a header that cannot be written before creating anything.
+        // Refuse a header that cannot be written, or a journal left by an earlier file
+        // of this name, before creating anything.
         new.emit().map_err(|e| e.with_path(path))?;
+        let journal = sidecar(path)?;
+        no_stale_journal(&journal).map_err(|e| e.with_path(path))?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -273,7 +317,8 @@ impl Appender<File> {
             .map_err(|e| Error::io("cannot create the file", e).with_path(path))?;
         lock(&file).map_err(|e| e.with_path(path))?;
         let synced = opts.durability == Durability::Synced;
-        let mut app = Appender::create_on(file, new, opts).map_err(|e| e.with_path(path))?;
+        let mut app =
+            Appender::create_on(file, journal, new, opts).map_err(|e| e.with_path(path))?;
         if synced {
             sync_dir(path).map_err(|e| {
                 Error::io("cannot sync the directory of the new file", e).with_path(path)
@@ -293,17 +338,25 @@ impl Appender<File> {
     pub fn open(path: impl AsRef<Path>, opts: Options) -> Result<Appender<File>> {
         let path = path.as_ref();
         let file = open_locked(path)?;
-        let mut app = Appender::open_on(file, opts).map_err(|e| e.with_path(path))?;
+        let journal = sidecar(path)?;
+        let mut app = Appender::open_on(file, journal, opts).map_err(|e| e.with_path(path))?;
         app.path = Some(path.to_path_buf());
         Ok(app)
     }
 }
 
-impl<S: Storage> Appender<S> {
-    /// [`Appender::create`] on any storage, which must be empty. No lock is taken:
-    /// keeping other writers away is the caller's business.
-    pub fn create_on(storage: S, new: &NewArray, opts: Options) -> Result<Appender<S>> {
+impl<S: Storage, J: Storage> Appender<S, J> {
+    /// [`Appender::create`] on any storage, which must be empty, with its journal (see
+    /// [`Sidecar`]), which must be empty too. No lock is taken: keeping other writers
+    /// away is the caller's business.
+    pub fn create_on(
+        storage: S,
+        journal: J,
+        new: &NewArray,
+        opts: Options,
+    ) -> Result<Appender<S, J>> {
         let (_, bytes) = new.emit()?;
+        no_stale_journal(&journal)?;
         let len = storage
             .len()
             .map_err(|e| Error::io("cannot read the file's length", e))?;
@@ -323,23 +376,16 @@ impl<S: Storage> Appender<S> {
             .parse(&bytes)
             .expect("a header this crate emitted parses");
         let geo = Geometry::new(&parsed)?;
-        Ok(Appender::from_parts(storage, geo, opts, 0))
+        Ok(Appender::from_parts(storage, journal, geo, opts, 0))
     }
 
-    /// [`Appender::open`] on any storage. No lock is taken.
-    pub fn open_on(storage: S, opts: Options) -> Result<Appender<S>> {
+    /// [`Appender::open`] on any storage, with its journal (see [`Sidecar`]). No lock
+    /// is taken.
+    pub fn open_on(storage: S, journal: J, opts: Options) -> Result<Appender<S, J>> {
         let snap = read_header(&storage).map_err(|e| Error::io("cannot read the header", e))?;
         // The journal first: an interrupted operation (a range insert cut short leaves
         // zeros where the magic was) explains a header that does not parse.
-        if journal::find(&storage, snap.file_len)
-            .map_err(|e| Error::io("cannot read the end of the file", e))?
-            .is_some()
-        {
-            return Err(Error::new(
-                ErrorKind::NeedsRecovery,
-                "an interrupted operation left a recovery journal at the end of the file: run recover",
-            ));
-        }
+        no_journal(&journal, snap.file_len)?;
         let parsed = match snap.state {
             HeaderState::Valid(p) => p,
             HeaderState::BadText { error, .. } | HeaderState::BadPreamble(error) => {
@@ -375,13 +421,20 @@ impl<S: Storage> Appender<S> {
             }
             geo.count()
         };
-        Ok(Appender::from_parts(storage, geo, opts, rows))
+        Ok(Appender::from_parts(storage, journal, geo, opts, rows))
     }
 
-    fn from_parts(storage: S, geo: Geometry, opts: Options, rows: u64) -> Appender<S> {
+    fn from_parts(
+        storage: S,
+        journal: J,
+        geo: Geometry,
+        opts: Options,
+        rows: u64,
+    ) -> Appender<S, J> {
         let bytes = rows * geo.row_bytes;
         Appender {
             storage,
+            journal,
             geo,
             opts,
             path: None,
@@ -463,7 +516,7 @@ impl<S: Storage> Appender<S> {
     /// assert_eq!(w.close()?, 1000);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn batch(&self) -> Batch<'_, S> {
+    pub fn batch(&self) -> Batch<'_, S, J> {
         Batch {
             app: self,
             st: self.lock_state(),
@@ -581,7 +634,7 @@ impl<S: Storage> Appender<S> {
     pub(crate) fn append_with(
         &self,
         rows: u64,
-        fill: impl FnOnce(&mut Sink<'_, S>) -> Result<()>,
+        fill: impl FnOnce(&mut Sink<'_, S, J>) -> Result<()>,
     ) -> Result<Range<u64>> {
         let mut st = self.lock_state();
         self.append_locked(&mut st, rows, fill)
@@ -592,7 +645,7 @@ impl<S: Storage> Appender<S> {
         &self,
         st: &mut State,
         rows: u64,
-        fill: impl FnOnce(&mut Sink<'_, S>) -> Result<()>,
+        fill: impl FnOnce(&mut Sink<'_, S, J>) -> Result<()>,
     ) -> Result<Range<u64>> {
         self.usable(st)?;
         let start = st.rows;
@@ -709,7 +762,7 @@ impl<S: Storage> Appender<S> {
             None => HeaderText::new(&self.geo, st.header_rows).map_err(|e| self.err(e))?,
         };
         debug_assert_eq!(text.rows(), st.header_rows);
-        text.set(&self.geo, rows).map_err(|e| self.err(e))?;
+        let patched = text.set(&self.geo, rows).map_err(|e| self.err(e))?;
         let bytes = text.bytes();
         // The preamble never changes: rewriting it could only tear or garble it (with
         // several unsynced rewrites, into a valid magic with a wrong header length,
@@ -723,16 +776,19 @@ impl<S: Storage> Appender<S> {
         if durable {
             let r = self.storage.sync_data();
             self.check(st, "cannot sync the data (fdatasync)", r)?;
-            if decimal_len(rows) == decimal_len(st.header_rows) {
-                // Same length: a torn write leaves a count between the old one and one
-                // that recovery clamps to the file size (crate docs, "Crash guarantees").
+            if patched.is_some_and(|digits| within_a_sector(&digits)) {
+                // Only the digits changed, and they lie in one sector: a torn write
+                // leaves a count between the old one and one that recovery clamps to
+                // the file size (crate docs, "Crash guarantees"). Digits across a
+                // sector boundary could tear into a smaller count (a later sector
+                // landing without an earlier one), so those rewrites are journaled.
                 let r = write_all_at(&self.storage, after_preamble, at);
                 self.check(st, "cannot write the header", r)?;
                 let r = self.storage.sync_data();
                 self.check(st, "cannot sync the header (fdatasync)", r)?;
             } else {
                 let end = self.geo.data_offset + st.written;
-                let r = journal::write_header(&self.storage, bytes, end, end);
+                let r = journal::write_header(&self.storage, &self.journal, bytes, end, end);
                 self.check(st, "cannot rewrite the header", r)?;
             }
         } else {
@@ -778,7 +834,7 @@ impl<S: Storage> Appender<S> {
     }
 }
 
-impl<S: Storage> std::fmt::Debug for Appender<S> {
+impl<S: Storage, J: Storage> std::fmt::Debug for Appender<S, J> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let st = self.lock_state();
         f.debug_struct("Appender")
@@ -792,7 +848,7 @@ impl<S: Storage> std::fmt::Debug for Appender<S> {
     }
 }
 
-impl<S: Storage> Drop for Appender<S> {
+impl<S: Storage, J: Storage> Drop for Appender<S, J> {
     fn drop(&mut self) {
         let mut st = self.lock_state();
         if st.closed || st.poisoned.is_some() {
@@ -809,12 +865,12 @@ impl<S: Storage> Drop for Appender<S> {
 /// A writer held by one thread for a run of appends ([`Appender::batch`]). Appends
 /// through it behave as the writer's own; other threads' calls on the writer wait until
 /// it is dropped.
-pub struct Batch<'a, S: Storage = File> {
-    app: &'a Appender<S>,
+pub struct Batch<'a, S: Storage = File, J: Storage = Sidecar> {
+    app: &'a Appender<S, J>,
     st: MutexGuard<'a, State>,
 }
 
-impl<S: Storage> Batch<'_, S> {
+impl<S: Storage, J: Storage> Batch<'_, S, J> {
     /// [`Appender::append_bytes`] without taking the lock again.
     pub fn append_bytes(&mut self, bytes: &[u8]) -> Result<Range<u64>> {
         let rows = self.app.rows_in(bytes.len() as u64, 1, "bytes")?;
@@ -828,7 +884,7 @@ impl<S: Storage> Batch<'_, S> {
     }
 }
 
-impl<S: Storage> std::fmt::Debug for Batch<'_, S> {
+impl<S: Storage, J: Storage> std::fmt::Debug for Batch<'_, S, J> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Batch")
             .field("rows", &self.st.rows)
@@ -837,12 +893,12 @@ impl<S: Storage> std::fmt::Debug for Batch<'_, S> {
 }
 
 /// Where an append's bytes go: the buffer or the file.
-pub(crate) struct Sink<'a, S: Storage> {
-    app: &'a Appender<S>,
+pub(crate) struct Sink<'a, S: Storage, J: Storage> {
+    app: &'a Appender<S, J>,
     st: &'a mut State,
 }
 
-impl<S: Storage> Sink<'_, S> {
+impl<S: Storage, J: Storage> Sink<'_, S, J> {
     pub fn push(&mut self, bytes: &[u8]) -> Result<()> {
         self.app.push(self.st, bytes)
     }

@@ -31,23 +31,32 @@ fn crashes(ci: u64) -> u64 {
 /// Runs `w` once without a crash to count its storage calls, then again with the power
 /// failing before a random one of them, and returns the disk after the power loss, the
 /// outcome and the creation header (the recovery template).
-fn crash_once(w: &Workload, rng: &mut Rng) -> (Vec<u8>, crate::workload::Outcome, Vec<u8>) {
+fn crash_once(
+    w: &Workload,
+    rng: &mut Rng,
+) -> (MemFile, MemFile, crate::workload::Outcome, Vec<u8>) {
     let dry = CrashFile::new();
-    let clean = w.run(&dry);
+    let clean = w.run(&dry, dry.on_same_disk());
     assert!(clean.error.is_none(), "{:?}", clean.error);
     let total = dry.ops();
     let file = CrashFile::new();
+    let journal = file.on_same_disk();
     file.crash_after(rng.u64(0..=total));
-    let outcome = w.run(&file);
+    let outcome = w.run(&file, &journal);
     let template = w.new_array_header();
-    (file.power_loss(rng), outcome, template)
+    let disk = MemFile::from_bytes(file.power_loss(rng));
+    let journal = MemFile::from_bytes(journal.power_loss(rng));
+    (disk, journal, outcome, template)
 }
 
 impl Workload {
     /// The header bytes `create` writes for this workload.
     fn new_array_header(&self) -> Vec<u8> {
         let f = MemFile::new();
-        drop(npy_append::Appender::create_on(&f, &self.new_array(), self.options()).unwrap());
+        drop(
+            npy_append::Appender::create_on(&f, MemFile::new(), &self.new_array(), self.options())
+                .unwrap(),
+        );
         f.bytes()
     }
 }
@@ -71,7 +80,7 @@ fn power_loss_campaign(
         let version = versions[usize::try_from(i).unwrap() % versions.len()];
         let mut w = Workload::random(&mut rng, version, durability);
         w.policy = policy;
-        let (disk, outcome, template) = crash_once(&w, &mut rng);
+        let (disk, journal, outcome, template) = crash_once(&w, &mut rng);
         if !outcome.created {
             // Nothing was acknowledged; the header itself may be lost.
             continue;
@@ -87,12 +96,11 @@ fn power_loss_campaign(
         };
         // Only a synced 1.0–3.0 file's count never covers rows that missed the disk.
         let exact = counted && version != Version::V4_0 && durability == Durability::Synced;
-        let disk = MemFile::from_bytes(disk);
         let opts = RecoverOptions::new()
             .adopt(adopt)
             .template(&template)
             .unwrap();
-        let done = match recover_on(&disk, &opts) {
+        let done = match recover_on(&disk, &journal, &opts) {
             Ok(done) => done,
             // Without a returned sync() nothing of an unsynced writer's file is
             // promised: the power may have taken the header with it.
@@ -107,7 +115,8 @@ fn power_loss_campaign(
         });
         assert_eq!(n, done.rows);
         beyond += n - outcome.acknowledged;
-        let again = recover_on(&disk, &opts).unwrap();
+        assert_eq!(journal.len().unwrap(), 0, "crash {i}: the journal is left");
+        let again = recover_on(&disk, &journal, &opts).unwrap();
         assert!(
             !again.changed(),
             "crash {i} (seed {seed:#x}): recover is not idempotent: {again:?}"
@@ -179,17 +188,19 @@ fn process_crash_loses_only_the_buffer_and_whole_rows_recovers_the_rest() {
         let version = [Version::V1_0, Version::V3_0, Version::V4_0][(i % 3) as usize];
         let w = Workload::random(&mut rng, version, Durability::None);
         let dry = CrashFile::new();
-        w.run(&dry);
+        w.run(&dry, dry.on_same_disk());
         let file = CrashFile::new();
+        let journal = file.on_same_disk();
         file.crash_after(rng.u64(0..=dry.ops()));
-        let outcome = w.run(&file);
+        let outcome = w.run(&file, &journal);
         if !outcome.created {
             continue;
         }
         // The page cache survives a process crash: every written byte is there.
         let disk = MemFile::from_bytes(file.page_cache());
-        let done =
-            recover_on(&disk, &RecoverOptions::new()).unwrap_or_else(|e| panic!("crash {i}: {e}"));
+        let journal = MemFile::from_bytes(journal.page_cache());
+        let done = recover_on(&disk, &journal, &RecoverOptions::new())
+            .unwrap_or_else(|e| panic!("crash {i}: {e}"));
         let n = check_recovered(&disk.bytes(), outcome.acknowledged, true)
             .unwrap_or_else(|e| panic!("crash {i}: {e}\n{w:?}"));
         assert!(n <= outcome.attempted, "crash {i}: {done:?}");
@@ -222,7 +233,9 @@ fn in_place_ensure_appendable_survives_a_crash_at_every_call() {
         let opts = MoveOptions::new().chunk_bytes(70).insert_range(insert);
         // The file it should become.
         let reference = MemFile::from_bytes(original.clone());
-        let done = ensure_appendable_in_place_on(&reference, &opts, &mut |_, _| {}).unwrap();
+        let done =
+            ensure_appendable_in_place_on(&reference, &MemFile::new(), &opts, &mut |_, _| {})
+                .unwrap();
         let method = if insert {
             Method::InsertRange
         } else {
@@ -233,24 +246,29 @@ fn in_place_ensure_appendable_survives_a_crash_at_every_call() {
         assert_ne!(expected, original);
 
         let dry = CrashFile::from_bytes(original.clone());
-        ensure_appendable_in_place_on(&dry, &opts, &mut |_, _| {}).unwrap();
+        ensure_appendable_in_place_on(&dry, &dry.on_same_disk(), &opts, &mut |_, _| {}).unwrap();
         let mut rng = Rng::with_seed(0x5eed_0003);
         let mut replayed = Vec::new();
         for at in 0..=dry.ops() {
             for _ in 0..crashes(20) {
                 let file = CrashFile::from_bytes(original.clone());
+                let journal = file.on_same_disk();
                 file.crash_after(at);
-                let _ = ensure_appendable_in_place_on(&file, &opts, &mut |_, _| {});
+                let _ = ensure_appendable_in_place_on(&file, &journal, &opts, &mut |_, _| {});
                 let disk = MemFile::from_bytes(file.power_loss(&mut rng));
+                let journal = MemFile::from_bytes(journal.power_loss(&mut rng));
                 let opened = npy_append::Appender::open_on(
                     MemFile::from_bytes(disk.bytes()),
+                    MemFile::from_bytes(journal.bytes()),
                     npy_append::Options::new(),
                 )
                 .map(|_| ());
-                let done = recover_on(&disk, &RecoverOptions::new().adopt(Adopt::Counted))
+                // Under every policy: a move or insert never leaves bytes to adopt.
+                let adopt = [Adopt::Counted, Adopt::WholeRows][usize::from(at % 2 == 0)];
+                let done = recover_on(&disk, &journal, &RecoverOptions::new().adopt(adopt))
                     .unwrap_or_else(|e| panic!("{method:?}, crash at call {at}: {e}"));
                 replayed.extend(done.replayed);
-                if done.replayed.is_some() {
+                if done.replayed.is_some_and(|r| r != Replayed::Discarded) {
                     // However the header looks (zeros, mid-insert), the writer sends the
                     // user to recover.
                     assert_eq!(
@@ -261,7 +279,7 @@ fn in_place_ensure_appendable_survives_a_crash_at_every_call() {
                 }
                 // Either it was finished, or it never started (or was undone) and can
                 // run again.
-                let again = ensure_appendable_in_place_on(&disk, &opts, &mut |_, _| {})
+                let again = ensure_appendable_in_place_on(&disk, &journal, &opts, &mut |_, _| {})
                     .unwrap_or_else(|e| panic!("{method:?}, crash at call {at}: {e}"));
                 if done.replayed == Some(Replayed::RangeInsertUndone) {
                     assert_eq!(again.method, Method::InsertRange);

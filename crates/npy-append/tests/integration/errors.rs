@@ -133,10 +133,17 @@ fn open_checks_in_order_without_touching_the_file() {
 fn a_journal_left_by_a_crash_means_recover_first() {
     use npy_append::testing::CrashFile;
     let file = CrashFile::new();
+    let journal = file.on_same_disk();
     let opts = Options::new()
         .durability(npy_append::Durability::Synced)
         .buffer_bytes(0);
-    let w = Appender::create_on(&file, &NewArray::new(dtype("'|u1'"), []), opts.clone()).unwrap();
+    let w = Appender::create_on(
+        &file,
+        &journal,
+        &NewArray::new(dtype("'|u1'"), []),
+        opts.clone(),
+    )
+    .unwrap();
     w.append(&[1u8; 9]).unwrap();
     // The count goes from 9 to 10 digits-wise from 1 to 2: journaled. Stop after the
     // journal is durable (write data, sync, write journal, sync = 4 calls).
@@ -144,13 +151,14 @@ fn a_journal_left_by_a_crash_means_recover_first() {
     assert!(w.append(&[2u8]).is_err());
     drop(w);
     let disk = MemFile::from_bytes(file.page_cache());
+    let journal = MemFile::from_bytes(journal.page_cache());
     expect(
-        Appender::open_on(&disk, opts),
+        Appender::open_on(&disk, &journal, opts),
         ErrorKind::NeedsRecovery,
         None,
-        "an interrupted operation left a recovery journal at the end of the file: run recover",
+        "an interrupted operation left a recovery journal beside the file: run recover",
     );
-    let done = recover_on(&disk, &RecoverOptions::new()).unwrap();
+    let done = recover_on(&disk, &journal, &RecoverOptions::new()).unwrap();
     assert_eq!(done.replayed, Some(npy_append::Replayed::HeaderRewrite));
     assert_eq!(done.rows, 10);
 }
@@ -290,7 +298,7 @@ fn limits_and_parameters() {
             .unwrap()
             .bytes,
     );
-    let w = Appender::open_on(&f, Options::new()).unwrap();
+    let w = Appender::open_on(&f, MemFile::new(), Options::new()).unwrap();
     let input = Header::new(u1, false, vec![1, 0]).emit(None).unwrap().bytes;
     expect(
         w.append_npy(std::io::Cursor::new(input), Cast::No),
@@ -308,7 +316,12 @@ fn limits_and_parameters() {
 
     let full = MemFile::from_bytes(vec![1, 2, 3]);
     expect(
-        Appender::create_on(&full, &NewArray::new(f8(), []), Options::new()),
+        Appender::create_on(
+            &full,
+            MemFile::new(),
+            &NewArray::new(f8(), []),
+            Options::new(),
+        ),
         ErrorKind::Parameter,
         None,
         "the file is not empty (3 bytes): open it to continue it",
@@ -318,13 +331,14 @@ fn limits_and_parameters() {
         shape: vec![2],
     };
     expect(
-        Appender::create_on(MemFile::new(), &NewArray::new(sub, []), Options::new()),
+        Appender::create_on(MemFile::new(), MemFile::new(), &NewArray::new(sub, []), Options::new()),
         ErrorKind::Parameter,
         None,
         "cannot write this header: a subarray type cannot be the whole dtype (NumPy writes such arrays as '|V<n>'); use it as a field",
     );
     expect(
         Appender::create_on(
+            MemFile::new(),
             MemFile::new(),
             &NewArray::new(dtype("'|O'"), []),
             Options::new(),
@@ -335,6 +349,7 @@ fn limits_and_parameters() {
     );
     expect(
         Appender::create_on(
+            MemFile::new(),
             MemFile::new(),
             &NewArray::new(f8(), [0]).version(Version::V4_0),
             Options::new(),

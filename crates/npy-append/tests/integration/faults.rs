@@ -25,15 +25,16 @@ fn every_failure_point_poisons_and_stays_recoverable() {
     let mut points = 0;
     for w in workloads() {
         let clean = FaultyFile::new(MemFile::new());
-        let outcome = w.run(&clean);
+        let outcome = w.run(&clean, clean.sharing(MemFile::new()));
         assert!(outcome.error.is_none());
         for call in [Call::Write, Call::SetLen, Call::SyncData, Call::SyncAll] {
             for fault in [Fault::Eio, Fault::NoSpace] {
                 for nth in 0..clean.count(call) {
                     points += 1;
                     let file = FaultyFile::new(MemFile::new());
+                    let journal = file.sharing(MemFile::new());
                     file.fail(call, nth, fault);
-                    let outcome = w.run(&file);
+                    let outcome = w.run(&file, &journal);
                     let err = outcome.error.as_ref().unwrap_or_else(|| {
                         panic!(
                             "{call:?} #{nth} failed ({fault:?}) but the workload succeeded: {w:?}"
@@ -63,7 +64,8 @@ fn every_failure_point_poisons_and_stays_recoverable() {
                     }
                     // What the process leaves is recoverable and holds every acknowledged row.
                     let disk = MemFile::from_bytes(file.inner().bytes());
-                    recover_on(&disk, &RecoverOptions::new())
+                    let journal = MemFile::from_bytes(journal.inner().bytes());
+                    recover_on(&disk, &journal, &RecoverOptions::new())
                         .unwrap_or_else(|e| panic!("{call:?} #{nth}: {e}"));
                     check_recovered(&disk.bytes(), outcome.acknowledged, true)
                         .unwrap_or_else(|e| panic!("{call:?} #{nth} ({fault:?}): {e}\n{w:?}"));
@@ -78,7 +80,13 @@ fn every_failure_point_poisons_and_stays_recoverable() {
 fn a_poisoned_writer_fails_loudly() {
     let file = FaultyFile::new(MemFile::new());
     let w = Workload::random(&mut Rng::with_seed(3), Version::V1_0, Durability::Synced);
-    let app = Appender::create_on(&file, &w.new_array(), w.options()).unwrap();
+    let app = Appender::create_on(
+        &file,
+        file.sharing(MemFile::new()),
+        &w.new_array(),
+        w.options(),
+    )
+    .unwrap();
     app.append_bytes(&crate::workload::rows(0, 2)).unwrap();
     file.fail(Call::SyncData, file.count(Call::SyncData), Fault::Eio);
     let first = app.sync().unwrap_err();
@@ -110,12 +118,12 @@ fn a_poisoned_writer_fails_loudly() {
 fn short_writes_are_continued() {
     for w in workloads() {
         let clean = FaultyFile::new(MemFile::new());
-        w.run(&clean);
+        w.run(&clean, clean.sharing(MemFile::new()));
         let file = FaultyFile::new(MemFile::new());
         for nth in 0..clean.count(Call::Write) {
             file.fail(Call::Write, nth * 2, Fault::Short(3));
         }
-        let outcome = w.run(&file);
+        let outcome = w.run(&file, file.sharing(MemFile::new()));
         assert!(outcome.error.is_none(), "{:?}", outcome.error);
         assert_eq!(file.inner().bytes(), clean.inner().bytes());
         assert!(file.count(Call::Write) > clean.count(Call::Write));

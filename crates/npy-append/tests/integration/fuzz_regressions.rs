@@ -88,7 +88,7 @@ fn variants(bytes: &[u8]) -> [Vec<u8>; 3] {
 fn numpy_reads(bytes: &[u8], done: &Recovered, original: &[u8]) -> Result<(), String> {
     let bytes = if done.version == Version::V4_0 {
         let file = MemFile::from_bytes(bytes.to_vec());
-        finalize_on(&file).map_err(|e| format!("finalize refuses it: {e}"))?;
+        finalize_on(&file, &MemFile::new()).map_err(|e| format!("finalize refuses it: {e}"))?;
         file.bytes()
     } else {
         bytes.to_vec()
@@ -150,7 +150,7 @@ fn recover_findings_and_seeds_pass_the_target_checks_and_load_in_numpy() {
     let (mut recovered, mut numpy, mut skipped) = (0, 0, 0);
     for (name, opt, file) in &inputs {
         let opts = recover::options_from_byte_for(*opt, file);
-        let Ok((bytes, done)) = recover::recover_and_check(file.clone(), &opts) else {
+        let Ok((bytes, done)) = recover::recover_and_check(file.clone(), Vec::new(), &opts) else {
             continue;
         };
         recovered += 1;
@@ -217,8 +217,9 @@ fn a_garbled_header_rewrite_never_reads_as_fewer_rows() {
     for durability in [Durability::None, Durability::Synced] {
         for seed in 0..50 {
             let file = CrashFile::new();
+            let journal = file.on_same_disk();
             let opts = Options::new().buffer_bytes(0).durability(durability);
-            let w = Appender::create_on(&file, &new, opts).unwrap();
+            let w = Appender::create_on(&file, &journal, &new, opts).unwrap();
             let offset = w.data_offset();
             let template = file.page_cache()[..usize::try_from(offset).unwrap()].to_vec();
             for r in 0..15u32 {
@@ -262,7 +263,8 @@ fn a_garbled_header_rewrite_never_reads_as_fewer_rows() {
                 .adopt(Adopt::Counted)
                 .template(&template)
                 .unwrap();
-            let done = recover_on(&disk, &opts).unwrap();
+            let journal = MemFile::from_bytes(journal.page_cache());
+            let done = recover_on(&disk, &journal, &opts).unwrap();
             assert!(
                 done.rows >= 15,
                 "{durability:?}, seed {seed}: {} rows recovered of 15 acknowledged",

@@ -292,14 +292,17 @@ fn recover_refuses_an_insert_a_power_loss_left_half_done() {
     let original = tight_file_of(Version::V1_0, 3333);
     let opts = MoveOptions::new();
     let clean = MemFile::from_bytes(original.clone());
-    ensure_appendable_in_place_on(&clean, &opts, &mut |_, _| {}).unwrap();
+    ensure_appendable_in_place_on(&clean, &MemFile::new(), &opts, &mut |_, _| {}).unwrap();
     // The file as the insert finds it: the journal record written and synced (calls 0
     // and 1); the power fails before the insert (call 2).
     let file = CrashFile::from_bytes(original.clone());
+    let journal = file.on_same_disk();
     file.crash_after(2);
-    ensure_appendable_in_place_on(&file, &opts, &mut |_, _| {}).unwrap_err();
+    ensure_appendable_in_place_on(&file, &journal, &opts, &mut |_, _| {}).unwrap_err();
     let before = file.page_cache();
-    assert_eq!(before.len(), original.len() + (128 + 4096) + 160);
+    let journal = journal.page_cache();
+    assert_eq!(before, original, "the journal is beside the file");
+    assert_eq!(journal.len(), (128 + 4096) + 160);
     // XFS (or ext4 for a file of very many extents) grew the size and shifted the
     // extents after the first two blocks when the power failed: the old header is
     // still at offset 0.
@@ -307,7 +310,12 @@ fn recover_refuses_an_insert_a_power_loss_left_half_done() {
     half.extend_from_slice(&[0; 4096]);
     half.extend_from_slice(&before[8192..]);
     let disk = MemFile::from_bytes(half.clone());
-    let err = recover_on(&disk, &RecoverOptions::new()).unwrap_err();
+    let err = recover_on(
+        &disk,
+        &MemFile::from_bytes(journal.clone()),
+        &RecoverOptions::new(),
+    )
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unrecoverable);
     assert_eq!(
         err.message(),
@@ -318,7 +326,7 @@ fn recover_refuses_an_insert_a_power_loss_left_half_done() {
     let mut whole = vec![0; 4096];
     whole.extend_from_slice(&before);
     let disk = MemFile::from_bytes(whole);
-    let done = recover_on(&disk, &RecoverOptions::new()).unwrap();
+    let done = recover_on(&disk, &MemFile::from_bytes(journal), &RecoverOptions::new()).unwrap();
     assert_eq!(done.replayed, Some(Replayed::RangeInsert));
     assert!(disk.bytes() == clean.bytes());
 }

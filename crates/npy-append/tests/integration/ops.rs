@@ -121,7 +121,15 @@ fn a_garbled_header_needs_the_template() {
     let template = {
         let f = npy_append::testing::MemFile::new();
         let new = NewArray::new(dtype("'<u2'"), [3]).version(Version::V3_0);
-        drop(Appender::create_on(&f, &new, Options::new()).unwrap());
+        drop(
+            Appender::create_on(
+                &f,
+                npy_append::testing::MemFile::new(),
+                &new,
+                Options::new(),
+            )
+            .unwrap(),
+        );
         f.bytes()
     };
     written(&p, 40, Version::V3_0, false);
@@ -408,26 +416,35 @@ fn ensure_appendable_modes() {
 #[test]
 fn a_crash_during_a_synced_digit_change_is_finished_by_recover() {
     use npy_append::testing::{CrashFile, MemFile};
-    // Calls of the append: data, sync, journal, sync, header, sync, cut, sync.
+    // Calls of the append: data, sync, journal, sync, header, sync, journal removed,
+    // sync.
     for (ops_before_crash, replayed, rows) in [
         (2, false, 9),
         (4, true, 10),
         (5, true, 10),
         (6, true, 10),
+        (7, true, 10),
         (8, false, 10),
     ] {
         let file = CrashFile::new();
+        let journal = file.on_same_disk();
         let opts = Options::new()
             .durability(npy_append::Durability::Synced)
             .buffer_bytes(0);
-        let w = Appender::create_on(&file, &NewArray::new(dtype("'<u2'"), [3]), opts).unwrap();
+        let w = Appender::create_on(&file, &journal, &NewArray::new(dtype("'<u2'"), [3]), opts)
+            .unwrap();
         w.append_bytes(&crate::workload::rows(0, 9)).unwrap();
         file.crash_after(file.ops() + ops_before_crash);
         let _ = w.append_bytes(&crate::workload::rows(9, 1));
         drop(w);
         let disk = MemFile::from_bytes(file.durable());
-        let done =
-            npy_append::recover_on(&disk, &RecoverOptions::new().adopt(Adopt::Counted)).unwrap();
+        let journal = MemFile::from_bytes(journal.durable());
+        let done = npy_append::recover_on(
+            &disk,
+            &journal,
+            &RecoverOptions::new().adopt(Adopt::Counted),
+        )
+        .unwrap();
         assert_eq!(
             done.replayed == Some(Replayed::HeaderRewrite),
             replayed,
@@ -441,35 +458,52 @@ fn a_crash_during_a_synced_digit_change_is_finished_by_recover() {
 }
 
 #[test]
-fn a_damaged_journal_is_ignored() {
+fn a_damaged_journal_is_removed_and_the_file_kept() {
     use npy_append::testing::{CrashFile, MemFile};
     let file = CrashFile::new();
+    let journal = file.on_same_disk();
     let opts = Options::new()
         .durability(npy_append::Durability::Synced)
         .buffer_bytes(0);
-    let w = Appender::create_on(&file, &NewArray::new(dtype("'<u2'"), [3]), opts).unwrap();
+    let w =
+        Appender::create_on(&file, &journal, &NewArray::new(dtype("'<u2'"), [3]), opts).unwrap();
     w.append_bytes(&crate::workload::rows(0, 9)).unwrap();
     // Stop with the journal durable and the header not yet rewritten.
     file.crash_after(file.ops() + 4);
     let _ = w.append_bytes(&crate::workload::rows(9, 1));
     drop(w);
-    let good = file.durable();
-    let journal_at = 128 + 10 * 6;
-    for (at, what) in [
-        (journal_at + 20, "payload"),
-        (good.len() - 100, "footer"),
-        (good.len() - 160, "magic"),
-    ] {
+    let data = file.durable();
+    let good = journal.durable();
+    // The journal: the 128-byte header, its footer, an empty footer slot.
+    assert_eq!(good.len(), 128 + 160);
+    for (at, what) in [(20, "payload"), (128 + 30, "footer"), (128, "magic")] {
         let mut bytes = good.clone();
         bytes[at] ^= 0x40;
-        let disk = MemFile::from_bytes(bytes);
-        let done =
-            npy_append::recover_on(&disk, &RecoverOptions::new().adopt(Adopt::Counted)).unwrap();
-        assert_eq!((done.replayed, done.rows), (None, 9), "{what}");
+        let disk = MemFile::from_bytes(data.clone());
+        let journal = MemFile::from_bytes(bytes);
+        let done = npy_append::recover_on(
+            &disk,
+            &journal,
+            &RecoverOptions::new().adopt(Adopt::Counted),
+        )
+        .unwrap();
+        // As if the journal had never been written: the header was not touched.
+        assert_eq!(
+            (done.replayed, done.rows),
+            (Some(Replayed::Discarded), 9),
+            "{what}"
+        );
+        assert_eq!(npy_append::Storage::len(&journal).unwrap(), 0, "{what}");
     }
     // The intact journal is finished.
-    let disk = MemFile::from_bytes(good);
-    let done = npy_append::recover_on(&disk, &RecoverOptions::new().adopt(Adopt::Counted)).unwrap();
+    let disk = MemFile::from_bytes(data);
+    let journal = MemFile::from_bytes(good);
+    let done = npy_append::recover_on(
+        &disk,
+        &journal,
+        &RecoverOptions::new().adopt(Adopt::Counted),
+    )
+    .unwrap();
     assert_eq!(
         (done.replayed, done.rows),
         (Some(Replayed::HeaderRewrite), 10)
@@ -482,6 +516,7 @@ fn the_buffer_grows_only_as_needed() {
     let f = npy_append::testing::MemFile::new();
     let w = Appender::create_on(
         &f,
+        npy_append::testing::MemFile::new(),
         &NewArray::new(dtype("'<u2'"), [3]),
         Options::new().buffer_bytes(usize::MAX),
     )
@@ -564,11 +599,16 @@ fn unsynced_recover_makes_the_same_file_without_syncing() {
                     .zerofill_incomplete(zerofill);
                 let case = format!("{what}, {adopt:?}, zerofill {zerofill}");
                 let synced = FaultyFile::new(MemFile::from_bytes(bytes.clone()));
-                let a = npy_append::recover_on(&synced, &opts).unwrap();
+                let journal = synced.sharing(MemFile::new());
+                let a = npy_append::recover_on(&synced, &journal, &opts).unwrap();
                 let unsynced = FaultyFile::new(MemFile::from_bytes(bytes.clone()));
-                let b =
-                    npy_append::recover_on(&unsynced, &opts.clone().durability(Durability::None))
-                        .unwrap();
+                let journal = unsynced.sharing(MemFile::new());
+                let b = npy_append::recover_on(
+                    &unsynced,
+                    &journal,
+                    &opts.clone().durability(Durability::None),
+                )
+                .unwrap();
                 assert_eq!(a, b, "{case}");
                 assert_eq!(synced.inner().bytes(), unsynced.inner().bytes(), "{case}");
                 let syncs =
@@ -587,15 +627,18 @@ fn unsynced_recover_survives_its_process_crashing_at_every_step() {
     for (what, bytes) in damaged_files() {
         let opts = RecoverOptions::new();
         let clean = CrashFile::from_bytes(bytes.clone());
-        npy_append::recover_on(&clean, &opts.clone().durability(Durability::None)).unwrap();
+        let unsynced = opts.clone().durability(Durability::None);
+        npy_append::recover_on(&clean, &clean.on_same_disk(), &unsynced).unwrap();
         let expect = clean.page_cache();
         for op in 0..=clean.ops() {
             let file = CrashFile::from_bytes(bytes.clone());
+            let journal = file.on_same_disk();
             file.crash_after(op);
-            let _ = npy_append::recover_on(&file, &opts.clone().durability(Durability::None));
+            let _ = npy_append::recover_on(&file, &journal, &unsynced);
             // A process crash keeps what reached the page cache; recover runs again.
             let again = CrashFile::from_bytes(file.page_cache());
-            npy_append::recover_on(&again, &opts).unwrap();
+            let journal = again.on_same_disk_with(journal.page_cache());
+            npy_append::recover_on(&again, &journal, &opts).unwrap();
             assert_eq!(again.page_cache(), expect, "{what}: crash before call {op}");
         }
     }
@@ -606,7 +649,13 @@ fn a_batch_holds_the_writer_for_its_appends() {
     // Four threads each append 200 rows through a batch, and 200 more one call at a
     // time: a batch's rows are contiguous; the single calls interleave anyhow.
     let f = npy_append::testing::MemFile::new();
-    let w = Appender::create_on(&f, &NewArray::new(dtype("'<u2'"), [3]), Options::new()).unwrap();
+    let w = Appender::create_on(
+        &f,
+        npy_append::testing::MemFile::new(),
+        &NewArray::new(dtype("'<u2'"), [3]),
+        Options::new(),
+    )
+    .unwrap();
     std::thread::scope(|scope| {
         for t in 0..4u16 {
             let w = &w;

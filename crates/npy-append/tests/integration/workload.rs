@@ -99,9 +99,9 @@ impl Workload {
 
     /// Runs until done or the first error; then drops the writer (which flushes, if it
     /// still can).
-    pub fn run<S: Storage>(&self, storage: S) -> Outcome {
+    pub fn run<S: Storage, J: Storage>(&self, storage: S, journal: J) -> Outcome {
         let mut out = Outcome::default();
-        let w = match Appender::create_on(storage, &self.new_array(), self.options()) {
+        let w = match Appender::create_on(storage, journal, &self.new_array(), self.options()) {
             Ok(w) => w,
             Err(e) => {
                 out.error = Some(e);
