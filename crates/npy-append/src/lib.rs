@@ -111,42 +111,70 @@
 //! it again), but a power loss during the call may tear the header (a
 //! [template](RecoverOptions::template) repairs it).
 //!
-//! **The journal.** A header rewrite by `recover`, `finalize` or `convert`, or a `Synced`
-//! rewrite that changes the count's length, first writes the new header after the data
-//! with a checksummed footer at the very end of the file and `fdatasync`s it, then
-//! writes the header and `fdatasync`s, then cuts the journal off. [`EnsureMode::InPlace`]
-//! makes room for the header by inserting a range at the start of the file where the
-//! filesystem can (`fallocate(FALLOC_FL_INSERT_RANGE)`, ext4 and XFS on Linux; `A-9`):
-//! it journals the new header and the file's geometry after the data and `fdatasync`s,
-//! inserts 4 KiB (or a multiple) at offset 0 and `fsync`s, writes the header (NumPy's,
-//! padded with spaces to the new length) and `fdatasync`s, and cuts the journal off.
+//! **The journal.** A header rewrite by `recover`, `finalize` or `convert`, a `Synced`
+//! rewrite that changes the count's number of digits (or whose digits straddle a
+//! 512-byte sector, which a power loss can tear into a smaller count), and every step
+//! of an in-place [`ensure_appendable`] are journaled in a file beside the array,
+//! `NAME-journal` ([`Sidecar`]), as SQLite keeps a rollback journal: the record (the
+//! new header, and for a data move a copy of the chunk) is written and `fdatasync`ed,
+//! and the directory `fsync`ed, before the array is touched; the change is made
+//! durable; then the journal is removed and the directory `fsync`ed. Nothing is ever
+//! written past the array's data but rows, so
+//!
+//! * after any failure, at any instant (a full disk, `EIO`, Ctrl-C, `SIGKILL`, a power
+//!   loss), no reader and no [`Adopt`] policy counts a byte as a row that was not
+//!   appended as one; a reader following a 4.0 file sees only its rows, during
+//!   [`finalize`] too (`V4-5`);
+//! * row data cannot pose as a journal: whoever controls the rows (untrusted bytes
+//!   logged as `u1`) cannot block appends or make `recover` change the dtype or shape;
+//! * a failed journal write leaves at most an incomplete journal, which had not changed
+//!   the array: [`recover`] removes it ([`Replayed::Discarded`]).
+//!
+//! [`recover`] finishes a journaled operation first (the record with the highest
+//! sequence number whose checksum, fields and header check out), refuses a journal
+//! whose record does not fit the array's length (another file's, or an array changed
+//! since: [`ErrorKind::Unrecoverable`], nothing changed), and removes it when done;
+//! [`Appender::open`] and the other operations refuse an array with a journal
+//! ([`ErrorKind::NeedsRecovery`]), and [`Appender::create`] refuses to start a file
+//! beside one. Move or copy an array together with its journal while an operation is
+//! in flight. The format is in the `journal` module's source and `spec/npy-format.md`
+//! section 9.1.
+//!
+//! [`EnsureMode::InPlace`] makes room for the header by inserting a range at the start
+//! of the file where the filesystem can (`fallocate(FALLOC_FL_INSERT_RANGE)`, ext4 and
+//! XFS on Linux; `A-9`): it journals the new header and the file's geometry, inserts
+//! 4 KiB (or a multiple) at offset 0 and `fsync`s, writes the header (NumPy's, padded
+//! with spaces to the new length) and `fdatasync`s, and removes the journal.
 //! [`recover`] tells from the file size whether the insert happened: if so it writes
-//! the header and cuts, else it cuts the journal and the file is the original
-//! ([`Replayed::RangeInsertUndone`]: run `ensure_appendable` again). The insert is one
-//! journaled metadata change while the shift of the file's extents fits one
-//! transaction; for a file of very many extents (ext4) or several (XFS, one transaction
-//! per extent) a power loss *during* the `fallocate` call can leave the size grown and
-//! only the tail shifted. `recover` detects that (the old header is still at offset 0)
-//! and refuses with [`ErrorKind::Unrecoverable`], changing nothing; the file then has
-//! to be restored from a copy, so keep one, or use [`EnsureMode::Replace`], where a
-//! power loss is a concern. The time does not
-//! depend on the data size; the header keeps up to 4 KiB of padding, under NumPy's
-//! `max_header_size` (10 000), so NumPy reads it; [`MoveOptions::insert_range`]`(false)`
-//! gives NumPy's exact header. Otherwise (another filesystem, a padded header that
-//! would exceed 10 000 bytes, an old header length that is not a multiple of 64, or
-//! the opt-out) the data is moved: each chunk is journaled (the new header and a copy
-//! of the chunk, alternating between two slots) before it is copied, last chunk first,
-//! so a chunk whose source was already overwritten is redone from its copy. [`recover`]
-//! finishes any journaled operation first; [`Appender::open`] and the other operations
-//! refuse a file with a journal ([`ErrorKind::NeedsRecovery`]). A crash before the first
-//! journal record is durable leaves the old file, possibly followed by unjournaled
-//! bytes (`Adopt::Counted` cuts them; `WholeRows` would keep them as rows). A 4.0 file
-//! has no count to cut them with: a power loss during `finalize` or `convert` from or
-//! to 4.0 can leave a torn journal record, or a cut journal's length without its bytes
-//! (zeros), after the data, and `recover` keeps them as rows after every original one,
-//! as after any power loss of a 4.0 file (the table above).
-//! [`EnsureMode::Replace`] and [`EnsureMode::To`] write a new file, `fsync` it, rename
-//! it and `fsync` the directory: a crash leaves the old or the new file.
+//! the header, else the file is the original ([`Replayed::RangeInsertUndone`]: run
+//! `ensure_appendable` again). The insert is one journaled metadata change while the
+//! shift of the file's extents fits one transaction; for a file of very many extents
+//! (ext4) or several (XFS, one transaction per extent) a power loss *during* the
+//! `fallocate` call can leave the size grown and only the tail shifted. `recover`
+//! detects that (the old header is still at offset 0) and refuses with
+//! [`ErrorKind::Unrecoverable`], changing nothing; the file then has to be restored
+//! from a copy, so keep one, or use [`EnsureMode::Replace`], where a power loss is a
+//! concern. The time does not depend on the data size; the header keeps up to 4 KiB of
+//! padding, under NumPy's `max_header_size` (10 000), so NumPy reads it;
+//! [`MoveOptions::insert_range`]`(false)` gives NumPy's exact header. Otherwise
+//! (another filesystem, a padded header that would exceed 10 000 bytes, an old header
+//! length that is not a multiple of 64, or the opt-out) the data is moved: each chunk
+//! is journaled (the new header and a copy of the chunk, alternating between two slots
+//! of at most one data length each) before it is copied, last chunk first, so a chunk
+//! whose source was already overwritten is redone from its copy. The array never grows
+//! past its final length. [`EnsureMode::Replace`] and [`EnsureMode::To`] write a new
+//! file, `fsync` it, rename it and `fsync` the directory: a crash leaves the old or the
+//! new file.
+//!
+//! **After a failed `fdatasync`.** The writer stops at the first failed sync and never
+//! retries it, because the kernel may have dropped the dirty pages and marked them
+//! clean: a later `fdatasync`, `recover`'s own included (on a new descriptor), can then
+//! report success although those pages never reached the disk. What `recover` promises
+//! after such a failure is what it promises after a power loss at that moment: the
+//! rows the header counted when the last sync *succeeded* are durable, and `Counted`
+//! recovery of a `Synced` 1.0–3.0 file keeps no row that was not appended; rows
+//! written after that point may read back as zeros or stale bytes once the machine
+//! restarts, so check them (or append them again) before relying on them.
 //!
 //! # Recovering, making appendable, finalising, converting
 //!
@@ -187,11 +215,13 @@
 //!
 //! All file I/O goes through [`Storage`] (`read_at`, `write_at`, `len`, `set_len`,
 //! `sync_data`, `sync_all`, and `insert_range`, which defaults to "unsupported"),
-//! implemented for [`std::fs::File`]. The `*_on` functions
+//! implemented for [`std::fs::File`] and for the journal beside a file, [`Sidecar`]
+//! (which exists only while it holds bytes). The `*_on` functions
 //! ([`Appender::create_on`], [`recover_on`], [`ensure_appendable_in_place_on`],
-//! [`finalize_on`], [`convert_on`]) take any storage and no lock. The `testing` feature
-//! adds an in-memory file, a file that simulates power loss, and one that injects
-//! failures (see that module).
+//! [`finalize_on`], [`convert_on`]) take any storage for the array and one for its
+//! journal, and no lock. The `testing` feature adds an in-memory file, a file that
+//! simulates power loss (files on one simulated disk lose power together), and one
+//! that injects failures (see that module).
 //!
 //! The crate's own crash tests use them: seeded power-loss campaigns (one per
 //! [`HeaderPolicy`] for 1.0–3.0 and one for 4.0, 2 000 crashes each in CI), real

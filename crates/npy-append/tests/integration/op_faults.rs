@@ -5,7 +5,7 @@
 //! together): (a) it fails with `ENOSPC`, (b) with `EIO` (`testing::FaultyFile`),
 //! (c) the process is killed before it (what the page cache holds survives), and
 //! (d) the power fails before it (`testing::CrashFile`: every unsynced write applied,
-//! dropped, torn, garbled or torn at 512-byte sectors; `ROUNDS` draws per call).
+//! dropped, torn, garbled or torn at 512-byte sectors; 8 draws per call).
 //!
 //! After each, `recover` under every policy (then the operation again, if it had not
 //! happened) must give exactly the file the operation gives without a failure: no row
@@ -13,7 +13,7 @@
 //! its final length, and the rows a reader of a 4.0 file counts from its size are
 //! always the original rows (nothing a journal wrote is ever in the array).
 //!
-//! `NPY_APPEND_FAULTS=all` draws 64 power losses per call instead of 4. The case
+//! `NPY_APPEND_FAULTS=all` draws 64 power losses per call instead of 8. The case
 //! counts per operation are printed and stated in the crate docs.
 
 use std::sync::Mutex;
@@ -29,11 +29,11 @@ use crate::common::dtype;
 use crate::crash::tight_file;
 use crate::workload::{rows, ROW_ITEMS};
 
-/// Power losses drawn per storage call: 4 in CI, 64 with `NPY_APPEND_FAULTS=all`.
+/// Power losses drawn per storage call: 8 in CI, 64 with `NPY_APPEND_FAULTS=all`.
 fn rounds() -> u64 {
     match std::env::var("NPY_APPEND_FAULTS").as_deref() {
         Ok("all") => 64,
-        _ => 4,
+        _ => 8,
     }
 }
 
