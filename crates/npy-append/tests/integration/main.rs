@@ -10,5 +10,6 @@ mod op_faults;
 mod ops;
 mod oracle;
 mod port;
+mod replace;
 mod sigkill;
 mod workload;
