@@ -109,7 +109,8 @@ pub fn finalize_on<S: Storage + ?Sized>(s: &S) -> Result<Converted> {
 /// and 4.0 to any of them (as [`finalize`], with the version chosen). In place (O(1),
 /// journaled) when the new header fits in the old one's length, which the spare
 /// growth-axis spaces of NumPy's layout usually allow; otherwise the file is rewritten
-/// beside itself and renamed over. Errors when the header cannot be written in `to` at
+/// beside itself and renamed over, as [`EnsureMode::Replace`](crate::EnsureMode::Replace)
+/// does (a file with more than one hard link is refused). Errors when the header cannot be written in `to` at
 /// all (text outside latin-1 for 1.0 and 2.0, a header over 64 KiB for 1.0). Takes the
 /// file's lock.
 pub fn convert(path: impl AsRef<Path>, to: Version) -> Result<Converted> {

@@ -20,14 +20,17 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{self, Move, Progress, MAX_MOVE_CHUNK};
 use crate::layout::{read_header, Geometry, HeaderState, Snapshot};
 use crate::storage::{read_exact_at, write_all_at, Storage};
-use crate::writer::{open_locked, sync_dir};
+use crate::writer::{is_still_at, open_locked, sync_dir};
 
 /// Where [`ensure_appendable`] puts the rewritten file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub enum EnsureMode {
     /// Write a new file beside the old one (same directory), `fsync` it, rename it over
     /// the old one and `fsync` the directory. A crash leaves the old file or the new
-    /// one, never a mixture; needs room for a second copy.
+    /// one, never a mixture; needs room for a second copy. Through a symlink, the file
+    /// it names is replaced (the link stays); the owner, group and mode are kept. A
+    /// file with more than one hard link is refused ([`ErrorKind::Parameter`]): the
+    /// rename would leave the other names on the old file.
     #[default]
     Replace,
     /// Make room in the same file: by inserting a range at its start where the
@@ -345,7 +348,9 @@ pub(crate) enum Dest<'a> {
 
 /// Writes `header` and `data_len` bytes of `src` from `data_from` into a temporary file
 /// in the destination's directory, syncs it, renames it into place and syncs the
-/// directory.
+/// directory. [`Dest::Replace`] replaces the file `src_path` names: a symlink's target
+/// (in the target's directory), keeping its owner, group and mode; a file with more
+/// than one hard link is refused (see [`replace_target`]).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn copy_rewrite(
     src_path: &Path,
@@ -357,8 +362,11 @@ pub(crate) fn copy_rewrite(
     opts: &MoveOptions,
     progress: Progress<'_>,
 ) -> Result<()> {
+    let src_meta = src
+        .metadata()
+        .map_err(|e| Error::io("cannot read the file's metadata", e).with_path(src_path))?;
     let target: PathBuf = match dest {
-        Dest::Replace => src_path.to_path_buf(),
+        Dest::Replace => replace_target(src_path, src, &src_meta)?,
         Dest::To(p) => p.to_path_buf(),
     };
     let on_target = |what: &str| {
@@ -386,13 +394,15 @@ pub(crate) fn copy_rewrite(
         .map_err(on_target(
             "cannot create a temporary file beside the output",
         ))?;
-    let perms = src
-        .metadata()
-        .map_err(|e| Error::io("cannot read the file's permissions", e).with_path(src_path))?
-        .permissions();
-    fs::set_permissions(tmp.path(), perms)
-        .map_err(on_target("cannot set the new file's permissions"))?;
     let out = tmp.as_file();
+    if let Dest::Replace = dest {
+        keep_owner(out, &src_meta).map_err(on_target(
+            "cannot give the rewritten file the owner and group of the old one, which the rename would change: rewrite it in place instead (EnsureMode::InPlace, `npy ensure-appendable --in-place`)",
+        ))?;
+    }
+    // After the change of owner, which may clear the set-user-ID and set-group-ID bits.
+    out.set_permissions(src_meta.permissions())
+        .map_err(on_target("cannot set the new file's permissions"))?;
     write_all_at(out, header, 0).map_err(on_target("cannot write the new file"))?;
     let chunk = opts.chunk_bytes.min(data_len.max(1));
     let mut buf = vec![0u8; usize::try_from(chunk).expect("chunk is bounded")];
@@ -416,5 +426,56 @@ pub(crate) fn copy_rewrite(
         Error::io("cannot rename the new file into place", e.error).with_path(&target)
     })?;
     sync_dir(&target).map_err(on_target("cannot sync the directory (fsync)"))?;
+    Ok(())
+}
+
+/// The path to rename a rewritten copy of `src` (opened as `src_path`) to: `src_path`
+/// with its symlinks resolved, so that a link stays a link to the rewritten file.
+/// Refuses a file with more than one hard link, whose other names would keep the old
+/// file.
+fn replace_target(src_path: &Path, src: &File, meta: &fs::Metadata) -> Result<PathBuf> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let links = meta.nlink();
+        if links > 1 {
+            return Err(Error::new(
+                ErrorKind::Parameter,
+                format!(
+                    "the file has {links} hard links: renaming a rewritten copy over it would split them (the other names would keep the old file); rewrite it in place instead (EnsureMode::InPlace, `npy ensure-appendable --in-place`)"
+                ),
+            )
+            .with_path(src_path));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    let target = fs::canonicalize(src_path)
+        .map_err(|e| Error::io("cannot resolve the file's path", e).with_path(src_path))?;
+    // The lock is the open file's: the path must still name it.
+    let here = is_still_at(src, &target)
+        .map_err(|e| Error::io("cannot read the file's metadata", e).with_path(&target))?;
+    if !here {
+        return Err(Error::new(
+            ErrorKind::Locked,
+            "another file was renamed over this one after it was opened: another process is rewriting it; let it finish first",
+        )
+        .with_path(src_path));
+    }
+    Ok(target)
+}
+
+/// Gives `out` the owner and group in `meta`, unless it has them already.
+fn keep_owner(out: &File, meta: &fs::Metadata) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let now = out.metadata()?;
+        if (now.uid(), now.gid()) != (meta.uid(), meta.gid()) {
+            std::os::unix::fs::fchown(out, Some(meta.uid()), Some(meta.gid()))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (out, meta);
     Ok(())
 }

@@ -56,7 +56,8 @@ Examples:
 A header without NumPy's spare growth-axis space (NumPy before 1.24, other writers)
 cannot grow in place. This rewrites it with NumPy's layout and moves the data after
 it. The default and --out write a new file and rename it (crash-safe, needs space
-for a copy). --in-place inserts 4 KiB at the start of the file where the filesystem
+for a copy; by default the file a symlink names is replaced, with its owner and
+mode, and a file with several hard links is refused). --in-place inserts 4 KiB at the start of the file where the filesystem
 can (ext4, XFS on Linux: no data moves, whatever the size; the header is padded with
 up to 4 KiB of spaces, which NumPy reads), else, or with --exact-layout, moves the
 data backwards in journaled chunks (NumPy's exact header). A crash midway is
@@ -83,7 +84,7 @@ Examples:
 
 In place when the new header fits in the old one's length (usually: NumPy's spare
 growth-axis space absorbs it); otherwise the file is rewritten beside itself and
-renamed over.
+renamed over, as ensure-appendable does.
 
 Exit status: 0 on success, 1 otherwise.";
 
