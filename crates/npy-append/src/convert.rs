@@ -4,7 +4,7 @@ use std::path::Path;
 
 use npy_header::{Header, Parsed, Version};
 
-use crate::ensure::{checked, copy_rewrite, Dest, MoveOptions};
+use crate::ensure::{check_header_size, checked, copy_rewrite, length_field, Dest, MoveOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{self, Progress};
 use crate::layout::{fmt_shape, Geometry};
@@ -26,6 +26,9 @@ pub struct Converted {
     pub in_place: bool,
     /// Bytes of a partial trailing row cut off a 4.0 file.
     pub trimmed_bytes: u64,
+    /// The header's length field now: the bytes of header text, which NumPy's
+    /// `max_header_size` limits (see [`MoveOptions::allow_large_header`]).
+    pub header_len: u64,
 }
 
 /// Turns a format 4.0 file into one that today's NumPy reads: the `-1` becomes the
@@ -101,6 +104,7 @@ pub fn finalize_on<S: Storage + ?Sized>(s: &S) -> Result<Converted> {
         shape: fixed.shape,
         in_place: true,
         trimmed_bytes: fixed.trimmed,
+        header_len: parsed.data_offset() - to.preamble_len() as u64,
     })
 }
 
@@ -112,12 +116,15 @@ pub fn finalize_on<S: Storage + ?Sized>(s: &S) -> Result<Converted> {
 /// beside itself and renamed over, as [`EnsureMode::Replace`](crate::EnsureMode::Replace)
 /// does (a file with more than one hard link is refused). Errors when the header cannot be written in `to` at
 /// all (text outside latin-1 for 1.0 and 2.0, a header over 64 KiB for 1.0). Takes the
-/// file's lock.
+/// file's lock. A rewrite that would take the header past NumPy's default
+/// `max_header_size` is refused ([`ErrorKind::LargeHeader`]) unless allowed with
+/// [`convert_with`] and [`MoveOptions::allow_large_header`].
 pub fn convert(path: impl AsRef<Path>, to: Version) -> Result<Converted> {
     convert_with(path, to, &MoveOptions::new(), &mut |_, _| {})
 }
 
-/// [`convert`] with a chunk size for a rewrite, calling `progress(done, total)`.
+/// [`convert`] with a chunk size for a rewrite and the choice to allow a header past
+/// NumPy's `max_header_size`, calling `progress(done, total)`.
 pub fn convert_with(
     path: impl AsRef<Path>,
     to: Version,
@@ -129,13 +136,14 @@ pub fn convert_with(
     let with = |e: Error| e.with_path(path);
     let (snap, parsed) = checked(&file).map_err(with)?;
     let target = target_for(&parsed, snap.file_len, to).map_err(with)?;
+    let in_place_len = parsed.data_offset() - to.preamble_len() as u64;
     if parsed.version == to {
-        return Ok(target.converted(to, to, true));
+        return Ok(target.converted(to, to, true, in_place_len));
     }
     match target.header.emit_in_place(to, parsed.data_offset()) {
         Ok(bytes) => {
             write_in_place(&file, &bytes, &target, snap.file_len).map_err(with)?;
-            Ok(target.converted(parsed.version, to, true))
+            Ok(target.converted(parsed.version, to, true, in_place_len))
         }
         Err(_) => {
             let emitted = target
@@ -143,6 +151,7 @@ pub fn convert_with(
                 .emit(Some(to))
                 .map_err(|e| cannot(to, &e))
                 .map_err(with)?;
+            check_header_size(&parsed, to, emitted.bytes.len(), opts).map_err(with)?;
             let data_len = target.data_end - parsed.data_offset();
             copy_rewrite(
                 path,
@@ -154,7 +163,8 @@ pub fn convert_with(
                 opts,
                 progress,
             )?;
-            Ok(target.converted(parsed.version, to, false))
+            let header_len = length_field(to, emitted.bytes.len());
+            Ok(target.converted(parsed.version, to, false, header_len))
         }
     }
 }
@@ -164,15 +174,16 @@ pub fn convert_with(
 pub fn convert_on<S: Storage + ?Sized>(s: &S, to: Version) -> Result<Converted> {
     let (snap, parsed) = checked(s)?;
     let target = target_for(&parsed, snap.file_len, to)?;
+    let header_len = parsed.data_offset() - to.preamble_len() as u64;
     if parsed.version == to {
-        return Ok(target.converted(to, to, true));
+        return Ok(target.converted(to, to, true, header_len));
     }
     let bytes = target
         .header
         .emit_in_place(to, parsed.data_offset())
         .map_err(|e| cannot(to, &e))?;
     write_in_place(s, &bytes, &target, snap.file_len)?;
-    Ok(target.converted(parsed.version, to, true))
+    Ok(target.converted(parsed.version, to, true, header_len))
 }
 
 fn cannot(to: Version, e: &npy_header::Error) -> Error {
@@ -192,13 +203,14 @@ struct Target {
 }
 
 impl Target {
-    fn converted(self, from: Version, to: Version, in_place: bool) -> Converted {
+    fn converted(self, from: Version, to: Version, in_place: bool, header_len: u64) -> Converted {
         Converted {
             from,
             to,
             shape: self.shape,
             in_place,
             trimmed_bytes: self.trimmed,
+            header_len,
         }
     }
 }

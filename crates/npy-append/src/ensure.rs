@@ -53,6 +53,7 @@ pub enum EnsureMode {
 pub struct MoveOptions {
     chunk_bytes: u64,
     insert_range: bool,
+    allow_large_header: bool,
 }
 
 impl Default for MoveOptions {
@@ -60,6 +61,7 @@ impl Default for MoveOptions {
         MoveOptions {
             chunk_bytes: DEFAULT_CHUNK_BYTES,
             insert_range: true,
+            allow_large_header: false,
         }
     }
 }
@@ -87,6 +89,18 @@ impl MoveOptions {
     /// exact, minimal layout.
     pub fn insert_range(mut self, yes: bool) -> MoveOptions {
         self.insert_range = yes;
+        self
+    }
+
+    /// Whether a rewrite may make a header longer than NumPy's default
+    /// `max_header_size`, 10 000 bytes of header text (default `false`). NumPy writes
+    /// such headers but `np.load` refuses them unless given `max_header_size=` or
+    /// `allow_pickle=True`, as `npy inspect` does unless given `--max-header-len`; so by
+    /// default a rewrite that would take a header from within the limit past it is
+    /// refused ([`ErrorKind::LargeHeader`]) before anything is written. A header over
+    /// the limit already may grow either way.
+    pub fn allow_large_header(mut self, yes: bool) -> MoveOptions {
+        self.allow_large_header = yes;
         self
     }
 }
@@ -141,13 +155,19 @@ pub struct Appendable {
     pub data_bytes: u64,
     /// How the room was made.
     pub method: Method,
+    /// The header's length field afterwards: the bytes of header text, which NumPy's
+    /// `max_header_size` limits (see [`MoveOptions::allow_large_header`]).
+    pub header_len: u64,
 }
 
 /// Rewrites a file whose header has no spare room for a longer growth-axis length
 /// (written by NumPy before 1.24, or by another writer) with NumPy's layout, so that
 /// [`Appender::open`](crate::Appender::open) accepts it. The version, dtype, order,
 /// shape and data are kept; every byte after the old header is kept, whole rows or not.
-/// Takes the file's lock. A file that is already appendable is left alone.
+/// Takes the file's lock. A file that is already appendable is left alone. A header
+/// that NumPy's layout would take past NumPy's default `max_header_size` is refused
+/// ([`ErrorKind::LargeHeader`]) before anything is written, unless allowed with
+/// [`ensure_appendable_with`] and [`MoveOptions::allow_large_header`].
 ///
 /// ```
 /// # use npy_append::{ensure_appendable, EnsureMode, Appender, Method, Options};
@@ -178,8 +198,8 @@ pub fn ensure_appendable(path: impl AsRef<Path>, mode: EnsureMode) -> Result<App
     ensure_appendable_with(path, mode, &MoveOptions::new(), &mut |_, _| {})
 }
 
-/// [`ensure_appendable`] with a chunk size and the choice of a range insert, calling
-/// `progress(done, total)` with data bytes.
+/// [`ensure_appendable`] with a chunk size, the choice of a range insert and of a header
+/// past NumPy's `max_header_size`, calling `progress(done, total)` with data bytes.
 pub fn ensure_appendable_with(
     path: impl AsRef<Path>,
     mode: EnsureMode,
@@ -193,7 +213,7 @@ pub fn ensure_appendable_with(
         EnsureMode::InPlace => ensure_appendable_in_place_on(&file, opts, progress).map_err(with),
         EnsureMode::Replace | EnsureMode::To(_) => {
             let (snap, parsed) = checked(&file).map_err(with)?;
-            let Some(new_header) = needed(&parsed).map_err(with)? else {
+            let Some(new_header) = needed(&parsed, opts).map_err(with)? else {
                 return Ok(done_already(&parsed));
             };
             let dest = match &mode {
@@ -217,6 +237,7 @@ pub fn ensure_appendable_with(
                 header_growth: new_header.len() as u64 - parsed.data_offset(),
                 data_bytes: data_len,
                 method: Method::Copy,
+                header_len: length_field(parsed.version, new_header.len()),
             })
         }
     }
@@ -229,7 +250,7 @@ pub fn ensure_appendable_in_place_on<S: Storage + ?Sized>(
     progress: Progress<'_>,
 ) -> Result<Appendable> {
     let (snap, parsed) = checked(s)?;
-    let Some(new_header) = needed(&parsed)? else {
+    let Some(new_header) = needed(&parsed, opts)? else {
         return Ok(done_already(&parsed));
     };
     let old_offset = parsed.data_offset();
@@ -240,6 +261,7 @@ pub fn ensure_appendable_in_place_on<S: Storage + ?Sized>(
         header_growth: header_len as u64 - old_offset,
         data_bytes: data_len,
         method,
+        header_len: length_field(parsed.version, header_len),
     };
     if data_len == 0 {
         journal::write_header(s, &new_header, new_header.len() as u64, snap.file_len)
@@ -291,7 +313,35 @@ fn done_already(parsed: &Parsed) -> Appendable {
         header_growth: 0,
         data_bytes: 0,
         method: Method::None,
+        header_len: parsed.data_offset() - parsed.version.preamble_len() as u64,
     }
+}
+
+/// The length field of a header of `total` bytes (preamble included).
+pub(crate) fn length_field(version: Version, total: usize) -> u64 {
+    (total - version.preamble_len()) as u64
+}
+
+/// Refuses, unless `opts` allow it, a rewrite that would take the header of `old`
+/// from within NumPy's default `max_header_size` past it: to `total` bytes (preamble
+/// included) in `version`.
+pub(crate) fn check_header_size(
+    old: &Parsed,
+    version: Version,
+    total: usize,
+    opts: &MoveOptions,
+) -> Result<()> {
+    let before = old.data_offset() - old.version.preamble_len() as u64;
+    let after = length_field(version, total);
+    if opts.allow_large_header || after <= NUMPY_MAX_HEADER_SIZE || before > NUMPY_MAX_HEADER_SIZE {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::LargeHeader,
+        format!(
+            "the header would grow from {before} to {after} bytes, past NumPy's default max_header_size ({NUMPY_MAX_HEADER_SIZE}): np.load would refuse the file unless given max_header_size={after} or allow_pickle=True, and `npy inspect` unless given --max-header-len {after}; allow it with MoveOptions::allow_large_header (`--allow-large-header`)"
+        ),
+    ))
 }
 
 /// The header, refused if an interrupted operation left a journal or it does not parse
@@ -316,8 +366,9 @@ pub(crate) fn checked<S: Storage + ?Sized>(s: &S) -> Result<(Snapshot, Parsed)> 
     Ok((snap, parsed))
 }
 
-/// NumPy's header for this array, if the file's is not appendable.
-fn needed(parsed: &Parsed) -> Result<Option<Vec<u8>>> {
+/// NumPy's header for this array, if the file's is not appendable; refused if it would
+/// pass NumPy's `max_header_size` and `opts` do not allow that.
+fn needed(parsed: &Parsed, opts: &MoveOptions) -> Result<Option<Vec<u8>>> {
     let geo = Geometry::new(parsed)?;
     match geo.check_appendable() {
         Ok(()) => Ok(None),
@@ -332,6 +383,7 @@ fn needed(parsed: &Parsed) -> Result<Option<Vec<u8>>> {
                     ),
                 )
             })?;
+            check_header_size(parsed, geo.version, emitted.bytes.len(), opts)?;
             Ok(Some(emitted.bytes))
         }
         Err(e) => Err(e),

@@ -65,6 +65,10 @@ finished by `npy recover`, except a power loss during the insert of a file of ma
 extents (XFS; ext4 for very fragmented files), which can leave it half done: keep a
 copy, or use the default mode, where that matters.
 
+A header that NumPy's layout would take past NumPy's default max_header_size (10000
+bytes, which np.load then refuses without max_header_size= or allow_pickle=True) is
+left alone unless --allow-large-header is given.
+
 Exit status: 0 if the file is appendable afterwards, 1 otherwise.";
 
 const FINALIZE_EXAMPLES: &str = "\
@@ -84,7 +88,8 @@ Examples:
 
 In place when the new header fits in the old one's length (usually: NumPy's spare
 growth-axis space absorbs it); otherwise the file is rewritten beside itself and
-renamed over, as ensure-appendable does.
+renamed over, as ensure-appendable does (and, as there, a header that would pass
+NumPy's max_header_size needs --allow-large-header).
 
 Exit status: 0 on success, 1 otherwise.";
 
@@ -167,6 +172,10 @@ pub struct EnsureArgs {
     /// and its padding).
     #[arg(long, requires = "in_place")]
     pub exact_layout: bool,
+    /// Grow the header past NumPy's default max_header_size (10000 bytes), which
+    /// np.load then refuses without max_header_size= or allow_pickle=True.
+    #[arg(long)]
+    pub allow_large_header: bool,
 }
 
 /// Arguments of `npy finalize`.
@@ -184,6 +193,10 @@ pub struct ConvertArgs {
     pub to_version: u8,
     /// The file to convert.
     pub file: PathBuf,
+    /// Grow the header past NumPy's default max_header_size (10000 bytes), which
+    /// np.load then refuses without max_header_size= or allow_pickle=True.
+    #[arg(long)]
+    pub allow_large_header: bool,
 }
 
 /// Runs one of the commands.
@@ -191,9 +204,9 @@ pub fn run(cmd: &AppendCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
     let result = match cmd {
         AppendCommand::Append(a) => append(a, out),
         AppendCommand::Recover(a) => recover(a, out),
-        AppendCommand::EnsureAppendable(a) => ensure(a, out),
+        AppendCommand::EnsureAppendable(a) => ensure(a, out, err),
         AppendCommand::Finalize(a) => finalize(a, out),
-        AppendCommand::Convert(a) => convert(a, out),
+        AppendCommand::Convert(a) => convert(a, out, err),
     };
     out.flush()?;
     match result {
@@ -440,7 +453,20 @@ pub fn describe_recovery(r: &Recovered) -> String {
     )
 }
 
-fn ensure(a: &EnsureArgs, out: &mut dyn Write) -> Result<(), Failure> {
+/// Warns when a header this command rewrote is longer than NumPy reads by default.
+fn warn_large_header(err: &mut dyn Write, file: &Path, header_len: u64) -> io::Result<()> {
+    let limit = npy_header::Limits::default().max_header_len;
+    if header_len <= limit {
+        return Ok(());
+    }
+    writeln!(
+        err,
+        "warning: {}: the header is {header_len} bytes long, past NumPy's default max_header_size ({limit}): np.load reads the file only with max_header_size={header_len} or allow_pickle=True, npy inspect only with --max-header-len {header_len}",
+        file.display()
+    )
+}
+
+fn ensure(a: &EnsureArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let mode = match (&a.out, a.in_place) {
         (Some(p), _) => EnsureMode::To(p.clone()),
         (None, true) => EnsureMode::InPlace,
@@ -451,7 +477,9 @@ fn ensure(a: &EnsureArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let done = npy_append::ensure_appendable_with(
         &a.file,
         mode.clone(),
-        &MoveOptions::new().insert_range(!a.exact_layout),
+        &MoveOptions::new()
+            .insert_range(!a.exact_layout)
+            .allow_large_header(a.allow_large_header),
         &mut |d, t| {
             pb.set_length(t);
             pb.set_position(d);
@@ -473,6 +501,13 @@ fn ensure(a: &EnsureArgs, out: &mut dyn Write) -> Result<(), Failure> {
         )
     };
     writeln!(out, "{}: {line}", a.file.display())?;
+    if !done.already {
+        let target = match &mode {
+            EnsureMode::To(p) => p,
+            _ => &a.file,
+        };
+        warn_large_header(err, target, done.header_len)?;
+    }
     Ok(())
 }
 
@@ -502,11 +537,12 @@ fn converted_line(file: &Path, done: &Converted, how: Option<&str>) -> String {
     line
 }
 
-fn convert(a: &ConvertArgs, out: &mut dyn Write) -> Result<(), Failure> {
+fn convert(a: &ConvertArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let to = Version::ALL[usize::from(a.to_version - 1)];
     let size = std::fs::metadata(&a.file).map_or(0, |m| m.len());
     let pb = bar(size, "rewriting");
-    let done = npy_append::convert_with(&a.file, to, &MoveOptions::new(), &mut |d, t| {
+    let opts = MoveOptions::new().allow_large_header(a.allow_large_header);
+    let done = npy_append::convert_with(&a.file, to, &opts, &mut |d, t| {
         pb.set_length(t);
         pb.set_position(d);
     });
@@ -520,5 +556,8 @@ fn convert(a: &ConvertArgs, out: &mut dyn Write) -> Result<(), Failure> {
         "rewritten (the header grew)"
     };
     writeln!(out, "{}", converted_line(&a.file, &done, Some(how)))?;
+    if !done.in_place {
+        warn_large_header(err, &a.file, done.header_len)?;
+    }
     Ok(())
 }

@@ -6,6 +6,7 @@ mod errors;
 mod faults;
 mod fuzz_regressions;
 mod insert_range;
+mod large_header;
 mod op_faults;
 mod ops;
 mod oracle;

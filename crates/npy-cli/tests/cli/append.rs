@@ -451,3 +451,114 @@ fn ensure_appendable_modes_and_convert() {
     );
     assert_eq!(parsed(&f).version, Version::V1_0);
 }
+
+/// A 1.0 file of 3 rows of a 551-field structured dtype, its header as NumPy before
+/// 1.24 wrote it, with no padding: 9974 bytes of header text, which NumPy's layout
+/// (room for a longer count) makes 10038, past NumPy's default max_header_size.
+fn wide(path: &Path) -> Vec<u8> {
+    let mut fields: Vec<String> = (0..550).map(|i| format!("('f{i:04}', '<u2')")).collect();
+    fields.push("('last_one', '<u2')".to_string());
+    let dict = format!(
+        "{{'descr': [{}], 'fortran_order': False, 'shape': (3,), }}\n",
+        fields.join(", ")
+    );
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&u16::try_from(dict.len()).unwrap().to_le_bytes());
+    bytes.extend_from_slice(dict.as_bytes());
+    assert_eq!(bytes.len(), 9984, "no padding");
+    bytes.extend_from_slice(&vec![7; 3 * 551 * 2]);
+    std::fs::write(path, &bytes).unwrap();
+    bytes
+}
+
+#[test]
+fn a_header_past_numpys_max_header_size_needs_allow_large_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("wide.npy");
+    let copy = dir.path().join("copy.npy");
+    let refused = |grown: u64| {
+        format!(
+            "error: {}: the header would grow from 9974 to {grown} bytes, past NumPy's default max_header_size (10000): np.load would refuse the file unless given max_header_size={grown} or allow_pickle=True, and `npy inspect` unless given --max-header-len {grown}; allow it with MoveOptions::allow_large_header (`--allow-large-header`)\n",
+            f.display()
+        )
+    };
+    let warned = |path: &Path, len: u64| {
+        format!(
+            "warning: {}: the header is {len} bytes long, past NumPy's default max_header_size (10000): np.load reads the file only with max_header_size={len} or allow_pickle=True, npy inspect only with --max-header-len {len}\n",
+            path.display()
+        )
+    };
+    for (args, how, target) in [
+        (
+            vec![],
+            "rewritten beside it and renamed over it".to_string(),
+            &f,
+        ),
+        (vec!["--in-place"], "moved in place".to_string(), &f),
+        (
+            vec!["--in-place", "--exact-layout"],
+            "moved in place".to_string(),
+            &f,
+        ),
+        (
+            vec!["--out", s(&copy)],
+            format!("copied to {}", copy.display()),
+            &copy,
+        ),
+    ] {
+        let bytes = wide(&f);
+        let _ = std::fs::remove_file(&copy);
+        assert_eq!(npy(&["inspect", s(&f)]).status.code(), Some(0));
+        let out = npy(&[&["ensure-appendable"][..], &args, &[s(&f)]].concat());
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(text(&out.stdout), "", "{args:?}");
+        assert_eq!(text(&out.stderr), refused(10038), "{args:?}");
+        assert_eq!(std::fs::read(&f).unwrap(), bytes, "{args:?}: unchanged");
+        assert!(!copy.exists(), "{args:?}");
+
+        let forced = [&args[..], &["--allow-large-header"]].concat();
+        let out = npy(&[&["ensure-appendable"][..], &forced, &[s(&f)]].concat());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            text(&out.stdout),
+            format!(
+                "{}: header grown by 64 bytes, 3306 data bytes {how}; format 1.0\n",
+                f.display()
+            ),
+            "{args:?}"
+        );
+        assert_eq!(text(&out.stderr), warned(target, 10038), "{args:?}");
+        // What the warning says: inspect needs the longer limit.
+        assert_eq!(npy(&["inspect", s(target)]).status.code(), Some(1));
+        let out = npy(&["inspect", "--max-header-len", "10038", s(target)]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+
+    // convert's rewrite (2.0's preamble is 2 bytes longer) likewise.
+    let bytes = wide(&f);
+    let out = npy(&["convert", "--to-version", "2", s(&f)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), refused(10036));
+    assert_eq!(std::fs::read(&f).unwrap(), bytes);
+    let out = npy(&[
+        "convert",
+        "--to-version",
+        "2",
+        "--allow-large-header",
+        s(&f),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: format 1.0 -> 2.0, rewritten (the header grew); shape (3,)\n",
+            f.display()
+        )
+    );
+    assert_eq!(text(&out.stderr), warned(&f, 10036));
+}
