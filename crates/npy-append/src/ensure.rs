@@ -486,22 +486,16 @@ pub(crate) fn copy_rewrite(
 /// Refuses a file with more than one hard link, whose other names would keep the old
 /// file.
 fn replace_target(src_path: &Path, src: &File, meta: &fs::Metadata) -> Result<PathBuf> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let links = meta.nlink();
-        if links > 1 {
-            return Err(Error::new(
-                ErrorKind::Parameter,
-                format!(
-                    "the file has {links} hard links: renaming a rewritten copy over it would split them (the other names would keep the old file); rewrite it in place instead (EnsureMode::InPlace, `npy ensure-appendable --in-place`)"
-                ),
-            )
-            .with_path(src_path));
-        }
+    let links = hard_links(meta);
+    if links > 1 {
+        return Err(Error::new(
+            ErrorKind::Parameter,
+            format!(
+                "the file has {links} hard links: renaming a rewritten copy over it would split them (the other names would keep the old file); rewrite it in place instead (EnsureMode::InPlace, `npy ensure-appendable --in-place`)"
+            ),
+        )
+        .with_path(src_path));
     }
-    #[cfg(not(unix))]
-    let _ = meta;
     let target = fs::canonicalize(src_path)
         .map_err(|e| Error::io("cannot resolve the file's path", e).with_path(src_path))?;
     // The lock is the open file's: the path must still name it.
@@ -515,6 +509,20 @@ fn replace_target(src_path: &Path, src: &File, meta: &fs::Metadata) -> Result<Pa
         .with_path(src_path));
     }
     Ok(target)
+}
+
+/// How many names the file has; a rewrite renamed over one of them refuses more than 1.
+pub(crate) fn hard_links(meta: &fs::Metadata) -> u64 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        meta.nlink()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        1
+    }
 }
 
 /// Gives `out` the owner and group in `meta`, unless it has them already.

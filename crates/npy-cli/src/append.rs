@@ -87,9 +87,11 @@ Examples:
   npy convert --to-version 1 data.npy
 
 In place when the new header fits in the old one's length (usually: NumPy's spare
-growth-axis space absorbs it); otherwise the file is rewritten beside itself and
-renamed over, as ensure-appendable does (and, as there, a header that would pass
-NumPy's max_header_size needs --allow-large-header).
+growth-axis space absorbs it) and keeps the room it had to grow; otherwise the file
+is rewritten beside itself and renamed over, as ensure-appendable does (a header
+that would pass NumPy's max_header_size needs --allow-large-header, and a file with
+several hard links is refused). Where only the room was at stake, those two convert
+in place instead, with a warning.
 
 Exit status: 0 on success, 1 otherwise.";
 
@@ -205,7 +207,7 @@ pub fn run(cmd: &AppendCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
         AppendCommand::Append(a) => append(a, out),
         AppendCommand::Recover(a) => recover(a, out),
         AppendCommand::EnsureAppendable(a) => ensure(a, out, err),
-        AppendCommand::Finalize(a) => finalize(a, out),
+        AppendCommand::Finalize(a) => finalize(a, out, err),
         AppendCommand::Convert(a) => convert(a, out, err),
     };
     out.flush()?;
@@ -511,10 +513,23 @@ fn ensure(a: &EnsureArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
     Ok(())
 }
 
-fn finalize(a: &FinalizeArgs, out: &mut dyn Write) -> Result<(), Failure> {
+fn finalize(a: &FinalizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let done = npy_append::finalize(&a.file).at(&a.file)?;
     writeln!(out, "{}", converted_line(&a.file, &done, None))?;
+    if done.lost_room {
+        warn_lost_room(err, &a.file, "")?;
+    }
     Ok(())
+}
+
+/// Warns that a conversion in place left the header no room to grow, `why` (empty, or
+/// a parenthesis starting with a space).
+fn warn_lost_room(err: &mut dyn Write, file: &Path, why: &str) -> io::Result<()> {
+    writeln!(
+        err,
+        "warning: {}: converted in place, leaving the header no room for a longer growth-axis length{why}: run `npy ensure-appendable --in-place` before appending to it",
+        file.display()
+    )
 }
 
 /// `FILE: format A -> B[, how]; shape S[; cut N bytes of a partial row]`.
@@ -558,6 +573,13 @@ fn convert(a: &ConvertArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<
     writeln!(out, "{}", converted_line(&a.file, &done, Some(how)))?;
     if !done.in_place {
         warn_large_header(err, &a.file, done.header_len)?;
+    }
+    if done.lost_room {
+        warn_lost_room(
+            err,
+            &a.file,
+            " (a rewrite that kept it would split the file's hard links or pass NumPy's max_header_size)",
+        )?;
     }
     Ok(())
 }

@@ -562,3 +562,88 @@ fn a_header_past_numpys_max_header_size_needs_allow_large_header() {
     );
     assert_eq!(text(&out.stderr), warned(&f, 10036));
 }
+
+/// A 1.0 file of 4 rows of 3 `<u2` in one field, written as NumPy writes it, whose name
+/// is as long as makes the header 128 bytes in 1.0 and 192 in 2.0 (2 bytes longer
+/// preamble).
+fn at_the_edge_of_2_0(path: &Path) {
+    let header = (1..100)
+        .map(|n| {
+            let dict = format!(
+                "{{'descr': [('{}', '<u2')], 'fortran_order': False, 'shape': (4, 3), }}",
+                "n".repeat(n)
+            );
+            let mut bytes = b"\x93NUMPY\x03\x00".to_vec();
+            bytes.extend_from_slice(&u32::try_from(dict.len() + 1).unwrap().to_le_bytes());
+            bytes.extend_from_slice(dict.as_bytes());
+            bytes.push(b'\n');
+            npy_header::HeaderParser::new()
+                .parse(&bytes)
+                .unwrap()
+                .header
+        })
+        .find(|h| {
+            let len = |v| h.emit(Some(v)).unwrap().bytes.len();
+            (len(Version::V1_0), len(Version::V2_0)) == (128, 192)
+        })
+        .unwrap();
+    let mut bytes = header.emit(Some(Version::V1_0)).unwrap().bytes;
+    bytes.extend_from_slice(&seq(0, 24));
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn convert_keeps_the_room_to_grow_or_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("f.npy");
+    let row = dir.path().join("row.npy");
+    at_the_edge_of_2_0(&f);
+    // A source of one more row of the same dtype.
+    let mut one = std::fs::read(&f).unwrap()[..128].to_vec();
+    let at = one.windows(6).position(|w| w == b"(4, 3)").unwrap();
+    one.splice(at..at + 6, b"(1, 3)".iter().copied());
+    one.extend_from_slice(&seq(100, 6));
+    std::fs::write(&row, one).unwrap();
+
+    let out = npy(&["convert", "--to-version", "2", s(&f)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: format 1.0 -> 2.0, rewritten (the header grew); shape (4, 3)\n",
+            f.display()
+        )
+    );
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(parsed(&f).data_offset(), 192);
+    let out = npy(&["append", s(&f), s(&row)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(data(&f), [seq(0, 24), seq(100, 6)].concat());
+
+    // Hard-linked: converted in place, with a warning.
+    at_the_edge_of_2_0(&f);
+    std::fs::hard_link(&f, dir.path().join("g.npy")).unwrap();
+    let out = npy(&["convert", "--to-version", "2", s(&f)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: format 1.0 -> 2.0, in place; shape (4, 3)\n",
+            f.display()
+        )
+    );
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "warning: {}: converted in place, leaving the header no room for a longer growth-axis length (a rewrite that kept it would split the file's hard links or pass NumPy's max_header_size): run `npy ensure-appendable --in-place` before appending to it\n",
+            f.display()
+        )
+    );
+    assert_eq!(parsed(&f).data_offset(), 128);
+    assert_eq!(npy(&["append", s(&f), s(&row)]).status.code(), Some(1));
+    let out = npy(&["ensure-appendable", "--in-place", s(&f)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = npy(&["append", s(&f), s(&row)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(data(&f), [seq(0, 24), seq(100, 6)].concat());
+}
