@@ -4,7 +4,9 @@ use std::path::Path;
 
 use npy_header::{Header, Parsed, Version};
 
-use crate::ensure::{checked, copy_rewrite, Dest, MoveOptions};
+use crate::ensure::{
+    check_header_size, checked, copy_rewrite, hard_links, length_field, Dest, MoveOptions,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{self, Progress};
 use crate::layout::{fmt_shape, Geometry};
@@ -27,6 +29,18 @@ pub struct Converted {
     pub in_place: bool,
     /// Bytes of a partial trailing row cut off a 4.0 file.
     pub trimmed_bytes: u64,
+    /// The header's length field now: the bytes of header text, which NumPy's
+    /// `max_header_size` limits (see [`MoveOptions::allow_large_header`]).
+    pub header_len: u64,
+    /// Whether the header had NumPy's room for a longer growth-axis length and has
+    /// none now, so that [`Appender::open`](crate::Appender::open) refuses the file
+    /// ([`ErrorKind::NotAppendable`]) until
+    /// [`ensure_appendable`](crate::ensure_appendable) makes room again. [`convert`]
+    /// rewrites the file rather than lose the room, except when the rewrite is refused:
+    /// the file has more than one hard link, or NumPy's header in the new version would
+    /// pass `max_header_size` ([`MoveOptions::allow_large_header`]). The operations
+    /// that work in place only ([`convert_on`], [`finalize`]) never rewrite.
+    pub lost_room: bool,
 }
 
 /// Turns a format 4.0 file into one that today's NumPy reads: the `-1` becomes the
@@ -104,6 +118,8 @@ pub fn finalize_on<S: Storage + ?Sized, J: Storage + ?Sized>(s: &S, j: &J) -> Re
         shape: fixed.shape,
         in_place: true,
         trimmed_bytes: fixed.trimmed,
+        header_len: parsed.data_offset() - to.preamble_len() as u64,
+        lost_room: loses_room(&parsed, &fixed.header, to),
     })
 }
 
@@ -111,15 +127,24 @@ pub fn finalize_on<S: Storage + ?Sized, J: Storage + ?Sized>(s: &S, j: &J) -> Re
 /// 4.0 (the growth-axis length becomes `-1`; the data must match the header exactly),
 /// and 4.0 to any of them (as [`finalize`], with the version chosen). In place (O(1),
 /// journaled) when the new header fits in the old one's length, which the spare
-/// growth-axis spaces of NumPy's layout usually allow; otherwise the file is rewritten
-/// beside itself and renamed over. Errors when the header cannot be written in `to` at
-/// all (text outside latin-1 for 1.0 and 2.0, a header over 64 KiB for 1.0). Takes the
-/// file's lock.
+/// growth-axis spaces of NumPy's layout usually allow, and keeps the room for a longer
+/// count that the old one had (2.0's preamble is 2 bytes longer than 1.0's: NumPy's
+/// 1.0 header of 128 bytes can need 192 in 2.0); otherwise the file is rewritten beside
+/// itself with NumPy's header and renamed over, as
+/// [`EnsureMode::Replace`](crate::EnsureMode::Replace) does. A file with more than one
+/// hard link is then refused, unless only the room was at stake: then it is converted
+/// in place and [`Converted::lost_room`] says so. Errors when the header cannot be
+/// written in `to` at all (text outside latin-1 for 1.0 and 2.0, a header over 64 KiB
+/// for 1.0). A rewrite that would take the header past NumPy's default
+/// `max_header_size` is refused ([`ErrorKind::LargeHeader`]; where only the room was at
+/// stake, the file is converted in place, as above) unless allowed with
+/// [`convert_with`] and [`MoveOptions::allow_large_header`]. Takes the file's lock.
 pub fn convert(path: impl AsRef<Path>, to: Version) -> Result<Converted> {
     convert_with(path, to, &MoveOptions::new(), &mut |_, _| {})
 }
 
-/// [`convert`] with a chunk size for a rewrite, calling `progress(done, total)`.
+/// [`convert`] with a chunk size for a rewrite and the choice to allow a header past
+/// NumPy's `max_header_size`, calling `progress(done, total)`.
 pub fn convert_with(
     path: impl AsRef<Path>,
     to: Version,
@@ -132,34 +157,75 @@ pub fn convert_with(
     let with = |e: Error| e.with_path(path);
     let (snap, parsed) = checked(&file, &journal).map_err(with)?;
     let target = target_for(&parsed, snap.file_len, to).map_err(with)?;
+    let in_place_len = parsed.data_offset() - to.preamble_len() as u64;
     if parsed.version == to {
-        return Ok(target.converted(to, to, true));
+        return Ok(target.converted(to, to, true, in_place_len, false));
     }
-    match target.header.emit_in_place(to, parsed.data_offset()) {
-        Ok(bytes) => {
-            write_in_place(&file, &journal, &bytes, &target, snap.file_len).map_err(with)?;
-            Ok(target.converted(parsed.version, to, true))
-        }
-        Err(_) => {
-            let emitted = target
+    let in_place = target.header.emit_in_place(to, parsed.data_offset()).ok();
+    let loses = in_place.is_some() && loses_room(&parsed, &target.header, to);
+    // NumPy's header in `to`, when the new header does not fit in place, or fits but
+    // without the room for a longer count the old one had: a rewrite keeps the room,
+    // if it can (a file of several names, or a header that would pass NumPy's
+    // max_header_size, is converted in place and the loss reported).
+    let rewrite = match &in_place {
+        None => Some(
+            target
                 .header
                 .emit(Some(to))
                 .map_err(|e| cannot(to, &e))
+                .map_err(with)?
+                .bytes,
+        ),
+        Some(_) if loses => {
+            let links = file
+                .metadata()
+                .map_err(|e| Error::io("cannot read the file's metadata", e))
                 .map_err(with)?;
+            target
+                .header
+                .emit(Some(to))
+                .ok()
+                .map(|e| e.bytes)
+                .filter(|b| {
+                    hard_links(&links) == 1 && check_header_size(&parsed, to, b.len(), opts).is_ok()
+                })
+        }
+        Some(_) => None,
+    };
+    match (rewrite, in_place) {
+        (Some(header), _) => {
+            check_header_size(&parsed, to, header.len(), opts).map_err(with)?;
             let data_len = target.data_end - parsed.data_offset();
             copy_rewrite(
                 path,
                 &file,
-                &emitted.bytes,
+                &header,
                 parsed.data_offset(),
                 data_len,
                 Dest::Replace,
                 opts,
                 progress,
             )?;
-            Ok(target.converted(parsed.version, to, false))
+            let header_len = length_field(to, header.len());
+            Ok(target.converted(parsed.version, to, false, header_len, false))
         }
+        (None, Some(bytes)) => {
+            write_in_place(&file, &journal, &bytes, &target, snap.file_len).map_err(with)?;
+            Ok(target.converted(parsed.version, to, true, in_place_len, loses))
+        }
+        (None, None) => unreachable!("a header that does not fit in place is rewritten"),
     }
+}
+
+/// Whether the header of `parsed` had NumPy's room for a longer growth-axis length
+/// (or is open-ended) and `header`, written in `to` in the same length, would not.
+fn loses_room(parsed: &Parsed, header: &Header, to: Version) -> bool {
+    let had = Geometry::new(parsed).is_ok_and(|g| g.check_appendable().is_ok());
+    let keeps = header.open_ended
+        || header
+            .emit(Some(to))
+            .is_ok_and(|e| e.bytes.len() as u64 <= parsed.data_offset());
+    had && !keeps
 }
 
 /// [`convert`] on any storage, in place only: an error when the new header does not
@@ -171,15 +237,17 @@ pub fn convert_on<S: Storage + ?Sized, J: Storage + ?Sized>(
 ) -> Result<Converted> {
     let (snap, parsed) = checked(s, j)?;
     let target = target_for(&parsed, snap.file_len, to)?;
+    let header_len = parsed.data_offset() - to.preamble_len() as u64;
     if parsed.version == to {
-        return Ok(target.converted(to, to, true));
+        return Ok(target.converted(to, to, true, header_len, false));
     }
     let bytes = target
         .header
         .emit_in_place(to, parsed.data_offset())
         .map_err(|e| cannot(to, &e))?;
+    let lost_room = loses_room(&parsed, &target.header, to);
     write_in_place(s, j, &bytes, &target, snap.file_len)?;
-    Ok(target.converted(parsed.version, to, true))
+    Ok(target.converted(parsed.version, to, true, header_len, lost_room))
 }
 
 fn cannot(to: Version, e: &npy_header::Error) -> Error {
@@ -199,13 +267,22 @@ struct Target {
 }
 
 impl Target {
-    fn converted(self, from: Version, to: Version, in_place: bool) -> Converted {
+    fn converted(
+        self,
+        from: Version,
+        to: Version,
+        in_place: bool,
+        header_len: u64,
+        lost_room: bool,
+    ) -> Converted {
         Converted {
             from,
             to,
             shape: self.shape,
             in_place,
             trimmed_bytes: self.trimmed,
+            header_len,
+            lost_room,
         }
     }
 }

@@ -21,14 +21,17 @@ use crate::journal::{self, Move, Progress, MAX_MOVE_CHUNK};
 use crate::layout::{read_header, Geometry, HeaderState, Snapshot};
 use crate::sidecar::sidecar;
 use crate::storage::{read_exact_at, write_all_at, Storage};
-use crate::writer::{no_journal, open_locked, sync_dir};
+use crate::writer::{is_still_at, no_journal, open_locked, sync_dir};
 
 /// Where [`ensure_appendable`] puts the rewritten file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub enum EnsureMode {
     /// Write a new file beside the old one (same directory), `fsync` it, rename it over
     /// the old one and `fsync` the directory. A crash leaves the old file or the new
-    /// one, never a mixture; needs room for a second copy.
+    /// one, never a mixture; needs room for a second copy. Through a symlink, the file
+    /// it names is replaced (the link stays); the owner, group and mode are kept. A
+    /// file with more than one hard link is refused ([`ErrorKind::Parameter`]): the
+    /// rename would leave the other names on the old file.
     #[default]
     Replace,
     /// Make room in the same file: by inserting a range at its start where the
@@ -51,6 +54,7 @@ pub enum EnsureMode {
 pub struct MoveOptions {
     chunk_bytes: u64,
     insert_range: bool,
+    allow_large_header: bool,
 }
 
 impl Default for MoveOptions {
@@ -58,6 +62,7 @@ impl Default for MoveOptions {
         MoveOptions {
             chunk_bytes: DEFAULT_CHUNK_BYTES,
             insert_range: true,
+            allow_large_header: false,
         }
     }
 }
@@ -85,6 +90,18 @@ impl MoveOptions {
     /// exact, minimal layout.
     pub fn insert_range(mut self, yes: bool) -> MoveOptions {
         self.insert_range = yes;
+        self
+    }
+
+    /// Whether a rewrite may make a header longer than NumPy's default
+    /// `max_header_size`, 10 000 bytes of header text (default `false`). NumPy writes
+    /// such headers but `np.load` refuses them unless given `max_header_size=` or
+    /// `allow_pickle=True`, as `npy inspect` does unless given `--max-header-len`; so by
+    /// default a rewrite that would take a header from within the limit past it is
+    /// refused ([`ErrorKind::LargeHeader`]) before anything is written. A header over
+    /// the limit already may grow either way.
+    pub fn allow_large_header(mut self, yes: bool) -> MoveOptions {
+        self.allow_large_header = yes;
         self
     }
 }
@@ -139,13 +156,19 @@ pub struct Appendable {
     pub data_bytes: u64,
     /// How the room was made.
     pub method: Method,
+    /// The header's length field afterwards: the bytes of header text, which NumPy's
+    /// `max_header_size` limits (see [`MoveOptions::allow_large_header`]).
+    pub header_len: u64,
 }
 
 /// Rewrites a file whose header has no spare room for a longer growth-axis length
 /// (written by NumPy before 1.24, or by another writer) with NumPy's layout, so that
 /// [`Appender::open`](crate::Appender::open) accepts it. The version, dtype, order,
 /// shape and data are kept; every byte after the old header is kept, whole rows or not.
-/// Takes the file's lock. A file that is already appendable is left alone.
+/// Takes the file's lock. A file that is already appendable is left alone. A header
+/// that NumPy's layout would take past NumPy's default `max_header_size` is refused
+/// ([`ErrorKind::LargeHeader`]) before anything is written, unless allowed with
+/// [`ensure_appendable_with`] and [`MoveOptions::allow_large_header`].
 ///
 /// ```
 /// # use npy_append::{ensure_appendable, EnsureMode, Appender, Method, Options};
@@ -176,8 +199,8 @@ pub fn ensure_appendable(path: impl AsRef<Path>, mode: EnsureMode) -> Result<App
     ensure_appendable_with(path, mode, &MoveOptions::new(), &mut |_, _| {})
 }
 
-/// [`ensure_appendable`] with a chunk size and the choice of a range insert, calling
-/// `progress(done, total)` with data bytes.
+/// [`ensure_appendable`] with a chunk size, the choice of a range insert and of a header
+/// past NumPy's `max_header_size`, calling `progress(done, total)` with data bytes.
 pub fn ensure_appendable_with(
     path: impl AsRef<Path>,
     mode: EnsureMode,
@@ -194,7 +217,7 @@ pub fn ensure_appendable_with(
         }
         EnsureMode::Replace | EnsureMode::To(_) => {
             let (snap, parsed) = checked(&file, &journal).map_err(with)?;
-            let Some(new_header) = needed(&parsed).map_err(with)? else {
+            let Some(new_header) = needed(&parsed, opts).map_err(with)? else {
                 return Ok(done_already(&parsed));
             };
             let dest = match &mode {
@@ -218,6 +241,7 @@ pub fn ensure_appendable_with(
                 header_growth: new_header.len() as u64 - parsed.data_offset(),
                 data_bytes: data_len,
                 method: Method::Copy,
+                header_len: length_field(parsed.version, new_header.len()),
             })
         }
     }
@@ -232,7 +256,7 @@ pub fn ensure_appendable_in_place_on<S: Storage + ?Sized, J: Storage + ?Sized>(
     progress: Progress<'_>,
 ) -> Result<Appendable> {
     let (snap, parsed) = checked(s, j)?;
-    let Some(new_header) = needed(&parsed)? else {
+    let Some(new_header) = needed(&parsed, opts)? else {
         return Ok(done_already(&parsed));
     };
     let old_offset = parsed.data_offset();
@@ -243,6 +267,7 @@ pub fn ensure_appendable_in_place_on<S: Storage + ?Sized, J: Storage + ?Sized>(
         header_growth: header_len as u64 - old_offset,
         data_bytes: data_len,
         method,
+        header_len: length_field(parsed.version, header_len),
     };
     if data_len == 0 {
         journal::write_header(s, j, &new_header, new_header.len() as u64, snap.file_len)
@@ -294,7 +319,35 @@ fn done_already(parsed: &Parsed) -> Appendable {
         header_growth: 0,
         data_bytes: 0,
         method: Method::None,
+        header_len: parsed.data_offset() - parsed.version.preamble_len() as u64,
     }
+}
+
+/// The length field of a header of `total` bytes (preamble included).
+pub(crate) fn length_field(version: Version, total: usize) -> u64 {
+    (total - version.preamble_len()) as u64
+}
+
+/// Refuses, unless `opts` allow it, a rewrite that would take the header of `old`
+/// from within NumPy's default `max_header_size` past it: to `total` bytes (preamble
+/// included) in `version`.
+pub(crate) fn check_header_size(
+    old: &Parsed,
+    version: Version,
+    total: usize,
+    opts: &MoveOptions,
+) -> Result<()> {
+    let before = old.data_offset() - old.version.preamble_len() as u64;
+    let after = length_field(version, total);
+    if opts.allow_large_header || after <= NUMPY_MAX_HEADER_SIZE || before > NUMPY_MAX_HEADER_SIZE {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::LargeHeader,
+        format!(
+            "the header would grow from {before} to {after} bytes, past NumPy's default max_header_size ({NUMPY_MAX_HEADER_SIZE}): np.load would refuse the file unless given max_header_size={after} or allow_pickle=True, and `npy inspect` unless given --max-header-len {after}; allow it with MoveOptions::allow_large_header (`--allow-large-header`)"
+        ),
+    ))
 }
 
 /// The header, refused if an interrupted operation left a journal or it does not parse
@@ -314,8 +367,9 @@ pub(crate) fn checked<S: Storage + ?Sized, J: Storage + ?Sized>(
     Ok((snap, parsed))
 }
 
-/// NumPy's header for this array, if the file's is not appendable.
-fn needed(parsed: &Parsed) -> Result<Option<Vec<u8>>> {
+/// NumPy's header for this array, if the file's is not appendable; refused if it would
+/// pass NumPy's `max_header_size` and `opts` do not allow that.
+fn needed(parsed: &Parsed, opts: &MoveOptions) -> Result<Option<Vec<u8>>> {
     let geo = Geometry::new(parsed)?;
     match geo.check_appendable() {
         Ok(()) => Ok(None),
@@ -330,6 +384,7 @@ fn needed(parsed: &Parsed) -> Result<Option<Vec<u8>>> {
                     ),
                 )
             })?;
+            check_header_size(parsed, geo.version, emitted.bytes.len(), opts)?;
             Ok(Some(emitted.bytes))
         }
         Err(e) => Err(e),
@@ -346,7 +401,9 @@ pub(crate) enum Dest<'a> {
 
 /// Writes `header` and `data_len` bytes of `src` from `data_from` into a temporary file
 /// in the destination's directory, syncs it, renames it into place and syncs the
-/// directory.
+/// directory. [`Dest::Replace`] replaces the file `src_path` names: a symlink's target
+/// (in the target's directory), keeping its owner, group and mode; a file with more
+/// than one hard link is refused (see [`replace_target`]).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn copy_rewrite(
     src_path: &Path,
@@ -358,8 +415,11 @@ pub(crate) fn copy_rewrite(
     opts: &MoveOptions,
     progress: Progress<'_>,
 ) -> Result<()> {
+    let src_meta = src
+        .metadata()
+        .map_err(|e| Error::io("cannot read the file's metadata", e).with_path(src_path))?;
     let target: PathBuf = match dest {
-        Dest::Replace => src_path.to_path_buf(),
+        Dest::Replace => replace_target(src_path, src, &src_meta)?,
         Dest::To(p) => p.to_path_buf(),
     };
     let on_target = |what: &str| {
@@ -387,13 +447,15 @@ pub(crate) fn copy_rewrite(
         .map_err(on_target(
             "cannot create a temporary file beside the output",
         ))?;
-    let perms = src
-        .metadata()
-        .map_err(|e| Error::io("cannot read the file's permissions", e).with_path(src_path))?
-        .permissions();
-    fs::set_permissions(tmp.path(), perms)
-        .map_err(on_target("cannot set the new file's permissions"))?;
     let out = tmp.as_file();
+    if let Dest::Replace = dest {
+        keep_owner(out, &src_meta).map_err(on_target(
+            "cannot give the rewritten file the owner and group of the old one, which the rename would change: rewrite it in place instead (EnsureMode::InPlace, `npy ensure-appendable --in-place`)",
+        ))?;
+    }
+    // After the change of owner, which may clear the set-user-ID and set-group-ID bits.
+    out.set_permissions(src_meta.permissions())
+        .map_err(on_target("cannot set the new file's permissions"))?;
     write_all_at(out, header, 0).map_err(on_target("cannot write the new file"))?;
     let chunk = opts.chunk_bytes.min(data_len.max(1));
     let mut buf = vec![0u8; usize::try_from(chunk).expect("chunk is bounded")];
@@ -417,5 +479,64 @@ pub(crate) fn copy_rewrite(
         Error::io("cannot rename the new file into place", e.error).with_path(&target)
     })?;
     sync_dir(&target).map_err(on_target("cannot sync the directory (fsync)"))?;
+    Ok(())
+}
+
+/// The path to rename a rewritten copy of `src` (opened as `src_path`) to: `src_path`
+/// with its symlinks resolved, so that a link stays a link to the rewritten file.
+/// Refuses a file with more than one hard link, whose other names would keep the old
+/// file.
+fn replace_target(src_path: &Path, src: &File, meta: &fs::Metadata) -> Result<PathBuf> {
+    let links = hard_links(meta);
+    if links > 1 {
+        return Err(Error::new(
+            ErrorKind::Parameter,
+            format!(
+                "the file has {links} hard links: renaming a rewritten copy over it would split them (the other names would keep the old file); rewrite it in place instead (EnsureMode::InPlace, `npy ensure-appendable --in-place`)"
+            ),
+        )
+        .with_path(src_path));
+    }
+    let target = fs::canonicalize(src_path)
+        .map_err(|e| Error::io("cannot resolve the file's path", e).with_path(src_path))?;
+    // The lock is the open file's: the path must still name it.
+    let here = is_still_at(src, &target)
+        .map_err(|e| Error::io("cannot read the file's metadata", e).with_path(&target))?;
+    if !here {
+        return Err(Error::new(
+            ErrorKind::Locked,
+            "another file was renamed over this one after it was opened: another process is rewriting it; let it finish first",
+        )
+        .with_path(src_path));
+    }
+    Ok(target)
+}
+
+/// How many names the file has; a rewrite renamed over one of them refuses more than 1.
+pub(crate) fn hard_links(meta: &fs::Metadata) -> u64 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        meta.nlink()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        1
+    }
+}
+
+/// Gives `out` the owner and group in `meta`, unless it has them already.
+fn keep_owner(out: &File, meta: &fs::Metadata) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let now = out.metadata()?;
+        if (now.uid(), now.gid()) != (meta.uid(), meta.gid()) {
+            std::os::unix::fs::fchown(out, Some(meta.uid()), Some(meta.gid()))?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (out, meta);
     Ok(())
 }

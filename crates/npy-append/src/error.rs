@@ -65,6 +65,11 @@ pub enum ErrorKind {
     Unrecoverable,
     /// An argument that cannot work (for example, a dtype that cannot be written).
     Parameter,
+    /// A rewrite would make the header longer than NumPy's default `max_header_size`
+    /// (10 000 bytes of header text), which `np.load` refuses without
+    /// `max_header_size=` or `allow_pickle=True`: allow it with
+    /// [`MoveOptions::allow_large_header`](crate::MoveOptions::allow_large_header).
+    LargeHeader,
 }
 
 impl ErrorKind {
@@ -86,6 +91,7 @@ impl ErrorKind {
             ErrorKind::Version => "version",
             ErrorKind::Unrecoverable => "unrecoverable",
             ErrorKind::Parameter => "parameter",
+            ErrorKind::LargeHeader => "large_header",
         }
     }
 }

@@ -43,7 +43,9 @@
 //! # Ok::<(), npy_append::Error>(())
 //! ```
 
+use std::fs::File;
 use std::io;
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::storage::Storage;
@@ -586,4 +588,14 @@ impl<S: Storage> Storage for FaultyFile<S> {
             None => self.inner.insert_range(offset, len),
         }
     }
+}
+
+/// Whether `file` is still the file at `path` (the same device and inode; `false` when
+/// nothing is there). The operations that take a path ([`Appender::open`](crate::Appender::open),
+/// [`ensure_appendable`](crate::ensure_appendable), …) check it after taking the lock
+/// and open the path again while it is `false`: a rewrite that renamed a new file over
+/// `path` between their open and their lock leaves them holding the lock of a file no
+/// longer at `path`.
+pub fn is_still_at(file: &File, path: &Path) -> io::Result<bool> {
+    crate::writer::is_still_at(file, path)
 }

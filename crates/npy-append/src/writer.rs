@@ -224,15 +224,55 @@ pub(crate) fn lock(file: &File) -> Result<()> {
     }
 }
 
-/// Opens `path` for reading and writing and takes its lock.
+/// How many times [`open_locked`] opens a path whose file is replaced before it is
+/// locked.
+const OPEN_ATTEMPTS: usize = 3;
+
+/// Opens `path` for reading and writing and takes its lock. If the file at `path` is
+/// no longer the one locked (a rewrite renamed another over it between the open and
+/// the lock, and released its own lock on the old one), the lock protects nothing:
+/// opens again, a few times.
 pub(crate) fn open_locked(path: &Path) -> Result<File> {
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(|e| Error::io("cannot open the file", e).with_path(path))?;
-    lock(&file).map_err(|e| e.with_path(path))?;
-    Ok(file)
+    for _ in 0..OPEN_ATTEMPTS {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io("cannot open the file", e).with_path(path))?;
+        lock(&file).map_err(|e| e.with_path(path))?;
+        let here = is_still_at(&file, path)
+            .map_err(|e| Error::io("cannot read the file's metadata", e).with_path(path))?;
+        if here {
+            return Ok(file);
+        }
+    }
+    Err(Error::new(
+        ErrorKind::Locked,
+        format!(
+            "another file was renamed over this one each of the {OPEN_ATTEMPTS} times it was opened and locked: another process is rewriting it; let it finish first"
+        ),
+    )
+    .with_path(path))
+}
+
+/// Whether `file` is the file at `path` (the same device and inode; `false` when
+/// nothing is there any more).
+pub(crate) fn is_still_at(file: &File, path: &Path) -> io::Result<bool> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let open = file.metadata()?;
+        match std::fs::metadata(path) {
+            Ok(now) => Ok((open.dev(), open.ino()) == (now.dev(), now.ino())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        Ok(true)
+    }
 }
 
 /// `fsync` of the directory holding `path`, so that a new or renamed entry survives a

@@ -56,13 +56,18 @@ Examples:
 A header without NumPy's spare growth-axis space (NumPy before 1.24, other writers)
 cannot grow in place. This rewrites it with NumPy's layout and moves the data after
 it. The default and --out write a new file and rename it (crash-safe, needs space
-for a copy). --in-place inserts 4 KiB at the start of the file where the filesystem
+for a copy; by default the file a symlink names is replaced, with its owner and
+mode, and a file with several hard links is refused). --in-place inserts 4 KiB at the start of the file where the filesystem
 can (ext4, XFS on Linux: no data moves, whatever the size; the header is padded with
 up to 4 KiB of spaces, which NumPy reads), else, or with --exact-layout, moves the
 data backwards in journaled chunks (NumPy's exact header). A crash midway is
 finished by `npy recover`, except a power loss during the insert of a file of many
 extents (XFS; ext4 for very fragmented files), which can leave it half done: keep a
 copy, or use the default mode, where that matters.
+
+A header that NumPy's layout would take past NumPy's default max_header_size (10000
+bytes, which np.load then refuses without max_header_size= or allow_pickle=True) is
+left alone unless --allow-large-header is given.
 
 Exit status: 0 if the file is appendable afterwards, 1 otherwise.";
 
@@ -82,8 +87,11 @@ Examples:
   npy convert --to-version 1 data.npy
 
 In place when the new header fits in the old one's length (usually: NumPy's spare
-growth-axis space absorbs it); otherwise the file is rewritten beside itself and
-renamed over.
+growth-axis space absorbs it) and keeps the room it had to grow; otherwise the file
+is rewritten beside itself and renamed over, as ensure-appendable does (a header
+that would pass NumPy's max_header_size needs --allow-large-header, and a file with
+several hard links is refused). Where only the room was at stake, those two convert
+in place instead, with a warning.
 
 Exit status: 0 on success, 1 otherwise.";
 
@@ -166,6 +174,10 @@ pub struct EnsureArgs {
     /// and its padding).
     #[arg(long, requires = "in_place")]
     pub exact_layout: bool,
+    /// Grow the header past NumPy's default max_header_size (10000 bytes), which
+    /// np.load then refuses without max_header_size= or allow_pickle=True.
+    #[arg(long)]
+    pub allow_large_header: bool,
 }
 
 /// Arguments of `npy finalize`.
@@ -183,6 +195,10 @@ pub struct ConvertArgs {
     pub to_version: u8,
     /// The file to convert.
     pub file: PathBuf,
+    /// Grow the header past NumPy's default max_header_size (10000 bytes), which
+    /// np.load then refuses without max_header_size= or allow_pickle=True.
+    #[arg(long)]
+    pub allow_large_header: bool,
 }
 
 /// Runs one of the commands.
@@ -190,9 +206,9 @@ pub fn run(cmd: &AppendCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
     let result = match cmd {
         AppendCommand::Append(a) => append(a, out),
         AppendCommand::Recover(a) => recover(a, out),
-        AppendCommand::EnsureAppendable(a) => ensure(a, out),
-        AppendCommand::Finalize(a) => finalize(a, out),
-        AppendCommand::Convert(a) => convert(a, out),
+        AppendCommand::EnsureAppendable(a) => ensure(a, out, err),
+        AppendCommand::Finalize(a) => finalize(a, out, err),
+        AppendCommand::Convert(a) => convert(a, out, err),
     };
     out.flush()?;
     match result {
@@ -439,7 +455,20 @@ pub fn describe_recovery(r: &Recovered) -> String {
     )
 }
 
-fn ensure(a: &EnsureArgs, out: &mut dyn Write) -> Result<(), Failure> {
+/// Warns when a header this command rewrote is longer than NumPy reads by default.
+fn warn_large_header(err: &mut dyn Write, file: &Path, header_len: u64) -> io::Result<()> {
+    let limit = npy_header::Limits::default().max_header_len;
+    if header_len <= limit {
+        return Ok(());
+    }
+    writeln!(
+        err,
+        "warning: {}: the header is {header_len} bytes long, past NumPy's default max_header_size ({limit}): np.load reads the file only with max_header_size={header_len} or allow_pickle=True, npy inspect only with --max-header-len {header_len}",
+        file.display()
+    )
+}
+
+fn ensure(a: &EnsureArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let mode = match (&a.out, a.in_place) {
         (Some(p), _) => EnsureMode::To(p.clone()),
         (None, true) => EnsureMode::InPlace,
@@ -450,7 +479,9 @@ fn ensure(a: &EnsureArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let done = npy_append::ensure_appendable_with(
         &a.file,
         mode.clone(),
-        &MoveOptions::new().insert_range(!a.exact_layout),
+        &MoveOptions::new()
+            .insert_range(!a.exact_layout)
+            .allow_large_header(a.allow_large_header),
         &mut |d, t| {
             pb.set_length(t);
             pb.set_position(d);
@@ -472,13 +503,33 @@ fn ensure(a: &EnsureArgs, out: &mut dyn Write) -> Result<(), Failure> {
         )
     };
     writeln!(out, "{}: {line}", a.file.display())?;
+    if !done.already {
+        let target = match &mode {
+            EnsureMode::To(p) => p,
+            _ => &a.file,
+        };
+        warn_large_header(err, target, done.header_len)?;
+    }
     Ok(())
 }
 
-fn finalize(a: &FinalizeArgs, out: &mut dyn Write) -> Result<(), Failure> {
+fn finalize(a: &FinalizeArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let done = npy_append::finalize(&a.file).at(&a.file)?;
     writeln!(out, "{}", converted_line(&a.file, &done, None))?;
+    if done.lost_room {
+        warn_lost_room(err, &a.file, "")?;
+    }
     Ok(())
+}
+
+/// Warns that a conversion in place left the header no room to grow, `why` (empty, or
+/// a parenthesis starting with a space).
+fn warn_lost_room(err: &mut dyn Write, file: &Path, why: &str) -> io::Result<()> {
+    writeln!(
+        err,
+        "warning: {}: converted in place, leaving the header no room for a longer growth-axis length{why}: run `npy ensure-appendable --in-place` before appending to it",
+        file.display()
+    )
 }
 
 /// `FILE: format A -> B[, how]; shape S[; cut N bytes of a partial row]`.
@@ -501,11 +552,12 @@ fn converted_line(file: &Path, done: &Converted, how: Option<&str>) -> String {
     line
 }
 
-fn convert(a: &ConvertArgs, out: &mut dyn Write) -> Result<(), Failure> {
+fn convert(a: &ConvertArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     let to = Version::ALL[usize::from(a.to_version - 1)];
     let size = std::fs::metadata(&a.file).map_or(0, |m| m.len());
     let pb = bar(size, "rewriting");
-    let done = npy_append::convert_with(&a.file, to, &MoveOptions::new(), &mut |d, t| {
+    let opts = MoveOptions::new().allow_large_header(a.allow_large_header);
+    let done = npy_append::convert_with(&a.file, to, &opts, &mut |d, t| {
         pb.set_length(t);
         pb.set_position(d);
     });
@@ -519,5 +571,15 @@ fn convert(a: &ConvertArgs, out: &mut dyn Write) -> Result<(), Failure> {
         "rewritten (the header grew)"
     };
     writeln!(out, "{}", converted_line(&a.file, &done, Some(how)))?;
+    if !done.in_place {
+        warn_large_header(err, &a.file, done.header_len)?;
+    }
+    if done.lost_room {
+        warn_lost_room(
+            err,
+            &a.file,
+            " (a rewrite that kept it would split the file's hard links or pass NumPy's max_header_size)",
+        )?;
+    }
     Ok(())
 }

@@ -494,12 +494,13 @@ fn kind_names_are_stable() {
         ErrorKind::Version,
         ErrorKind::Unrecoverable,
         ErrorKind::Parameter,
+        ErrorKind::LargeHeader,
     ]
     .iter()
     .map(|k| k.name())
     .collect();
     assert_eq!(
         names.join(" "),
-        "io header object_dtype no_growth_axis not_appendable needs_recovery locked poisoned shape_mismatch dtype_mismatch partial_row too_large version unrecoverable parameter"
+        "io header object_dtype no_growth_axis not_appendable needs_recovery locked poisoned shape_mismatch dtype_mismatch partial_row too_large version unrecoverable parameter large_header"
     );
 }

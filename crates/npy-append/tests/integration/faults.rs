@@ -234,6 +234,9 @@ fn the_fault_matrix_of_the_writer() {
                     for round in 0..rounds {
                         losses += 1;
                         let what = format!("{name}: power loss before call {at} (round {round})");
+                        let digits_may_tear = durability == Durability::None
+                            && version != Version::V4_0
+                            && count_digits(&file.durable()) != count_digits(&file.page_cache());
                         let image = file.power_loss(&mut rng);
                         let jimage = journal.power_loss(&mut rng);
                         for adopt in [Adopt::WholeRows, Adopt::Counted] {
@@ -259,7 +262,15 @@ fn the_fault_matrix_of_the_writer() {
                                 }
                                 Err(e) => panic!("{what}, {adopt:?}: {e}"),
                             }
-                            check_recovered(&disk.bytes(), outcome.acknowledged, exact)
+                            // The table's one exception: an unsynced rewrite that changed
+                            // the count's number of digits may tear into a smaller count,
+                            // which Counted believes.
+                            let acknowledged = if adopt == Adopt::Counted && digits_may_tear {
+                                0
+                            } else {
+                                outcome.acknowledged
+                            };
+                            check_recovered(&disk.bytes(), acknowledged, exact)
                                 .unwrap_or_else(|e| panic!("{what}, {adopt:?}: {e}"));
                         }
                     }
@@ -272,4 +283,11 @@ fn the_fault_matrix_of_the_writer() {
     }
     println!("{}", report.join("\n"));
     assert_eq!(report.len(), 12);
+}
+
+/// The number of digits of a 1.0–3.0 header's count, if the bytes start with a header.
+fn count_digits(bytes: &[u8]) -> Option<usize> {
+    let parsed = npy_header::parse(bytes).ok()?;
+    let axis = parsed.header.growth_axis()?;
+    Some(parsed.header.shape[axis].to_string().len())
 }

@@ -343,6 +343,87 @@ fn convert_rewrites_when_the_header_does_not_fit() {
     drop(Appender::open(&p, Options::new()).unwrap());
 }
 
+/// The dtype of one `<u2` field whose name is as long as makes NumPy's header for
+/// `(0, 3)` rows 128 bytes in format 1.0 and 192 in 2.0 (whose preamble is 2 bytes
+/// longer).
+fn one_field_at_the_edge_of_2_0() -> npy_header::Dtype {
+    (1..100)
+        .map(|n| dtype(&format!("[('{}', '<u2')]", "n".repeat(n))))
+        .find(|dt| {
+            let h = Header::new(dt.clone(), false, vec![0, 3]);
+            let len = |v| h.emit(Some(v)).unwrap().bytes.len();
+            (len(Version::V1_0), len(Version::V2_0)) == (128, 192)
+        })
+        .unwrap()
+}
+
+#[test]
+fn convert_keeps_the_room_to_grow() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    let new = NewArray::new(one_field_at_the_edge_of_2_0(), [3]).version(Version::V1_0);
+    let make = || {
+        let _ = std::fs::remove_file(&p);
+        let w = Appender::create(&p, &new, Options::new()).unwrap();
+        w.append_bytes(&crate::workload::rows(0, 4)).unwrap();
+        w.close().unwrap();
+        assert_eq!(crate::common::parsed(&p).data_offset(), 128);
+    };
+    make();
+    // The 2.0 header would fit in the 128 bytes, but with no room for a longer count:
+    // the file is rewritten with NumPy's 2.0 header instead.
+    let done = convert(&p, Version::V2_0).unwrap();
+    assert_eq!(
+        (done.in_place, done.lost_room, done.header_len),
+        (false, false, 180)
+    );
+    assert_eq!(crate::common::parsed(&p).data_offset(), 192);
+    let w = Appender::open(&p, Options::new()).unwrap();
+    w.append_bytes(&crate::workload::rows(4, 2)).unwrap();
+    w.close().unwrap();
+    let expect: String = crate::workload::rows(0, 6)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let seen = py(&format!(
+        "a = np.load({p})\nresult = [list(fmt.read_magic(open({p}, 'rb'))), list(a.shape), a.tobytes().hex() == '{expect}']",
+        p = lit(&p)
+    ));
+    assert_eq!(seen.to_string(), "[[2,0],[6,3],true]");
+    // Back to 1.0 fits in place with room to spare.
+    let done = convert(&p, Version::V1_0).unwrap();
+    assert_eq!((done.in_place, done.lost_room), (true, false));
+    Appender::open(&p, Options::new()).unwrap();
+
+    // convert_on works in place only: it reports the loss.
+    make();
+    let mem = npy_append::testing::MemFile::from_bytes(std::fs::read(&p).unwrap());
+    let done =
+        npy_append::convert_on(&mem, &npy_append::testing::MemFile::new(), Version::V2_0).unwrap();
+    assert_eq!((done.in_place, done.lost_room), (true, true));
+    let in_place = mem.bytes();
+    let done =
+        npy_append::convert_on(&mem, &npy_append::testing::MemFile::new(), Version::V1_0).unwrap();
+    assert_eq!(
+        (done.in_place, done.lost_room),
+        (true, false),
+        "none to lose"
+    );
+
+    // A hard-linked file cannot be renamed over: converted in place, the loss reported.
+    make();
+    let other = dir.path().join("b.npy");
+    std::fs::hard_link(&p, &other).unwrap();
+    let done = convert(&p, Version::V2_0).unwrap();
+    assert_eq!((done.in_place, done.lost_room), (true, true));
+    assert_eq!(std::fs::read(&p).unwrap(), std::fs::read(&other).unwrap());
+    assert_eq!(std::fs::read(&p).unwrap(), in_place);
+    assert_eq!(
+        Appender::open(&p, Options::new()).unwrap_err().kind(),
+        npy_append::ErrorKind::NotAppendable
+    );
+}
+
 #[test]
 fn ensure_appendable_modes() {
     let dir = tempfile::tempdir().unwrap();

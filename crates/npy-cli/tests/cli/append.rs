@@ -451,3 +451,199 @@ fn ensure_appendable_modes_and_convert() {
     );
     assert_eq!(parsed(&f).version, Version::V1_0);
 }
+
+/// A 1.0 file of 3 rows of a 551-field structured dtype, its header as NumPy before
+/// 1.24 wrote it, with no padding: 9974 bytes of header text, which NumPy's layout
+/// (room for a longer count) makes 10038, past NumPy's default max_header_size.
+fn wide(path: &Path) -> Vec<u8> {
+    let mut fields: Vec<String> = (0..550).map(|i| format!("('f{i:04}', '<u2')")).collect();
+    fields.push("('last_one', '<u2')".to_string());
+    let dict = format!(
+        "{{'descr': [{}], 'fortran_order': False, 'shape': (3,), }}\n",
+        fields.join(", ")
+    );
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&u16::try_from(dict.len()).unwrap().to_le_bytes());
+    bytes.extend_from_slice(dict.as_bytes());
+    assert_eq!(bytes.len(), 9984, "no padding");
+    bytes.extend_from_slice(&vec![7; 3 * 551 * 2]);
+    std::fs::write(path, &bytes).unwrap();
+    bytes
+}
+
+#[test]
+fn a_header_past_numpys_max_header_size_needs_allow_large_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("wide.npy");
+    let copy = dir.path().join("copy.npy");
+    let refused = |grown: u64| {
+        format!(
+            "error: {}: the header would grow from 9974 to {grown} bytes, past NumPy's default max_header_size (10000): np.load would refuse the file unless given max_header_size={grown} or allow_pickle=True, and `npy inspect` unless given --max-header-len {grown}; allow it with MoveOptions::allow_large_header (`--allow-large-header`)\n",
+            f.display()
+        )
+    };
+    let warned = |path: &Path, len: u64| {
+        format!(
+            "warning: {}: the header is {len} bytes long, past NumPy's default max_header_size (10000): np.load reads the file only with max_header_size={len} or allow_pickle=True, npy inspect only with --max-header-len {len}\n",
+            path.display()
+        )
+    };
+    for (args, how, target) in [
+        (
+            vec![],
+            "rewritten beside it and renamed over it".to_string(),
+            &f,
+        ),
+        (vec!["--in-place"], "moved in place".to_string(), &f),
+        (
+            vec!["--in-place", "--exact-layout"],
+            "moved in place".to_string(),
+            &f,
+        ),
+        (
+            vec!["--out", s(&copy)],
+            format!("copied to {}", copy.display()),
+            &copy,
+        ),
+    ] {
+        let bytes = wide(&f);
+        let _ = std::fs::remove_file(&copy);
+        assert_eq!(npy(&["inspect", s(&f)]).status.code(), Some(0));
+        let out = npy(&[&["ensure-appendable"][..], &args, &[s(&f)]].concat());
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(text(&out.stdout), "", "{args:?}");
+        assert_eq!(text(&out.stderr), refused(10038), "{args:?}");
+        assert_eq!(std::fs::read(&f).unwrap(), bytes, "{args:?}: unchanged");
+        assert!(!copy.exists(), "{args:?}");
+
+        let forced = [&args[..], &["--allow-large-header"]].concat();
+        let out = npy(&[&["ensure-appendable"][..], &forced, &[s(&f)]].concat());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            text(&out.stdout),
+            format!(
+                "{}: header grown by 64 bytes, 3306 data bytes {how}; format 1.0\n",
+                f.display()
+            ),
+            "{args:?}"
+        );
+        assert_eq!(text(&out.stderr), warned(target, 10038), "{args:?}");
+        // What the warning says: inspect needs the longer limit.
+        assert_eq!(npy(&["inspect", s(target)]).status.code(), Some(1));
+        let out = npy(&["inspect", "--max-header-len", "10038", s(target)]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+
+    // convert's rewrite (2.0's preamble is 2 bytes longer) likewise.
+    let bytes = wide(&f);
+    let out = npy(&["convert", "--to-version", "2", s(&f)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr), refused(10036));
+    assert_eq!(std::fs::read(&f).unwrap(), bytes);
+    let out = npy(&[
+        "convert",
+        "--to-version",
+        "2",
+        "--allow-large-header",
+        s(&f),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: format 1.0 -> 2.0, rewritten (the header grew); shape (3,)\n",
+            f.display()
+        )
+    );
+    assert_eq!(text(&out.stderr), warned(&f, 10036));
+}
+
+/// A 1.0 file of 4 rows of 3 `<u2` in one field, written as NumPy writes it, whose name
+/// is as long as makes the header 128 bytes in 1.0 and 192 in 2.0 (2 bytes longer
+/// preamble).
+fn at_the_edge_of_2_0(path: &Path) {
+    let header = (1..100)
+        .map(|n| {
+            let dict = format!(
+                "{{'descr': [('{}', '<u2')], 'fortran_order': False, 'shape': (4, 3), }}",
+                "n".repeat(n)
+            );
+            let mut bytes = b"\x93NUMPY\x03\x00".to_vec();
+            bytes.extend_from_slice(&u32::try_from(dict.len() + 1).unwrap().to_le_bytes());
+            bytes.extend_from_slice(dict.as_bytes());
+            bytes.push(b'\n');
+            npy_header::HeaderParser::new()
+                .parse(&bytes)
+                .unwrap()
+                .header
+        })
+        .find(|h| {
+            let len = |v| h.emit(Some(v)).unwrap().bytes.len();
+            (len(Version::V1_0), len(Version::V2_0)) == (128, 192)
+        })
+        .unwrap();
+    let mut bytes = header.emit(Some(Version::V1_0)).unwrap().bytes;
+    bytes.extend_from_slice(&seq(0, 24));
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn convert_keeps_the_room_to_grow_or_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("f.npy");
+    let row = dir.path().join("row.npy");
+    at_the_edge_of_2_0(&f);
+    // A source of one more row of the same dtype.
+    let mut one = std::fs::read(&f).unwrap()[..128].to_vec();
+    let at = one.windows(6).position(|w| w == b"(4, 3)").unwrap();
+    one.splice(at..at + 6, b"(1, 3)".iter().copied());
+    one.extend_from_slice(&seq(100, 6));
+    std::fs::write(&row, one).unwrap();
+
+    let out = npy(&["convert", "--to-version", "2", s(&f)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: format 1.0 -> 2.0, rewritten (the header grew); shape (4, 3)\n",
+            f.display()
+        )
+    );
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(parsed(&f).data_offset(), 192);
+    let out = npy(&["append", s(&f), s(&row)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(data(&f), [seq(0, 24), seq(100, 6)].concat());
+
+    // Hard-linked: converted in place, with a warning.
+    at_the_edge_of_2_0(&f);
+    std::fs::hard_link(&f, dir.path().join("g.npy")).unwrap();
+    let out = npy(&["convert", "--to-version", "2", s(&f)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: format 1.0 -> 2.0, in place; shape (4, 3)\n",
+            f.display()
+        )
+    );
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "warning: {}: converted in place, leaving the header no room for a longer growth-axis length (a rewrite that kept it would split the file's hard links or pass NumPy's max_header_size): run `npy ensure-appendable --in-place` before appending to it\n",
+            f.display()
+        )
+    );
+    assert_eq!(parsed(&f).data_offset(), 128);
+    assert_eq!(npy(&["append", s(&f), s(&row)]).status.code(), Some(1));
+    let out = npy(&["ensure-appendable", "--in-place", s(&f)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = npy(&["append", s(&f), s(&row)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(data(&f), [seq(0, 24), seq(100, 6)].concat());
+}
