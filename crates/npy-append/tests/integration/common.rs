@@ -94,3 +94,80 @@ pub fn kill_cycles(ci: u64) -> u64 {
         .and_then(|s| s.parse().ok())
         .unwrap_or(ci)
 }
+
+/// A filesystem mounted for a test's life and unmounted when dropped: a tmpfs of a
+/// given size (to fill), or a loop image of ext4 or XFS (the filesystems that insert
+/// ranges). Mounting needs root, which CI has (and `.ci/run` installs `mkfs.xfs`).
+pub struct Mount {
+    dir: tempfile::TempDir,
+    /// The image file of a loop mount, removed after the unmount.
+    image: Option<tempfile::NamedTempFile>,
+}
+
+impl Mount {
+    /// A tmpfs of `kib` KiB.
+    pub fn tmpfs(kib: u64) -> Option<Mount> {
+        let dir = tempfile::tempdir().unwrap();
+        let size = format!("size={kib}k");
+        Mount::run("mount", &["-t", "tmpfs", "-o", &size, "tmpfs"], dir.path())?;
+        Some(Mount { dir, image: None })
+    }
+
+    /// A loop image of `mib` MiB (sparse) made with `mkfs.<fs>`.
+    pub fn image(fs: &str, mib: u64) -> Option<Mount> {
+        let image = tempfile::NamedTempFile::new().unwrap();
+        image.as_file().set_len(mib << 20).unwrap();
+        let force = if fs == "xfs" { "-f" } else { "-F" };
+        Mount::run(&format!("mkfs.{fs}"), &["-q", force], image.path())?;
+        let dir = tempfile::tempdir().unwrap();
+        let what = image.path().to_str().unwrap();
+        Mount::run("mount", &["-o", "loop", what], dir.path())?;
+        Some(Mount {
+            dir,
+            image: Some(image),
+        })
+    }
+
+    /// Runs `cmd args... last`; `None` (with the reason printed) if it fails outside
+    /// CI. Under CI a failure fails the test: CI runs as root with the tools installed.
+    fn run(cmd: &str, args: &[&str], last: &Path) -> Option<()> {
+        let out = std::process::Command::new(cmd).args(args).arg(last).output();
+        let why = match out {
+            Ok(o) if o.status.success() => return Some(()),
+            Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_string(),
+            Err(e) => e.to_string(),
+        };
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{cmd} {args:?} {} failed under CI (which runs as root with mkfs.xfs installed): {why}",
+            last.display()
+        );
+        eprintln!("skipped: {cmd} failed ({why}); this test needs root");
+        None
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Fills the filesystem with a file that takes every free block; returns its path.
+    pub fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let filler = self.path().join("filler");
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let chunk = vec![0xeeu8; 1 << 16];
+        while f.write_all(&chunk).is_ok() {}
+        while f.write_all(&[0xee]).is_ok() {}
+        let _ = f.sync_all();
+        filler
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+        drop(self.image.take());
+    }
+}

@@ -202,13 +202,6 @@ fn ensure_child(spec: &str) -> ! {
 
 #[test]
 fn a_sigkill_during_ensure_appendable_in_place_leaves_a_file_recover_finishes() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
-
-    use npy_append::testing::Rng;
-    use npy_append::{recover, Adopt, RecoverOptions, Replayed};
-
     if let Ok(spec) = std::env::var(ENSURE_CHILD) {
         ensure_child(&spec);
     }
@@ -217,8 +210,31 @@ fn a_sigkill_during_ensure_appendable_in_place_leaves_a_file_recover_finishes() 
     }
     let exe = std::env::current_exe().unwrap();
     let cycles = crate::common::kill_cycles(CI_ENSURE_KILLS);
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("a.npy");
+    // The temporary directory's filesystem, and ext4 and XFS images: the range insert
+    // and the chunked move on each filesystem that has them.
+    let tmp = tempfile::tempdir().unwrap();
+    let images: Vec<crate::common::Mount> = ["ext4", "xfs"]
+        .iter()
+        .filter_map(|fs| crate::common::Mount::image(fs, 320))
+        .collect();
+    let dirs = std::iter::once(tmp.path()).chain(images.iter().map(|m| m.path()));
+    for dir in dirs {
+        kill_cycles_in(&exe, dir, cycles);
+    }
+}
+
+/// The kill cycles of [`a_sigkill_during_ensure_appendable_in_place_leaves_a_file_recover_finishes`]
+/// on the filesystem of `dir`: each way of making room, killed at a random moment,
+/// then recovered with each policy in turn and run again must give the clean result.
+fn kill_cycles_in(exe: &Path, dir: &Path, cycles: u64) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use npy_append::testing::Rng;
+    use npy_append::{recover, Adopt, RecoverOptions, Replayed};
+
+    let p = dir.join("a.npy");
     // 1 MiB of data: 16 journaled chunks of 64 KiB when moved.
     let original = tight_file_of(Version::V1_0, (1 << 20) / 6);
     let mut rng = Rng::with_seed(0xe45e_0001);
@@ -235,7 +251,7 @@ fn a_sigkill_during_ensure_appendable_in_place_leaves_a_file_recover_finishes() 
         let mut replayed = Vec::new();
         for i in 0..cycles {
             std::fs::write(&p, &original).unwrap();
-            let mut child = Command::new(&exe)
+            let mut child = Command::new(exe)
                 .args([ENSURE_TEST, "--exact", "--nocapture", "--test-threads=1"])
                 .env(ENSURE_CHILD, format!("{}|{insert}", p.to_str().unwrap()))
                 .stdin(Stdio::null())
@@ -252,7 +268,9 @@ fn a_sigkill_during_ensure_appendable_in_place_leaves_a_file_recover_finishes() 
             std::thread::sleep(Duration::from_micros(u64::try_from(wait).unwrap()));
             child.kill().unwrap(); // SIGKILL
             child.wait().unwrap();
-            let done = recover(&p, &RecoverOptions::new().adopt(Adopt::Counted))
+            // Every policy: the interrupted operation leaves nothing to adopt.
+            let adopt = [Adopt::WholeRows, Adopt::Counted][usize::try_from(i % 2).unwrap()];
+            let done = recover(&p, &RecoverOptions::new().adopt(adopt))
                 .unwrap_or_else(|e| panic!("{:?}, cycle {i}: {e}", clean.method));
             replayed.extend(done.replayed);
             ensure_appendable_with(&p, EnsureMode::InPlace, &opts, &mut |_, _| {}).unwrap();
@@ -263,8 +281,9 @@ fn a_sigkill_during_ensure_appendable_in_place_leaves_a_file_recover_finishes() 
             );
         }
         eprintln!(
-            "{:?}: {cycles} kills, recover replayed {replayed:?}",
-            clean.method
+            "{:?} in {}: {cycles} kills, recover replayed {replayed:?}",
+            clean.method,
+            dir.display()
         );
         // The kills landed inside the operation, not only before or after it.
         let inside: &[Replayed] = match (clean.method, insert) {

@@ -2,8 +2,7 @@
 //! failed journal write becoming rows (on a real full filesystem), a journal of
 //! another file applied, and a count's digits torn across a sector boundary.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use npy_append::testing::{CrashFile, MemFile, Pending, Rng};
 use npy_append::{
@@ -12,7 +11,7 @@ use npy_append::{
 };
 use npy_header::Version;
 
-use crate::common::{dtype, lit, py};
+use crate::common::{dtype, lit, py, Mount};
 
 /// A 64-byte-aligned 1.0 header for `dict`.
 fn npy_header_bytes(dict: &str) -> Vec<u8> {
@@ -84,57 +83,6 @@ fn row_data_cannot_pose_as_a_journal() {
     }
 }
 
-/// A tmpfs of `kib` KiB mounted for the test's life (the tests run as root in CI);
-/// unmounted before its mount point is removed.
-struct Tmpfs(PathBuf, #[allow(dead_code)] tempfile::TempDir);
-
-impl Tmpfs {
-    fn mount(kib: u64) -> Option<Tmpfs> {
-        let dir = tempfile::tempdir().unwrap();
-        let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
-            .arg(dir.path())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "cannot mount a tmpfs (CI runs as root and must)"
-            );
-            eprintln!("skipped: mounting a tmpfs needs root");
-            return None;
-        }
-        Some(Tmpfs(dir.path().to_path_buf(), dir))
-    }
-
-    /// Fills the filesystem: a file that takes every free block.
-    fn fill(&self) -> PathBuf {
-        let filler = self.0.join("filler");
-        let mut f = std::fs::File::create(&filler).unwrap();
-        let chunk = vec![0xeeu8; 4096];
-        loop {
-            use std::io::Write;
-            if f.write_all(&chunk).is_err() {
-                break;
-            }
-        }
-        // Byte by byte for the last partial block.
-        loop {
-            use std::io::Write;
-            if f.write_all(&[0xee]).is_err() || f.flush().is_err() {
-                break;
-            }
-        }
-        filler
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
-    }
-}
-
 fn whole_rows_v4(path: &Path) -> (u64, Vec<u8>) {
     let bytes = std::fs::read(path).unwrap();
     let parsed = npy_header::parse(&bytes).unwrap();
@@ -144,8 +92,8 @@ fn whole_rows_v4(path: &Path) -> (u64, Vec<u8>) {
 
 #[test]
 fn a_full_disk_during_finalize_adds_no_rows() {
-    let Some(fs) = Tmpfs::mount(1024) else { return };
-    let path = fs.0.join("log.npy");
+    let Some(fs) = Mount::tmpfs(1024) else { return };
+    let path = fs.path().join("log.npy");
     let new = NewArray::new(dtype("'|u1'"), []).version(Version::V4_0);
     let w = Appender::create(&path, &new, Options::new()).unwrap();
     let rows: Vec<u8> = (0..3868u32).map(|i| (i % 251) as u8).collect();
@@ -182,9 +130,9 @@ fn a_full_disk_during_finalize_adds_no_rows() {
 
 #[test]
 fn a_full_disk_during_a_synced_digit_change_adds_no_rows() {
-    let Some(fs) = Tmpfs::mount(1024) else { return };
+    let Some(fs) = Mount::tmpfs(1024) else { return };
     for version in [Version::V1_0, Version::V3_0] {
-        let path = fs.0.join(format!("log-{version}.npy"));
+        let path = fs.path().join(format!("log-{version}.npy"));
         let new = NewArray::new(dtype("'|u1'"), []).version(version);
         let opts = Options::new()
             .durability(Durability::Synced)
