@@ -52,15 +52,17 @@ Examples:
   npy ensure-appendable old.npy             Rewrite beside it, then rename over it
   npy ensure-appendable --in-place old.npy  Make room within the file
   npy ensure-appendable --out new.npy old.npy
+                                            An appendable copy; old.npy is left alone
 
 A header without NumPy's spare growth-axis space (NumPy before 1.24, other writers)
 cannot grow in place. This rewrites it with NumPy's layout and moves the data after
 it. The default and --out write a new file and rename it (crash-safe, needs space
-for a copy). --in-place inserts 4 KiB at the start of the file where the filesystem
-can (ext4, XFS on Linux: no data moves, whatever the size; the header is padded with
-up to 4 KiB of spaces, which NumPy reads), else, or with --exact-layout, moves the
-data backwards in journaled chunks (NumPy's exact header). A crash midway is
-finished by `npy recover`, except a power loss during the insert of a file of many
+for a copy); --out copies a file that is appendable already as it is, and refuses a
+PATH that exists. --in-place inserts 4 KiB at the start of the file where the
+filesystem can (ext4, XFS on Linux: no data moves, whatever the size; the header is
+padded with up to 4 KiB of spaces, which NumPy reads), else, or with --exact-layout,
+moves the data backwards in journaled chunks (NumPy's exact header). A crash midway
+is finished by `npy recover`, except a power loss during the insert of a file of many
 extents (XFS; ext4 for very fragmented files), which can leave it half done: keep a
 copy, or use the default mode, where that matters.
 
@@ -459,7 +461,15 @@ fn ensure(a: &EnsureArgs, out: &mut dyn Write) -> Result<(), Failure> {
     pb.finish_and_clear();
     let done = done.at(&a.file)?;
     let line = if done.already {
-        "already appendable: nothing to do".to_string()
+        match &mode {
+            EnsureMode::To(p) => format!(
+                "already appendable: copied unchanged to {} ({} data bytes); format {}",
+                p.display(),
+                done.data_bytes,
+                done.version
+            ),
+            _ => "already appendable: nothing to do".to_string(),
+        }
     } else {
         let how = match &mode {
             EnsureMode::InPlace => done.method.to_string(),

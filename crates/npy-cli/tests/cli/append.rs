@@ -451,3 +451,65 @@ fn ensure_appendable_modes_and_convert() {
     );
     assert_eq!(parsed(&f).version, Version::V1_0);
 }
+
+#[test]
+fn ensure_appendable_out_copies_an_appendable_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("f.npy");
+    npy_file(&f, &[2, 3], false, None, &seq(0, 12));
+    let original = std::fs::read(&f).unwrap();
+    let copy = dir.path().join("copy.npy");
+    let out = npy(&["ensure-appendable", "--out", s(&copy), s(&f)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: already appendable: copied unchanged to {} (12 data bytes); format 1.0\n",
+            f.display(),
+            copy.display()
+        )
+    );
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(std::fs::read(&copy).unwrap(), original, "a byte copy");
+    assert_eq!(std::fs::read(&f).unwrap(), original, "FILE is left alone");
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["copy.npy", "f.npy"], "no temporary file is left");
+
+    // The copy is continued, not started afresh.
+    let b = dir.path().join("b.npy");
+    npy_file(&b, &[1, 3], false, None, &seq(12, 6));
+    let out = npy(&["append", s(&copy), s(&b)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: appended 1 of 1 files (1 rows): shape (3, 3), format 1.0\n",
+            copy.display()
+        )
+    );
+    assert_eq!(data(&copy), seq(0, 18));
+
+    // A PATH that exists, or is a symbolic link to nothing, is refused and untouched.
+    let before = std::fs::read(&copy).unwrap();
+    let link = dir.path().join("link.npy");
+    std::os::unix::fs::symlink(dir.path().join("nowhere.npy"), &link).unwrap();
+    for target in [&copy, &link] {
+        let out = npy(&["ensure-appendable", "--out", s(target), s(&f)]);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(text(&out.stdout), "");
+        assert_eq!(
+            text(&out.stderr),
+            format!(
+                "error: {}: the output file exists already: choose another path or remove it\n",
+                target.display()
+            )
+        );
+    }
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+    assert!(!dir.path().join("nowhere.npy").exists());
+    assert_eq!(std::fs::read(&f).unwrap(), original);
+}
