@@ -26,7 +26,9 @@ DEST grows along its growth axis (axis 0 in C order, the last axis in Fortran or
 every source must have DEST's dtype (or, with --safe-cast, one NumPy casts to it
 safely) and the same other dimensions. A source in the other order is reordered.
 If DEST does not exist, it is created with the first source's dtype, order and
-other dimensions. Each source is appended whole or not at all; on an error, the
+other dimensions. Sources must be regular files (they are read with seeks): a pipe,
+FIFO or device is refused before DEST is touched, as is a DEST that is not a regular
+file or is a symbolic link to nothing. Each source is appended whole or not at all; on an error, the
 sources before it stay appended.
 
 Exit status: 0 if every source was appended, 1 otherwise.";
@@ -114,7 +116,7 @@ pub enum AppendCommand {
 pub struct AppendArgs {
     /// The file to append to (created from the first source if missing).
     pub dest: PathBuf,
-    /// The .npy files whose rows to append, in order.
+    /// The .npy files whose rows to append, in order (regular files, not pipes).
     #[arg(required = true, value_name = "SRC")]
     pub sources: Vec<PathBuf>,
     /// Create DEST in format 4.0 (the header says -1 and is never rewritten).
@@ -277,8 +279,13 @@ fn append(a: &AppendArgs, out: &mut dyn Write) -> Result<(), Failure> {
             Durability::None
         });
     let cast = if a.safe_cast { Cast::Safe } else { Cast::No };
+    // Everything is checked before DEST is created or opened: a source that cannot be
+    // used must leave it as it was.
+    let created = !dest_exists(&a.dest)?;
+    for src in &a.sources {
+        check_source(src)?;
+    }
     let mut sources = a.sources.as_slice();
-    let created = !a.dest.exists();
     let w = if created {
         // The first source decides the dtype, order and other dimensions.
         let first = &sources[0];
@@ -346,6 +353,80 @@ fn append(a: &AppendArgs, out: &mut dyn Write) -> Result<(), Failure> {
         return Err(f);
     }
     closed.map(drop).at(&a.dest)
+}
+
+/// What a file that is not a regular file is, for messages.
+fn file_kind(t: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a pipe or FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    }
+}
+
+/// Whether DEST exists as a regular file (or a link to one); `false` if there is
+/// nothing at its path. Anything else is refused: a directory, a FIFO or device (which
+/// `append` would block on or cannot write rows to), and a symbolic link to nothing
+/// (creating DEST would fail on the link, and writing through it is not what the
+/// command says).
+fn dest_exists(dest: &Path) -> Result<bool, Failure> {
+    let fail = |message: String| Failure::Other(message, dest.to_path_buf());
+    let meta = match std::fs::symlink_metadata(dest) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(fail(format!("cannot look at the file: {e}"))),
+    };
+    let meta = if meta.file_type().is_symlink() {
+        match std::fs::metadata(dest) {
+            Ok(m) => m,
+            Err(e) => {
+                let to = std::fs::read_link(dest)
+                    .map_or_else(|_| "?".to_string(), |t| t.display().to_string());
+                return Err(fail(if e.kind() == io::ErrorKind::NotFound {
+                    format!(
+                        "is a symbolic link to {to}, which does not exist: append does not create files through a link (create {to} first, e.g. by appending to it, or remove the link)"
+                    )
+                } else {
+                    format!("is a symbolic link to {to}, which cannot be followed: {e}")
+                }));
+            }
+        }
+    } else {
+        meta
+    };
+    if !meta.is_file() {
+        return Err(fail(format!(
+            "is {}, not a regular file: DEST must be a .npy file, or a path where nothing is (to create one)",
+            file_kind(meta.file_type())
+        )));
+    }
+    Ok(true)
+}
+
+/// Refuses a source that is not a regular file before anything is written. Sources are
+/// read with seeks (to find their length, to reorder them), which a pipe, FIFO or
+/// device does not allow; and opening a FIFO that nobody writes to would wait forever.
+/// The type is checked without opening the file.
+fn check_source(src: &Path) -> Result<(), Failure> {
+    let fail = |message: String| Failure::Other(message, src.to_path_buf());
+    let meta = std::fs::metadata(src).map_err(|e| fail(format!("cannot open the input: {e}")))?;
+    if !meta.is_file() {
+        return Err(fail(format!(
+            "is {}, not a regular file: sources are read with seeks, which it does not allow; save it to a file first (nothing was appended)",
+            file_kind(meta.file_type())
+        )));
+    }
+    std::fs::File::open(src).map_err(|e| fail(format!("cannot open the input: {e}")))?;
+    Ok(())
 }
 
 fn read_npy_header(path: &Path) -> Result<npy_header::Header, Failure> {

@@ -15,6 +15,10 @@ mod print;
 #[path = "cli/append.rs"]
 mod append;
 
+// What `npy append` does with inputs it cannot use: streams, links to nothing.
+#[path = "cli/inputs.rs"]
+mod inputs;
+
 // The conformance corpus against this reader and NumPy, and the runner itself.
 #[path = "cli/conformance.rs"]
 mod conformance;

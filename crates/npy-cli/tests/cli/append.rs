@@ -8,14 +8,14 @@ use std::process::{Command, Output};
 
 use npy_header::{ByteOrder, Dtype, Header, Kind, Scalar, Version};
 
-fn npy(args: &[&str]) -> Output {
+pub(crate) fn npy(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_npy"))
         .args(args)
         .output()
         .expect("run npy")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
 }
 
@@ -25,7 +25,13 @@ fn i2() -> Dtype {
 
 /// A file with NumPy's header for `shape` (`<i2`, C or Fortran order) in `version`
 /// (`None`: NumPy's choice), and `data`.
-fn npy_file(path: &Path, shape: &[u64], fortran: bool, version: Option<Version>, data: &[u8]) {
+pub(crate) fn npy_file(
+    path: &Path,
+    shape: &[u64],
+    fortran: bool,
+    version: Option<Version>,
+    data: &[u8],
+) {
     let header = Header::new(i2(), fortran, shape.to_vec());
     let mut bytes = header.emit(version).unwrap().bytes;
     bytes.extend_from_slice(data);
@@ -33,7 +39,7 @@ fn npy_file(path: &Path, shape: &[u64], fortran: bool, version: Option<Version>,
 }
 
 /// A 4.0 file of `<i2` rows of `row` items.
-fn v4_file(path: &Path, row: u64, data: &[u8]) {
+pub(crate) fn v4_file(path: &Path, row: u64, data: &[u8]) {
     let header = Header {
         dtype: i2(),
         fortran_order: false,
@@ -45,22 +51,22 @@ fn v4_file(path: &Path, row: u64, data: &[u8]) {
     std::fs::write(path, bytes).unwrap();
 }
 
-fn s(p: &Path) -> &str {
+pub(crate) fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-fn parsed(path: &Path) -> npy_header::Parsed {
+pub(crate) fn parsed(path: &Path) -> npy_header::Parsed {
     npy_header::parse(&std::fs::read(path).unwrap()).unwrap()
 }
 
-fn data(path: &Path) -> Vec<u8> {
+pub(crate) fn data(path: &Path) -> Vec<u8> {
     let bytes = std::fs::read(path).unwrap();
     let offset = usize::try_from(parsed(path).data_offset()).unwrap();
     bytes[offset..].to_vec()
 }
 
 /// `n` distinct bytes starting at `from`.
-fn seq(from: u8, n: u8) -> Vec<u8> {
+pub(crate) fn seq(from: u8, n: u8) -> Vec<u8> {
     (from..from + n).collect()
 }
 
