@@ -45,7 +45,8 @@ pub enum EnsureMode {
     /// docs say when: keep a copy, or use [`EnsureMode::Replace`]).
     InPlace,
     /// Write the appendable copy to another path (which must not exist); the original
-    /// is left as it is.
+    /// is left as it is. A file that is appendable already is copied byte for byte, so
+    /// that the path holds the array whenever this returns `Ok`.
     To(PathBuf),
 }
 
@@ -148,7 +149,8 @@ const NUMPY_MAX_HEADER_SIZE: u64 = 10_000;
 pub struct Appendable {
     /// The file's format version (unchanged).
     pub version: Version,
-    /// Whether the header was already appendable (nothing was done).
+    /// Whether the header was already appendable: nothing was changed (with
+    /// [`EnsureMode::To`], the file was copied as it is, [`Method::Copy`]).
     pub already: bool,
     /// Bytes the header grew by (the data moved this far).
     pub header_growth: u64,
@@ -165,10 +167,11 @@ pub struct Appendable {
 /// (written by NumPy before 1.24, or by another writer) with NumPy's layout, so that
 /// [`Appender::open`](crate::Appender::open) accepts it. The version, dtype, order,
 /// shape and data are kept; every byte after the old header is kept, whole rows or not.
-/// Takes the file's lock. A file that is already appendable is left alone. A header
-/// that NumPy's layout would take past NumPy's default `max_header_size` is refused
-/// ([`ErrorKind::LargeHeader`]) before anything is written, unless allowed with
-/// [`ensure_appendable_with`] and [`MoveOptions::allow_large_header`].
+/// Takes the file's lock. A file that is already appendable is left alone, except that
+/// [`EnsureMode::To`] copies it unchanged. A header that NumPy's layout would take past
+/// NumPy's default `max_header_size` is refused ([`ErrorKind::LargeHeader`]) before
+/// anything is written, unless allowed with [`ensure_appendable_with`] and
+/// [`MoveOptions::allow_large_header`].
 ///
 /// ```
 /// # use npy_append::{ensure_appendable, EnsureMode, Appender, Method, Options};
@@ -217,14 +220,36 @@ pub fn ensure_appendable_with(
         }
         EnsureMode::Replace | EnsureMode::To(_) => {
             let (snap, parsed) = checked(&file, &journal).map_err(with)?;
+            let data_len = snap.file_len - parsed.data_offset();
             let Some(new_header) = needed(&parsed, opts).map_err(with)? else {
-                return Ok(done_already(&parsed));
+                let EnsureMode::To(out) = &mode else {
+                    return Ok(done_already(&parsed));
+                };
+                // The copy was asked for: it is the file as it is, header included.
+                let mut header =
+                    vec![0u8; usize::try_from(parsed.data_offset()).expect("a bounded header")];
+                read_exact_at(&file, &mut header, 0)
+                    .map_err(|e| with(Error::io("cannot read the header", e)))?;
+                copy_rewrite(
+                    path,
+                    &file,
+                    &header,
+                    parsed.data_offset(),
+                    data_len,
+                    Dest::To(out),
+                    opts,
+                    progress,
+                )?;
+                return Ok(Appendable {
+                    data_bytes: data_len,
+                    method: Method::Copy,
+                    ..done_already(&parsed)
+                });
             };
             let dest = match &mode {
                 EnsureMode::To(out) => Dest::To(out),
                 _ => Dest::Replace,
             };
-            let data_len = snap.file_len - parsed.data_offset();
             copy_rewrite(
                 path,
                 &file,
@@ -428,7 +453,8 @@ pub(crate) fn copy_rewrite(
         move |e| Error::io(&what, e).with_path(&target)
     };
     if let Dest::To(p) = dest {
-        if p.exists() {
+        // `symlink_metadata`: a symbolic link to nothing is a name taken too.
+        if fs::symlink_metadata(p).is_ok() {
             return Err(Error::new(
                 ErrorKind::Parameter,
                 "the output file exists already: choose another path or remove it",

@@ -26,8 +26,18 @@ DEST grows along its growth axis (axis 0 in C order, the last axis in Fortran or
 every source must have DEST's dtype (or, with --safe-cast, one NumPy casts to it
 safely) and the same other dimensions. A source in the other order is reordered.
 If DEST does not exist, it is created with the first source's dtype, order and
-other dimensions. Each source is appended whole or not at all; on an error, the
-sources before it stay appended.
+other dimensions. Sources must be regular files (they are read with seeks): a pipe,
+FIFO or device is refused before DEST is touched, as is a DEST that is not a regular
+file or is a symbolic link to nothing.
+
+A source that is refused (a dtype or shape mismatch, a header that does not parse, a
+read error) is not appended at all: DEST is left as it was before that source, with
+the sources before it appended. An I/O error on DEST (a full disk, a failing device)
+can leave part of a source in DEST, and rows the header does not count. The command
+then reads DEST again and prints, for each source, how many of its rows reached the
+file and how many of them the header counts; what the header counts and how many
+bytes of data the file holds; and what `npy recover` keeps (with --counted, only the
+rows the header counts).
 
 Exit status: 0 if every source was appended, 1 otherwise.";
 
@@ -52,16 +62,19 @@ Examples:
   npy ensure-appendable old.npy             Rewrite beside it, then rename over it
   npy ensure-appendable --in-place old.npy  Make room within the file
   npy ensure-appendable --out new.npy old.npy
+                                            An appendable copy; old.npy is left alone
 
 A header without NumPy's spare growth-axis space (NumPy before 1.24, other writers)
 cannot grow in place. This rewrites it with NumPy's layout and moves the data after
 it. The default and --out write a new file and rename it (crash-safe, needs space
 for a copy; by default the file a symlink names is replaced, with its owner and
-mode, and a file with several hard links is refused). --in-place inserts 4 KiB at the start of the file where the filesystem
-can (ext4, XFS on Linux: no data moves, whatever the size; the header is padded with
-up to 4 KiB of spaces, which NumPy reads), else, or with --exact-layout, moves the
-data backwards in journaled chunks (NumPy's exact header). A crash midway is
-finished by `npy recover`, except a power loss during the insert of a file of many
+mode, and a file with several hard links is refused); --out copies a file that is
+appendable already as it is, and refuses a PATH that exists. --in-place inserts 4 KiB
+at the start of the file where the filesystem can (ext4, XFS on Linux: no data moves,
+whatever the size; the header is padded with up to 4 KiB of spaces, which NumPy
+reads), else, or with --exact-layout, moves the data backwards in journaled chunks
+(NumPy's exact header). A crash midway is finished by `npy recover`, except a power
+loss during the insert of a file of many
 extents (XFS; ext4 for very fragmented files), which can leave it half done: keep a
 copy, or use the default mode, where that matters.
 
@@ -120,7 +133,7 @@ pub enum AppendCommand {
 pub struct AppendArgs {
     /// The file to append to (created from the first source if missing).
     pub dest: PathBuf,
-    /// The .npy files whose rows to append, in order.
+    /// The .npy files whose rows to append, in order (regular files, not pipes).
     #[arg(required = true, value_name = "SRC")]
     pub sources: Vec<PathBuf>,
     /// Create DEST in format 4.0 (the header says -1 and is never rewritten).
@@ -214,17 +227,23 @@ pub fn run(cmd: &AppendCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
     match result {
         Ok(()) => Ok(0),
         Err(Failure::Write(e)) => Err(e),
-        Err(Failure::Npy(e, path)) => {
-            match e.path() {
-                Some(_) => writeln!(err, "error: {e}")?,
-                None => writeln!(err, "error: {}: {e}", path.display())?,
-            }
+        Err(f) => {
+            report(f, err)?;
             Ok(1)
         }
-        Err(Failure::Other(message, path)) => {
-            writeln!(err, "error: {}: {message}", path.display())?;
-            Ok(1)
-        }
+    }
+}
+
+/// Prints a failure on `err` as `error: PATH: message`, one line per error.
+fn report(f: Failure, err: &mut dyn Write) -> io::Result<()> {
+    match f {
+        Failure::Write(e) => Err(e),
+        Failure::Npy(e, path) => match e.path() {
+            Some(_) => writeln!(err, "error: {e}"),
+            None => writeln!(err, "error: {}: {e}", path.display()),
+        },
+        Failure::Other(message, path) => writeln!(err, "error: {}: {message}", path.display()),
+        Failure::Several(all) => all.into_iter().try_for_each(|f| report(f, err)),
     }
 }
 
@@ -233,6 +252,8 @@ pub fn run(cmd: &AppendCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
 enum Failure {
     Npy(npy_append::Error, PathBuf),
     Other(String, PathBuf),
+    /// Several errors, in the order they happened (an append, then closing the file).
+    Several(Vec<Failure>),
     Write(io::Error),
 }
 
@@ -291,8 +312,13 @@ fn append(a: &AppendArgs, out: &mut dyn Write) -> Result<(), Failure> {
             Durability::None
         });
     let cast = if a.safe_cast { Cast::Safe } else { Cast::No };
+    // Everything is checked before DEST is created or opened: a source that cannot be
+    // used must leave it as it was.
+    let created = !dest_exists(&a.dest)?;
+    for src in &a.sources {
+        check_source(src)?;
+    }
     let mut sources = a.sources.as_slice();
-    let created = !a.dest.exists();
     let w = if created {
         // The first source decides the dtype, order and other dimensions.
         let first = &sources[0];
@@ -316,50 +342,370 @@ fn append(a: &AppendArgs, out: &mut dyn Write) -> Result<(), Failure> {
         w
     };
     let before = w.rows();
+    let axis = w.header().growth_axis().unwrap_or(0);
     let total: u64 = sources
         .iter()
         .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
         .sum();
     let pb = bar(total, "appending");
     let mut done = 0u64;
+    let mut tried = Vec::new();
     let mut appended = 0usize;
-    let mut failure = None;
+    let mut failures = Vec::new();
     while let Some((src, rest)) = sources.split_first() {
         let base = done;
+        let start = w.rows();
         let r = w.append_npy_file_with_progress(src, cast, &mut |d, _| pb.set_position(base + d));
         done += std::fs::metadata(src).map_or(0, |m| m.len());
         pb.set_position(done);
         match r {
-            Ok(_) => appended += 1,
+            Ok(range) => {
+                appended += 1;
+                tried.push(Tried {
+                    path: src,
+                    start,
+                    rows: Some(range.end - range.start),
+                });
+            }
             Err(e) => {
-                failure = Some(Failure::Npy(e, src.clone()));
+                tried.push(Tried {
+                    path: src,
+                    start,
+                    rows: source_rows(src, axis),
+                });
+                failures.push(Failure::Npy(e, src.clone()));
                 break;
             }
         }
         sources = rest;
     }
     pb.finish_and_clear();
+    let accepted = w.rows();
     let header = w.header();
     let version = w.version();
-    let closed = w.close();
-    let rows = header
-        .shape
-        .get(header.growth_axis().unwrap_or(0))
-        .copied()
-        .unwrap_or(0);
+    // Closing writes what is buffered. After an I/O error the writer refuses to
+    // (`Poisoned`), which repeats the error already kept.
+    if let Err(e) = w.close() {
+        if failures.is_empty() || e.kind() != npy_append::ErrorKind::Poisoned {
+            failures.push(Failure::Npy(e, a.dest.clone()));
+        }
+    }
+    // After an error, what the file holds, read again now that the writer is gone:
+    // the summary states that, not what the writer accepted.
+    let held = (!failures.is_empty()).then(|| Held::read(&a.dest));
+    match &held {
+        Some(held) if !held.as_ref().is_ok_and(|h| h.is_exactly(accepted)) => {
+            let full = failures.iter().any(|f| {
+                matches!(f, Failure::Npy(e, _)
+                    if e.io_error().is_some_and(|e| e.kind() == io::ErrorKind::StorageFull))
+            });
+            describe_partial_append(out, a, created, &tried, held, full)?;
+        }
+        _ => {
+            writeln!(
+                out,
+                "{}: {}appended {appended} of {} files ({} rows): shape {}, format {version}",
+                a.dest.display(),
+                if created { "created; " } else { "" },
+                a.sources.len(),
+                accepted - before,
+                shape(&header.shape),
+            )?;
+        }
+    }
+    match failures.len() {
+        0 => Ok(()),
+        1 => Err(failures.remove(0)),
+        _ => Err(Failure::Several(failures)),
+    }
+}
+
+/// A source `append` tried: the first row it was to become and how many rows it has
+/// (`None` if that could not be read).
+struct Tried<'a> {
+    path: &'a Path,
+    start: u64,
+    rows: Option<u64>,
+}
+
+/// How many rows a source has along DEST's growth axis, as far as its header and size
+/// say (for a source that failed, whose rows the writer did not report).
+fn source_rows(src: &Path, axis: usize) -> Option<u64> {
+    let parser = npy_header::HeaderParser::new().max_header_len(npy_append::MAX_HEADER_LEN);
+    let f = crate::read::read_header(src, &parser).ok()?;
+    let resolved = f.parsed.header.resolve(f.data_len()).ok()?;
+    resolved.shape.get(axis).copied()
+}
+
+/// What DEST holds, from its header and size.
+struct Held {
+    /// The rows the header counts (`None` for format 4.0, whose size counts them).
+    counted: Option<u64>,
+    /// Bytes after the header.
+    data: u64,
+    row_bytes: u64,
+    /// The header's shape (for 4.0, with the whole rows on the growth axis).
+    shape: Vec<u64>,
+    version: Version,
+}
+
+impl Held {
+    fn read(path: &Path) -> Result<Held, String> {
+        let parser = npy_header::HeaderParser::new().max_header_len(npy_append::MAX_HEADER_LEN);
+        let f = crate::read::read_header(path, &parser).map_err(|e| e.to_string())?;
+        let h = &f.parsed.header;
+        let row_bytes = h.row_bytes().map_err(|e| e.to_string())?;
+        let axis = h
+            .growth_axis()
+            .ok_or("the array is 0-d: it has no rows".to_string())?;
+        let data = f.data_len();
+        let mut shape = h.shape.clone();
+        if h.open_ended && row_bytes > 0 {
+            shape[axis] = data / row_bytes;
+        }
+        Ok(Held {
+            counted: (!h.open_ended).then_some(h.shape[axis]),
+            data,
+            row_bytes,
+            shape,
+            version: f.parsed.version,
+        })
+    }
+
+    /// Rows whose bytes are all in the file.
+    fn whole_rows(&self) -> u64 {
+        match self.row_bytes {
+            0 => self.counted.unwrap_or(0),
+            r => self.data / r,
+        }
+    }
+
+    /// Bytes of a partial row after the whole ones.
+    fn partial(&self) -> u64 {
+        self.data.checked_rem(self.row_bytes).unwrap_or(0)
+    }
+
+    /// The rows `npy recover --counted` keeps: the header's count, clamped to the
+    /// whole rows.
+    fn kept_counted(&self) -> u64 {
+        self.counted
+            .map_or(self.whole_rows(), |c| c.min(self.whole_rows()))
+    }
+
+    /// Whether the file is exactly an array of `rows` rows, as the writer left it when
+    /// nothing failed on the way to the disk.
+    fn is_exactly(&self, rows: u64) -> bool {
+        self.data == rows * self.row_bytes
+            && self.whole_rows() == rows
+            && self.counted.is_none_or(|c| c == rows)
+    }
+}
+
+/// After an I/O error left DEST other than the writer meant: which sources reached it
+/// whole, how many rows of the others did and how many of those the header counts,
+/// what the file holds, and how `npy recover` makes it consistent.
+fn describe_partial_append(
+    out: &mut dyn Write,
+    a: &AppendArgs,
+    created: bool,
+    tried: &[Tried<'_>],
+    held: &Result<Held, String>,
+    full: bool,
+) -> io::Result<()> {
+    let dest = a.dest.display();
+    let held = match held {
+        Ok(h) => h,
+        Err(e) => {
+            return writeln!(
+                out,
+                "{dest}: {}an I/O error stopped the append, and the file cannot be read now ({e}): see `npy inspect {dest}`, then `npy recover {dest}`",
+                if created { "created; " } else { "" },
+            );
+        }
+    };
+    let whole = held.whole_rows();
+    let counted = held.counted.unwrap_or(whole);
+    let whole_files = tried
+        .iter()
+        .filter(|t| t.rows.is_some_and(|n| t.start + n <= whole))
+        .count();
     writeln!(
         out,
-        "{}: {}appended {appended} of {} files ({} rows): shape {}, format {version}",
-        a.dest.display(),
+        "{dest}: {}an I/O error stopped the append: {whole_files} of {} files reached the file whole; by file:",
         if created { "created; " } else { "" },
         a.sources.len(),
-        rows - before,
-        shape(&header.shape),
     )?;
-    if let Some(f) = failure {
-        return Err(f);
+    for t in tried {
+        let in_file = whole.saturating_sub(t.start);
+        let line = match t.rows {
+            Some(n) => {
+                let in_file = in_file.min(n);
+                let of_counted = counted.saturating_sub(t.start).min(n);
+                let counts = match of_counted {
+                    c if c == in_file => String::new(),
+                    0 => " (the header counts none of them)".to_string(),
+                    c => format!(" (the header counts {c} of them)"),
+                };
+                if in_file == n {
+                    format!("all {n} rows{counts}")
+                } else if in_file == 0 {
+                    format!("none of its {n} rows")
+                } else {
+                    format!("{in_file} of its {n} rows{counts}")
+                }
+            }
+            None => format!("{in_file} rows (how many it has could not be read)"),
+        };
+        writeln!(out, "  {}: {line}", t.path.display())?;
     }
-    closed.map(drop).at(&a.dest)
+    for src in &a.sources[tried.len()..] {
+        writeln!(out, "  {}: not appended", src.display())?;
+    }
+    let partial = match held.partial() {
+        0 => String::new(),
+        p => format!(" and {p} bytes of a partial row"),
+    };
+    let count = match held.counted {
+        Some(c) => format!("the header counts {c} rows"),
+        None => "the header counts no rows (format 4.0: the size does)".to_string(),
+    };
+    writeln!(
+        out,
+        "{dest}: {count}, shape {}, format {}; the file holds {} bytes of data: {whole} whole rows of {} bytes{partial}",
+        shape(&held.shape),
+        held.version,
+        held.data,
+        held.row_bytes,
+    )?;
+    // Where DEST's rows and those of each source that reached the file whole end.
+    let ends: Vec<u64> = tried
+        .first()
+        .map(|t| t.start)
+        .into_iter()
+        .chain(tried.iter().filter_map(|t| t.rows.map(|n| t.start + n)))
+        .filter(|&end| end <= whole)
+        .collect();
+    let boundary = |rows: u64| ends.contains(&rows);
+    let whole_prefix = ends.iter().copied().max().unwrap_or(whole);
+    let cut = if held.partial() > 0 {
+        " and cuts the partial row"
+    } else {
+        ""
+    };
+    let advice = if held.counted.is_none() {
+        let mut advice = if held.partial() > 0 {
+            format!("`npy recover {dest}` keeps the {whole} whole rows{cut}")
+        } else {
+            format!("the file is a complete format 4.0 array of {whole} rows")
+        };
+        if whole > whole_prefix {
+            advice.push_str(&format!(
+                "; {} of them are from a file that was not appended whole (format 4.0 has no count to cut them at)",
+                whole - whole_prefix
+            ));
+        }
+        advice
+    } else {
+        let kept = held.kept_counted();
+        if kept < whole {
+            let which = if Some(kept) == ends.first().copied() {
+                " (those the file had before)"
+            } else if boundary(kept) {
+                " (whole files only)"
+            } else {
+                ""
+            };
+            format!(
+                "`npy recover --counted {dest}` keeps only the {kept} rows the header counts{which}; `npy recover {dest}` keeps all {whole} whole rows ({} of them not counted){cut}",
+                whole - kept
+            )
+        } else if held.partial() > 0 || held.counted.is_some_and(|c| c > whole) {
+            format!("`npy recover {dest}` keeps the {whole} whole rows{cut}")
+        } else {
+            "the file is consistent: nothing to recover".to_string()
+        }
+    };
+    let note = if full && advice.contains("npy recover") {
+        // recover first writes the new header after the data (its journal).
+        "; the filesystem is full and recover needs a little room for its journal: free some first (or add --no-sync, which writes none but is not safe against a power loss during it)"
+    } else {
+        ""
+    };
+    writeln!(out, "{dest}: {advice}{note}")
+}
+
+/// What a file that is not a regular file is, for messages.
+fn file_kind(t: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a pipe or FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a file"
+    }
+}
+
+/// Whether DEST exists as a regular file (or a link to one); `false` if there is
+/// nothing at its path. Anything else is refused: a directory, a FIFO or device (which
+/// `append` would block on or cannot write rows to), and a symbolic link to nothing
+/// (creating DEST would fail on the link, and writing through it is not what the
+/// command says).
+fn dest_exists(dest: &Path) -> Result<bool, Failure> {
+    let fail = |message: String| Failure::Other(message, dest.to_path_buf());
+    let meta = match std::fs::symlink_metadata(dest) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(fail(format!("cannot look at the file: {e}"))),
+    };
+    let meta = if meta.file_type().is_symlink() {
+        match std::fs::metadata(dest) {
+            Ok(m) => m,
+            Err(e) => {
+                let to = std::fs::read_link(dest)
+                    .map_or_else(|_| "?".to_string(), |t| t.display().to_string());
+                return Err(fail(if e.kind() == io::ErrorKind::NotFound {
+                    format!(
+                        "is a symbolic link to {to}, which does not exist: append does not create files through a link (create {to} first, e.g. by appending to it, or remove the link)"
+                    )
+                } else {
+                    format!("is a symbolic link to {to}, which cannot be followed: {e}")
+                }));
+            }
+        }
+    } else {
+        meta
+    };
+    if !meta.is_file() {
+        return Err(fail(format!(
+            "is {}, not a regular file: DEST must be a .npy file, or a path where nothing is (to create one)",
+            file_kind(meta.file_type())
+        )));
+    }
+    Ok(true)
+}
+
+/// Refuses a source that is not a regular file before anything is written. Sources are
+/// read with seeks (to find their length, to reorder them), which a pipe, FIFO or
+/// device does not allow; and opening a FIFO that nobody writes to would wait forever.
+/// The type is checked without opening the file.
+fn check_source(src: &Path) -> Result<(), Failure> {
+    let fail = |message: String| Failure::Other(message, src.to_path_buf());
+    let meta = std::fs::metadata(src).map_err(|e| fail(format!("cannot open the input: {e}")))?;
+    if !meta.is_file() {
+        return Err(fail(format!(
+            "is {}, not a regular file: sources are read with seeks, which it does not allow; save it to a file first (nothing was appended)",
+            file_kind(meta.file_type())
+        )));
+    }
+    std::fs::File::open(src).map_err(|e| fail(format!("cannot open the input: {e}")))?;
+    Ok(())
 }
 
 fn read_npy_header(path: &Path) -> Result<npy_header::Header, Failure> {
@@ -490,7 +836,15 @@ fn ensure(a: &EnsureArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
     pb.finish_and_clear();
     let done = done.at(&a.file)?;
     let line = if done.already {
-        "already appendable: nothing to do".to_string()
+        match &mode {
+            EnsureMode::To(p) => format!(
+                "already appendable: copied unchanged to {} ({} data bytes); format {}",
+                p.display(),
+                done.data_bytes,
+                done.version
+            ),
+            _ => "already appendable: nothing to do".to_string(),
+        }
     } else {
         let how = match &mode {
             EnsureMode::InPlace => done.method.to_string(),

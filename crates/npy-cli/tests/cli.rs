@@ -15,6 +15,14 @@ mod print;
 #[path = "cli/append.rs"]
 mod append;
 
+// What `npy append` does with inputs it cannot use: streams, links to nothing.
+#[path = "cli/inputs.rs"]
+mod inputs;
+
+// `npy append` on a full filesystem: what it reports against what the file holds.
+#[path = "cli/full_disk.rs"]
+mod full_disk;
+
 // The conformance corpus against this reader and NumPy, and the runner itself.
 #[path = "cli/conformance.rs"]
 mod conformance;

@@ -131,7 +131,10 @@ impl Mount {
     /// Runs `cmd args... last`; `None` (with the reason printed) if it fails outside
     /// CI. Under CI a failure fails the test: CI runs as root with the tools installed.
     fn run(cmd: &str, args: &[&str], last: &Path) -> Option<()> {
-        let out = std::process::Command::new(cmd).args(args).arg(last).output();
+        let out = std::process::Command::new(cmd)
+            .args(args)
+            .arg(last)
+            .output();
         let why = match out {
             Ok(o) if o.status.success() => return Some(()),
             Ok(o) => String::from_utf8_lossy(&o.stderr).trim().to_string(),

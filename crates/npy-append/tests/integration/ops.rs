@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use npy_append::{
-    convert, ensure_appendable, finalize, recover, Adopt, Appender, EnsureMode, Method, NewArray,
-    Options, RecoverOptions, Replayed,
+    convert, ensure_appendable, ensure_appendable_with, finalize, recover, Adopt, Appender,
+    EnsureMode, ErrorKind, Method, MoveOptions, NewArray, Options, RecoverOptions, Replayed,
 };
 use npy_header::{Header, Version};
 
@@ -492,6 +492,69 @@ fn ensure_appendable_modes() {
             );
         }
     }
+}
+
+#[test]
+fn ensure_appendable_to_copies_an_appendable_file_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    let out = dir.path().join("out.npy");
+    written(&p, 5, Version::V1_0, false);
+    let bytes = std::fs::read(&p).unwrap();
+    let mut calls = Vec::new();
+    let done = ensure_appendable_with(
+        &p,
+        EnsureMode::To(out.clone()),
+        &MoveOptions::new().chunk_bytes(7),
+        &mut |d, t| calls.push((d, t)),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            done.already,
+            done.method,
+            done.header_growth,
+            done.data_bytes
+        ),
+        (true, Method::Copy, 0, 30)
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), bytes, "a byte copy");
+    assert_eq!(
+        std::fs::read(&p).unwrap(),
+        bytes,
+        "the original is left alone"
+    );
+    assert_eq!(calls.first(), Some(&(7, 30)));
+    assert_eq!(calls.last(), Some(&(30, 30)));
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a.npy", "out.npy"], "no temporary file is left");
+    let w = Appender::open(&out, Options::new()).unwrap();
+    w.append_bytes(&crate::workload::rows(5, 1)).unwrap();
+    w.close().unwrap();
+    assert!(numpy_sees(&out, 6, false));
+
+    // An output that exists, or is a symbolic link to nothing, is refused and left alone.
+    std::fs::write(&out, b"keep").unwrap();
+    let link = dir.path().join("link.npy");
+    std::os::unix::fs::symlink(dir.path().join("missing.npy"), &link).unwrap();
+    for target in [&out, &link] {
+        let err = ensure_appendable(&p, EnsureMode::To(target.clone())).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Parameter, "{err}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: the output file exists already: choose another path or remove it",
+                target.display()
+            )
+        );
+    }
+    assert_eq!(std::fs::read(&out).unwrap(), b"keep");
+    assert!(!dir.path().join("missing.npy").exists());
+    assert_eq!(std::fs::read(&p).unwrap(), bytes);
 }
 
 #[test]

@@ -8,14 +8,14 @@ use std::process::{Command, Output};
 
 use npy_header::{ByteOrder, Dtype, Header, Kind, Scalar, Version};
 
-fn npy(args: &[&str]) -> Output {
+pub(crate) fn npy(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_npy"))
         .args(args)
         .output()
         .expect("run npy")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
 }
 
@@ -25,7 +25,13 @@ fn i2() -> Dtype {
 
 /// A file with NumPy's header for `shape` (`<i2`, C or Fortran order) in `version`
 /// (`None`: NumPy's choice), and `data`.
-fn npy_file(path: &Path, shape: &[u64], fortran: bool, version: Option<Version>, data: &[u8]) {
+pub(crate) fn npy_file(
+    path: &Path,
+    shape: &[u64],
+    fortran: bool,
+    version: Option<Version>,
+    data: &[u8],
+) {
     let header = Header::new(i2(), fortran, shape.to_vec());
     let mut bytes = header.emit(version).unwrap().bytes;
     bytes.extend_from_slice(data);
@@ -33,7 +39,7 @@ fn npy_file(path: &Path, shape: &[u64], fortran: bool, version: Option<Version>,
 }
 
 /// A 4.0 file of `<i2` rows of `row` items.
-fn v4_file(path: &Path, row: u64, data: &[u8]) {
+pub(crate) fn v4_file(path: &Path, row: u64, data: &[u8]) {
     let header = Header {
         dtype: i2(),
         fortran_order: false,
@@ -45,22 +51,22 @@ fn v4_file(path: &Path, row: u64, data: &[u8]) {
     std::fs::write(path, bytes).unwrap();
 }
 
-fn s(p: &Path) -> &str {
+pub(crate) fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-fn parsed(path: &Path) -> npy_header::Parsed {
+pub(crate) fn parsed(path: &Path) -> npy_header::Parsed {
     npy_header::parse(&std::fs::read(path).unwrap()).unwrap()
 }
 
-fn data(path: &Path) -> Vec<u8> {
+pub(crate) fn data(path: &Path) -> Vec<u8> {
     let bytes = std::fs::read(path).unwrap();
     let offset = usize::try_from(parsed(path).data_offset()).unwrap();
     bytes[offset..].to_vec()
 }
 
 /// `n` distinct bytes starting at `from`.
-fn seq(from: u8, n: u8) -> Vec<u8> {
+pub(crate) fn seq(from: u8, n: u8) -> Vec<u8> {
     (from..from + n).collect()
 }
 
@@ -646,4 +652,66 @@ fn convert_keeps_the_room_to_grow_or_warns() {
     let out = npy(&["append", s(&f), s(&row)]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(data(&f), [seq(0, 24), seq(100, 6)].concat());
+}
+
+#[test]
+fn ensure_appendable_out_copies_an_appendable_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("f.npy");
+    npy_file(&f, &[2, 3], false, None, &seq(0, 12));
+    let original = std::fs::read(&f).unwrap();
+    let copy = dir.path().join("copy.npy");
+    let out = npy(&["ensure-appendable", "--out", s(&copy), s(&f)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: already appendable: copied unchanged to {} (12 data bytes); format 1.0\n",
+            f.display(),
+            copy.display()
+        )
+    );
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(std::fs::read(&copy).unwrap(), original, "a byte copy");
+    assert_eq!(std::fs::read(&f).unwrap(), original, "FILE is left alone");
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["copy.npy", "f.npy"], "no temporary file is left");
+
+    // The copy is continued, not started afresh.
+    let b = dir.path().join("b.npy");
+    npy_file(&b, &[1, 3], false, None, &seq(12, 6));
+    let out = npy(&["append", s(&copy), s(&b)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}: appended 1 of 1 files (1 rows): shape (3, 3), format 1.0\n",
+            copy.display()
+        )
+    );
+    assert_eq!(data(&copy), seq(0, 18));
+
+    // A PATH that exists, or is a symbolic link to nothing, is refused and untouched.
+    let before = std::fs::read(&copy).unwrap();
+    let link = dir.path().join("link.npy");
+    std::os::unix::fs::symlink(dir.path().join("nowhere.npy"), &link).unwrap();
+    for target in [&copy, &link] {
+        let out = npy(&["ensure-appendable", "--out", s(target), s(&f)]);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(text(&out.stdout), "");
+        assert_eq!(
+            text(&out.stderr),
+            format!(
+                "error: {}: the output file exists already: choose another path or remove it\n",
+                target.display()
+            )
+        );
+    }
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+    assert!(!dir.path().join("nowhere.npy").exists());
+    assert_eq!(std::fs::read(&f).unwrap(), original);
 }
