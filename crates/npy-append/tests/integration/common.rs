@@ -157,6 +157,24 @@ impl Mount {
     pub fn fill(&self) -> std::path::PathBuf {
         use std::io::Write;
         let filler = self.path().join("filler");
+        // Most of it at once (a large image would take long to write), the rest by writes.
+        let df = std::process::Command::new("df")
+            .args(["--output=avail", "-B1"])
+            .arg(self.path())
+            .output()
+            .unwrap();
+        let avail: u64 = String::from_utf8_lossy(&df.stdout)
+            .lines()
+            .nth(1)
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or(0);
+        if avail > 2 << 20 {
+            let _ = std::process::Command::new("fallocate")
+                .args(["-l", &(avail - (1 << 20)).to_string()])
+                .arg(self.path().join("filler-bulk"))
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
         let mut f = std::fs::File::create(&filler).unwrap();
         let chunk = vec![0xeeu8; 1 << 16];
         while f.write_all(&chunk).is_ok() {}

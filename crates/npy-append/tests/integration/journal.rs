@@ -279,3 +279,69 @@ fn a_count_torn_across_a_sector_never_reads_fewer_rows() {
         "no header write across byte 512 was pending"
     );
 }
+
+#[test]
+fn a_full_disk_during_ensure_appendable_in_place_changes_nothing() {
+    use npy_append::{ensure_appendable_with, EnsureMode, Method, MoveOptions};
+
+    let mounts: Vec<(&str, Mount)> = [("ext4", 16), ("xfs", 320)]
+        .into_iter()
+        .filter_map(|(fs, mib)| Mount::image(fs, mib).map(|m| (fs, m)))
+        .chain(Mount::tmpfs(4096).map(|m| ("tmpfs", m)))
+        .collect();
+    for (fs, mount) in &mounts {
+        let path = mount.path().join("a.npy");
+        let original = crate::crash::tight_file(100_000);
+        let mut refused = 0;
+        for insert in [true, false] {
+            std::fs::write(&path, &original).unwrap();
+            let filler = mount.fill();
+            let opts = MoveOptions::new()
+                .chunk_bytes(64 << 10)
+                .insert_range(insert);
+            let what = format!("{fs}, insert {insert}");
+            match ensure_appendable_with(&path, EnsureMode::InPlace, &opts, &mut |_, _| {}) {
+                Ok(done) => panic!("{what}: made appendable on a full disk: {done:?}"),
+                Err(e) => {
+                    assert_eq!(e.kind(), ErrorKind::Io, "{what}: {e}");
+                    assert_eq!(
+                        e.io_error().unwrap().raw_os_error(),
+                        Some(28),
+                        "{what}: {e}"
+                    );
+                    refused += 1;
+                }
+            }
+            assert!(
+                std::fs::read(&path).unwrap() == original,
+                "{what}: the file changed"
+            );
+            for adopt in [Adopt::WholeRows, Adopt::Counted] {
+                let done = recover(&path, &RecoverOptions::new().adopt(adopt)).unwrap();
+                assert_eq!(done.rows, 100_000, "{what}, {adopt:?}: {done:?}");
+                assert!(
+                    std::fs::read(&path).unwrap() == original,
+                    "{what}, {adopt:?}"
+                );
+            }
+            assert!(!Sidecar::beside(&path).unwrap().path().exists(), "{what}");
+            std::fs::remove_file(filler).unwrap();
+            let _ = std::fs::remove_file(mount.path().join("filler-bulk"));
+            let done = ensure_appendable_with(&path, EnsureMode::InPlace, &opts, &mut |_, _| {})
+                .unwrap_or_else(|e| panic!("{what}, with space: {e}"));
+            let expected = if insert && *fs != "tmpfs" {
+                Method::InsertRange
+            } else {
+                Method::ChunkedMove
+            };
+            assert_eq!(done.method, expected, "{what}");
+            let after = std::fs::read(&path).unwrap();
+            let offset = usize::try_from(npy_header::parse(&after).unwrap().data_offset()).unwrap();
+            assert!(
+                after[offset..] == original[128..],
+                "{what}: the data moved wrong"
+            );
+        }
+        assert_eq!(refused, 2, "{fs}");
+    }
+}
