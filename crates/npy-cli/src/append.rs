@@ -48,12 +48,19 @@ Examples:
   npy recover --like template.npy data.npy  The header is garbled: use another's
   npy recover --no-sync data.npy            No journal or fdatasync (a process crash is safe)
 
-No data is moved. An interrupted header rewrite or ensure-appendable --in-place is
-finished first (or, if it had not inserted its room yet, undone: run it again). The row count then comes from the file size: a partial trailing row
-is cut (or completed with zeros, --zerofill-incomplete), a count larger than the
-file holds is clamped, and whole rows beyond the count are kept (as npy-append-array
-does) unless --counted: after a power loss they may be blocks that never reached
-the disk, while counted rows of a file appended with --sync are always intact.
+No data is moved. An operation that was interrupted (a header rewrite, finalize,
+convert, ensure-appendable --in-place) left its journal beside the file, FILE-journal:
+it is finished first (or, if it had not inserted its room yet, undone: run it again);
+a journal without a complete record, whose operation had not touched FILE yet, is
+removed; a journal that does not fit FILE is refused and nothing is changed. The
+journal never lies in FILE, so no policy ever takes its bytes, or those of any
+interrupted or failed operation, for rows. The row count then comes from the file
+size: a partial trailing row is cut (or completed with zeros, --zerofill-incomplete),
+a count larger than the file holds is clamped, and whole rows beyond the count are
+kept (as npy-append-array does) unless --counted. After a process crash or an I/O
+error those rows are ones an append wrote; after a power loss they may be blocks
+that never reached the disk (zeros or stale bytes), while counted rows of a file
+appended with --sync are always intact.
 
 Exit status: 0 if the file is consistent afterwards, 1 otherwise.";
 
@@ -626,7 +633,7 @@ fn describe_partial_append(
         }
     };
     let note = if full && advice.contains("npy recover") {
-        // recover first writes the new header after the data (its journal).
+        // recover first writes the new header to its journal beside the file.
         "; the filesystem is full and recover needs a little room for its journal: free some first (or add --no-sync, which writes none but is not safe against a power loss during it)"
     } else {
         ""
@@ -767,6 +774,10 @@ pub fn describe_recovery(r: &Recovered) -> String {
             Replayed::RangeInsert => "finished an interrupted in-place range insert".to_string(),
             Replayed::RangeInsertUndone => {
                 "undid an in-place range insert that had not happened: run ensure-appendable again"
+                    .to_string()
+            }
+            Replayed::Discarded => {
+                "removed the journal of an operation interrupted before it changed the file"
                     .to_string()
             }
             _ => "finished an interrupted operation".to_string(),

@@ -165,10 +165,8 @@
 //!   never mapped.
 //! * A 1.0–3.0 append writes rows after the data and then rewrites the header (`A-4`),
 //!   so no mapped byte changes. When the new count has more digits, `npy-append`
-//!   journals the rewrite: it writes the new header and a footer after the data, then
-//!   the header in place, then cuts the file back to the data. The journal lies beyond
-//!   the rows the header counts, so readers never map it (while it exists they report
-//!   it as trailing bytes).
+//!   journals the rewrite in a file beside the array (`NAME-journal`), never in it:
+//!   nothing but rows is ever past an array's data.
 //! * Recovery (`A-7`) keeps every row a reader can have mapped: it truncates to
 //!   `min(h, f)` rows (`h` the header's count, `f` the whole rows in the file) or, by
 //!   default in `npy-append`, to `f`; a reader maps at most the count of a header it
@@ -177,12 +175,11 @@
 //!
 //! What is not guaranteed:
 //!
-//! * A 4.0 file being finalised or converted (`V4-7`) while a reader follows it.
-//!   `npy-append` journals that header rewrite too: the journal appended after the
-//!   data is, to a 4.0 reader, more rows; a `refresh` in that window exposes it as
-//!   array data, and the cut that ends the rewrite removes bytes the map covers
-//!   (`SIGBUS` if they are touched afterwards). Stop refreshing before the file is
-//!   finalised (for example when the writer says it has closed the file).
+//! * A 4.0 file being finalised or converted (`V4-7`) while a reader follows it: the
+//!   rows stay as they are (`npy-append` journals beside the file, and cuts only a
+//!   partial row, which is never mapped), but the header changes under the reader,
+//!   whose next `refresh` then fails as a rewritten header. Stop refreshing when the
+//!   writer says it has closed the file.
 //! * Files changed by other programs: `np.save` to the same path truncates the file
 //!   and writes it anew; `truncate(1)`; editors; an in-place `ensure_appendable`
 //!   (npy-append-array's or `npy-append`'s), which moves the data. Reading such a file
