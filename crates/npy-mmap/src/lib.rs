@@ -177,9 +177,9 @@
 //!
 //! * A 4.0 file being finalised or converted (`V4-7`) while a reader follows it: the
 //!   rows stay as they are (`npy-append` journals beside the file, and cuts only a
-//!   partial row, which is never mapped), but the header changes under the reader,
-//!   whose next `refresh` then fails as a rewritten header. Stop refreshing when the
-//!   writer says it has closed the file.
+//!   partial row, which is never mapped), but the header changes under the reader:
+//!   a 4.0 view's `refresh` reads only the size, so it keeps seeing the file as 4.0
+//!   until it is opened again.
 //! * Files changed by other programs: `np.save` to the same path truncates the file
 //!   and writes it anew; `truncate(1)`; editors; an in-place `ensure_appendable`
 //!   (npy-append-array's or `npy-append`'s), which moves the data. Reading such a file
