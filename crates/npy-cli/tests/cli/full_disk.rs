@@ -266,3 +266,140 @@ fn append_to_a_full_filesystem_reports_what_the_file_holds() {
         )
     );
 }
+
+/// Fills the filesystem of `dir` with a file that takes every free byte.
+fn fill(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let filler = dir.join("filler");
+    let mut f = std::fs::File::create(&filler).unwrap();
+    while f.write_all(&[0xee; 4096]).is_ok() {}
+    while f.write_all(&[0xee]).is_ok() {}
+    filler
+}
+
+/// A 1.0 file of `rows` rows of 3 `<i2` whose header, as NumPy before 1.24 wrote it,
+/// has no room to grow.
+fn tight(path: &Path, rows: usize) -> Vec<u8> {
+    let dict = |n: usize| {
+        format!(
+            "{{'descr': [('{}', '<i2')], 'fortran_order': False, 'shape': ({rows}, 3), }}",
+            "n".repeat(n)
+        )
+    };
+    let text = dict(117 - dict(0).len());
+    let mut bytes = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
+    bytes.extend_from_slice(text.as_bytes());
+    bytes.push(b'\n');
+    bytes.extend_from_slice(&rows_data(rows, 5));
+    std::fs::write(path, &bytes).unwrap();
+    bytes
+}
+
+#[test]
+fn every_command_on_a_full_filesystem_fails_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let Some(_tmpfs) = small_tmpfs(&mnt) else {
+        return;
+    };
+    let f = mnt.join("f.npy");
+    let row = dir.path().join("row.npy");
+    npy_file(&row, &[1, 3], false, None, &rows_data(1, 9));
+    // Each command, and the file it starts from.
+    type Make = fn(&Path) -> Vec<u8>;
+    let cases: [(&[&str], Make); 6] = [
+        (&["finalize"], |p| {
+            crate::append::v4_file(p, 3, &rows_data(3868, 1));
+            std::fs::read(p).unwrap()
+        }),
+        (&["convert", "--to-version", "4"], |p| {
+            npy_file(p, &[1000, 3], false, None, &rows_data(1000, 2));
+            std::fs::read(p).unwrap()
+        }),
+        (&["convert", "--to-version", "3"], |p| {
+            crate::append::v4_file(p, 3, &rows_data(1000, 3));
+            std::fs::read(p).unwrap()
+        }),
+        (
+            &["ensure-appendable", "--in-place", "--exact-layout"],
+            |p| tight(p, 20_000),
+        ),
+        (&["ensure-appendable", "--in-place"], |p| tight(p, 20_000)),
+        (&["recover"], |p| {
+            npy_file(p, &[8, 3], false, None, &rows_data(12, 4));
+            std::fs::read(p).unwrap()
+        }),
+    ];
+    for (args, make) in cases {
+        let before = make(&f);
+        let (j0, _) = inspect_json(s(&f));
+        let filler = fill(&mnt);
+        let mut argv = args.to_vec();
+        argv.push(s(&f));
+        let out = npy(&argv);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?}: {}",
+            text(&out.stdout)
+        );
+        assert!(
+            text(&out.stderr).contains("No space left on device (os error 28)"),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            std::fs::read(&f).unwrap() == before,
+            "{args:?}: the file changed"
+        );
+        // What a reader sees, rows included, is what it saw before.
+        let (j1, _) = inspect_json(s(&f));
+        assert_eq!(j1, j0, "{args:?}");
+        let journal = mnt.join("f.npy-journal");
+        std::fs::remove_file(filler).unwrap();
+        // recover removes whatever the failed command left, and changes no row.
+        let out = npy(&["recover", "--counted", s(&f)]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(!journal.exists(), "{args:?}: a journal is left");
+        if args != ["recover"] {
+            assert!(
+                std::fs::read(&f).unwrap() == before,
+                "{args:?}: recover changed it"
+            );
+        }
+        let out = npy(&argv);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        std::fs::remove_file(&f).unwrap();
+    }
+
+    // A synced append whose count gains a digit (9 -> 10): its journal cannot be written.
+    npy_file(&f, &[9, 3], false, None, &rows_data(9, 6));
+    let before = std::fs::read(&f).unwrap();
+    let filler = fill(&mnt);
+    let out = npy(&["append", "--sync", s(&f), s(&row)]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    std::fs::remove_file(filler).unwrap();
+    for policy in [&["recover"][..], &["recover", "--counted"]] {
+        let mut argv = policy.to_vec();
+        argv.push(s(&f));
+        assert_eq!(npy(&argv).status.code(), Some(0));
+        let got = data(&f);
+        // The rows it had, and at most the row appended: nothing else.
+        assert!(
+            got == before[128..] || got == [&before[128..], &rows_data(1, 9)[..]].concat(),
+            "{policy:?}: {} bytes of data",
+            got.len()
+        );
+    }
+}
