@@ -9,7 +9,11 @@
 //! it only ever agrees with the general parser (checked by property tests), faster.
 
 use crate::dtype::{parse_type_str, subarray_of, Dtype, RecordBuilder, Scalar, MAX_ITEMSIZE};
-use crate::header::{GrowthDim, Limits, Version, MAX_DIM};
+use crate::limits::Limits;
+use crate::version::{Version, MAX_DIM};
+
+/// The axis and file offset of a `-1` in the shape.
+pub(crate) type GrowthDim = (usize, u64);
 
 /// What the dict says, before the whole-header checks of `HeaderParser::finish`.
 pub(crate) struct Canonical {

@@ -96,16 +96,23 @@
 #![deny(missing_docs)]
 
 mod dtype;
+mod emit;
 mod error;
 mod fast;
 mod header;
+mod limits;
 mod literal;
+mod parse;
 mod repr;
+mod version;
 
 pub use crate::dtype::{ByteOrder, Dtype, Field, Kind, Scalar, TimeUnit, MAX_ITEMSIZE};
+pub use crate::emit::Emitted;
 pub use crate::error::{Category, Error, ErrorKind};
-pub use crate::header::{
-    parse, Emitted, Header, HeaderParser, Limits, Parsed, Preamble, Resolved, Version, Warning,
-    ARRAY_ALIGN, GROWTH_AXIS_MAX_DIGITS, MAGIC, MAX_DIM, MAX_PREAMBLE_LEN,
-};
+pub use crate::header::{Header, Parsed, Resolved, Warning};
+pub use crate::limits::Limits;
+pub use crate::parse::{parse, HeaderParser};
 pub use crate::repr::python_str_repr;
+pub use crate::version::{
+    Preamble, Version, ARRAY_ALIGN, GROWTH_AXIS_MAX_DIGITS, MAGIC, MAX_DIM, MAX_PREAMBLE_LEN,
+};
