@@ -2,7 +2,7 @@
 
 use crate::version::MAX_DIM;
 
-/// Resource limits for parsing untrusted headers. Each has its own [`ErrorKind`].
+/// Resource limits for parsing untrusted headers. Each has its own [`ErrorKind`](crate::ErrorKind).
 ///
 /// | limit | default | why |
 /// |---|---|---|

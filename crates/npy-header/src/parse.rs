@@ -68,7 +68,7 @@ impl HeaderParser {
     }
 
     /// Reads the preamble from the first bytes of a file (at least 10 for 1.0, 12
-    /// otherwise; [`MAX_PREAMBLE_LEN`] always suffices) and checks the header length
+    /// otherwise; [`MAX_PREAMBLE_LEN`](crate::MAX_PREAMBLE_LEN) always suffices) and checks the header length
     /// against the limit, so a reader can size its buffer from the result safely.
     pub fn parse_preamble(&self, bytes: &[u8]) -> Result<Preamble, Error> {
         let magic_len = MAGIC.len().min(bytes.len());
