@@ -8,8 +8,9 @@
 //! produces the same result or the proper error. So it never decides what is valid:
 //! it only ever agrees with the general parser (checked by property tests), faster.
 
-use crate::dtype::{parse_type_str, subarray_of, Dtype, RecordBuilder, Scalar, MAX_ITEMSIZE};
+use crate::dtype::{subarray_of, Dtype, RecordBuilder, Scalar, MAX_ITEMSIZE};
 use crate::limits::Limits;
+use crate::typestr::parse_type_str;
 use crate::version::{Version, MAX_DIM};
 
 /// The axis and file offset of a `-1` in the shape.

@@ -95,6 +95,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod descr;
 mod dtype;
 mod emit;
 mod error;
@@ -104,6 +105,7 @@ mod limits;
 mod literal;
 mod parse;
 mod repr;
+mod typestr;
 mod version;
 
 pub use crate::dtype::{ByteOrder, Dtype, Field, Kind, Scalar, TimeUnit, MAX_ITEMSIZE};

@@ -1,6 +1,7 @@
 //! Reading headers: the preamble, then the dict, with the limits checked first.
 
-use crate::dtype::{descr_from_value, DescrCtx, Dtype};
+use crate::descr::{descr_from_value, DescrCtx};
+use crate::dtype::Dtype;
 use crate::error::{Error, ErrorKind};
 use crate::fast::{self, GrowthDim};
 use crate::header::{Header, Parsed, Warning};
