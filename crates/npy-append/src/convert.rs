@@ -2,14 +2,14 @@
 
 use std::path::Path;
 
-use npy_header::{Header, Parsed, Version};
+use npy_header::{python_tuple, Header, Parsed, Version};
 
 use crate::ensure::{
     check_header_size, checked, copy_rewrite, hard_links, length_field, Dest, MoveOptions,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{self, Progress};
-use crate::layout::{fmt_shape, Geometry};
+use crate::layout::Geometry;
 use crate::sidecar::sidecar;
 use crate::storage::Storage;
 use crate::writer::open_locked;
@@ -106,7 +106,7 @@ pub fn finalize_on<S: Storage + ?Sized, J: Storage + ?Sized>(s: &S, j: &J) -> Re
                 ErrorKind::Version,
                 format!(
                     "the fixed header for shape {} does not fit in the {} bytes of the 4.0 header",
-                    fmt_shape(&fixed.header.shape),
+                    python_tuple(&fixed.header.shape),
                     parsed.data_offset()
                 ),
             )
@@ -342,7 +342,7 @@ fn target_for(parsed: &Parsed, file_len: u64, to: Version) -> Result<Target> {
             ErrorKind::NeedsRecovery,
             format!(
                 "the file holds {data_len} bytes of data but its header's shape {} needs {need}: run recover before converting to 4.0, whose length comes from the file size",
-                fmt_shape(&geo.header.shape)
+                python_tuple(&geo.header.shape)
             ),
         ));
     }

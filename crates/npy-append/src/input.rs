@@ -6,12 +6,12 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
 use std::path::Path;
 
-use npy_header::{Parsed, MAX_PREAMBLE_LEN};
+use npy_header::{python_tuple, Parsed, MAX_PREAMBLE_LEN};
 
 use crate::cast::{Cast, Converter};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::Progress;
-use crate::layout::{describe_axis, fmt_shape, parser};
+use crate::layout::{describe_axis, parser};
 use crate::storage::Storage;
 use crate::writer::{Appender, Sink, SCRATCH_BYTES};
 
@@ -81,7 +81,7 @@ impl Source {
                     ErrorKind::NeedsRecovery,
                     format!(
                         "the input holds {data_len} bytes of data but its shape {} needs {need}: it is truncated (recover it first)",
-                        fmt_shape(&parsed.header.shape)
+                        python_tuple(&parsed.header.shape)
                     ),
                 ));
             }
@@ -191,8 +191,8 @@ impl<S: Storage, J: Storage> Appender<S, J> {
                 ErrorKind::ShapeMismatch,
                 format!(
                     "cannot append an array of shape {} to an array of shape {}: the shapes may differ only on the growth axis ({})",
-                    fmt_shape(&src.shape),
-                    fmt_shape(&self.header().shape),
+                    python_tuple(&src.shape),
+                    python_tuple(&self.header().shape),
                     describe_axis(file.fortran_order, file.shape.len())
                 ),
             ));

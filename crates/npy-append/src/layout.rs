@@ -290,18 +290,6 @@ fn write_decimal(out: &mut [u8], mut n: u64) {
     debug_assert_eq!(n, 0, "the digits fit");
 }
 
-/// A shape as Python writes a tuple: `()`, `(3,)`, `(3, 4)`.
-pub(crate) fn fmt_shape(shape: &[u64]) -> String {
-    match shape {
-        [] => "()".to_string(),
-        [d] => format!("({d},)"),
-        _ => {
-            let dims: Vec<String> = shape.iter().map(u64::to_string).collect();
-            format!("({})", dims.join(", "))
-        }
-    }
-}
-
 /// The growth axis in words, for messages.
 pub(crate) fn describe_axis(fortran_order: bool, ndim: usize) -> String {
     if fortran_order {

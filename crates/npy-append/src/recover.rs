@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
-use npy_header::{Parsed, Version};
+use npy_header::{python_tuple, Parsed, Version};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{self, Found, Op};
-use crate::layout::{fmt_shape, parser, read_header, read_header_of, Geometry, HeaderState};
+use crate::layout::{parser, read_header, read_header_of, Geometry, HeaderState};
 use crate::sidecar::sidecar;
 use crate::storage::{write_all_at, Storage};
 use crate::writer::{open_locked, Durability};
@@ -404,7 +404,7 @@ fn plan(
                 ErrorKind::NotAppendable,
                 format!(
                     "the header has no room for the recovered shape {}: run ensure_appendable first, then recover",
-                    fmt_shape(&geo.shape(rows))
+                    python_tuple(&geo.shape(rows))
                 ),
             )
         })?);

@@ -6,12 +6,12 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use npy_header::{Dtype, Header, Version};
+use npy_header::{python_tuple, Dtype, Header, Version};
 
 use crate::cast::{element_order, Element};
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{self, Found};
-use crate::layout::{fmt_shape, parser, read_header, Geometry, HeaderState, HeaderText};
+use crate::layout::{parser, read_header, Geometry, HeaderState, HeaderText};
 use crate::sidecar::{sidecar, Sidecar};
 use crate::storage::{write_all_at, Storage};
 
@@ -455,7 +455,7 @@ impl<S: Storage, J: Storage> Appender<S, J> {
                     ErrorKind::NeedsRecovery,
                     format!(
                         "the file holds {data_len} bytes of data but its header's shape {} needs {need}: run recover",
-                        fmt_shape(&geo.header.shape)
+                        python_tuple(&geo.header.shape)
                     ),
                 ));
             }

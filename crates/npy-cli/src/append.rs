@@ -14,7 +14,7 @@ use npy_append::{
     Adopt, Appender, Cast, Converted, Durability, EnsureMode, HeaderPolicy, MoveOptions, NewArray,
     Options, RecoverOptions, Recovered, Replayed,
 };
-use npy_header::Version;
+use npy_header::{python_tuple, Version};
 
 const APPEND_EXAMPLES: &str = "\
 Examples:
@@ -293,19 +293,6 @@ fn bar(total: u64, what: &str) -> ProgressBar {
     pb
 }
 
-fn shape(dims: &[u64]) -> String {
-    match dims {
-        [d] => format!("({d},)"),
-        _ => format!(
-            "({})",
-            dims.iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
 fn append(a: &AppendArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let opts = Options::new()
         .header_policy(if a.header_on_close {
@@ -416,7 +403,7 @@ fn append(a: &AppendArgs, out: &mut dyn Write) -> Result<(), Failure> {
                 if created { "created; " } else { "" },
                 a.sources.len(),
                 accepted - before,
-                shape(&header.shape),
+                python_tuple(&header.shape),
             )?;
         }
     }
@@ -579,7 +566,7 @@ fn describe_partial_append(
     writeln!(
         out,
         "{dest}: {count}, shape {}, format {}; the file holds {} bytes of data: {whole} whole rows of {} bytes{partial}",
-        shape(&held.shape),
+        python_tuple(&held.shape),
         held.version,
         held.data,
         held.row_bytes,
@@ -807,7 +794,7 @@ pub fn describe_recovery(r: &Recovered) -> String {
     format!(
         "{verb}: {}; shape {}, format {}",
         parts.join(", "),
-        shape(&r.shape),
+        python_tuple(&r.shape),
         r.version
     )
 }
@@ -906,7 +893,7 @@ fn converted_line(file: &Path, done: &Converted, how: Option<&str>) -> String {
         file.display(),
         done.from,
         done.to,
-        shape(&done.shape)
+        python_tuple(&done.shape)
     );
     if done.trimmed_bytes > 0 {
         line.push_str(&format!(

@@ -1,10 +1,9 @@
 //! Everything `npy inspect` says about a file, worked out once and rendered as
 //! `key: value` lines or as one JSON object.
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use npy_header::{Limits, Parsed};
+use npy_header::{python_tuple, Limits, Parsed};
 use npy_mmap::{Error, Layout};
 use serde::Serialize;
 use serde_json::Value;
@@ -126,10 +125,10 @@ impl Report {
         writeln!(out, "dtype: {}", h.dtype)?;
         writeln!(out, "descr: {}", h.dtype.to_descr())?;
         match &self.resolution {
-            Ok(layout) => writeln!(out, "shape: {}", tuple(layout.shape()))?,
+            Ok(layout) => writeln!(out, "shape: {}", python_tuple(layout.shape()))?,
             Err(_) => writeln!(out, "shape: unresolved (see the error)")?,
         }
-        writeln!(out, "header shape: {}", tuple(&self.header_shape()))?;
+        writeln!(out, "header shape: {}", python_tuple(&self.header_shape()))?;
         writeln!(
             out,
             "order: {}",
@@ -278,22 +277,6 @@ fn bytes(n: u64) -> String {
     }
 }
 
-/// A shape as Python writes a tuple: `()`, `(3,)`, `(3, 4)`.
-pub fn tuple<T: std::fmt::Display>(dims: &[T]) -> String {
-    let mut s = String::from("(");
-    for (i, d) in dims.iter().enumerate() {
-        if i > 0 {
-            s.push_str(", ");
-        }
-        write!(s, "{d}").expect("writing to a String");
-    }
-    if dims.len() == 1 {
-        s.push(',');
-    }
-    s.push(')');
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,13 +306,6 @@ mod tests {
         let mut out = Vec::new();
         r.write_human(&mut out).unwrap();
         String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn tuples() {
-        assert_eq!(tuple::<u64>(&[]), "()");
-        assert_eq!(tuple(&[3u64]), "(3,)");
-        assert_eq!(tuple(&[-1i64, 3]), "(-1, 3)");
     }
 
     #[test]

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use npy_header::HeaderParser;
 
 use crate::read::{format_load_error, read_header};
-use crate::report::{tuple, Report};
+use npy_header::python_tuple;
+
+use crate::report::Report;
 
 /// A file to check, or a directory that could not be searched.
 #[derive(Debug)]
@@ -107,7 +109,7 @@ pub fn line(path: &Path, verdict: &Verdict) -> String {
                 path.display(),
                 r.parsed.version,
                 r.parsed.header.dtype.to_descr(),
-                tuple(r.resolution.as_ref().expect("ok means resolved").shape())
+                python_tuple(r.resolution.as_ref().expect("ok means resolved").shape())
             );
             for w in r.warnings() {
                 s.push_str(" (warning: ");

@@ -3,6 +3,8 @@
 
 use std::fmt::{self, Write as _};
 
+use crate::repr::write_tuple;
+
 use crate::repr::write_str_repr;
 
 /// NumPy stores item sizes in a C `int`; larger types cannot exist.
@@ -386,21 +388,6 @@ impl Dtype {
             }
         }
     }
-}
-
-/// Writes a tuple of integers as Python's `repr` does: `()`, `(3,)`, `(3, 4)`.
-pub(crate) fn write_tuple(out: &mut String, dims: &[u64]) {
-    out.push('(');
-    for (i, d) in dims.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        write!(out, "{d}").expect("writing to a String");
-    }
-    if dims.len() == 1 {
-        out.push(',');
-    }
-    out.push(')');
 }
 
 impl fmt::Display for Scalar {

@@ -1,8 +1,9 @@
 //! Writing headers byte for byte as NumPy writes them.
 
-use crate::dtype::{write_tuple, Dtype, MAX_ITEMSIZE};
+use crate::dtype::{Dtype, MAX_ITEMSIZE};
 use crate::error::{Error, ErrorKind};
 use crate::header::Header;
+use crate::repr::write_tuple;
 use crate::version::{Version, ARRAY_ALIGN, GROWTH_AXIS_MAX_DIGITS, MAGIC, MAX_DIM};
 
 /// A header serialised for writing.

@@ -114,7 +114,7 @@ pub use crate::error::{Category, Error, ErrorKind};
 pub use crate::header::{Header, Parsed, Resolved, Warning};
 pub use crate::limits::Limits;
 pub use crate::parse::{parse, HeaderParser};
-pub use crate::repr::python_str_repr;
+pub use crate::repr::{python_str_repr, python_tuple};
 pub use crate::version::{
     Preamble, Version, ARRAY_ALIGN, GROWTH_AXIS_MAX_DIGITS, MAGIC, MAX_DIM, MAX_PREAMBLE_LEN,
 };

@@ -1,4 +1,5 @@
-//! Python's `repr()` of a `str`, which NumPy uses to write field names and type strings.
+//! Python's `repr()` of a `str` (field names and type strings in headers) and of a tuple
+//! of integers (shapes).
 
 use std::fmt::{self, Write};
 
@@ -81,6 +82,35 @@ fn write_repr(out: &mut String, code_points: impl Iterator<Item = u32> + Clone) 
     }
     out.push(quote);
     Ok(())
+}
+
+/// Writes `dims` as Python writes a tuple: `()`, `(3,)`, `(3, 4)`.
+pub(crate) fn write_tuple<T: fmt::Display>(out: &mut String, dims: &[T]) {
+    out.push('(');
+    for (i, d) in dims.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write!(out, "{d}").expect("writing to a String cannot fail");
+    }
+    if dims.len() == 1 {
+        out.push(',');
+    }
+    out.push(')');
+}
+
+/// `repr()` of a Python tuple of integers, as NumPy prints shapes and headers hold
+/// them: `()`, `(3,)`, `(3, 4)`; `-1` for an open-ended dimension if given as `i64`.
+///
+/// ```
+/// assert_eq!(npy_header::python_tuple::<u64>(&[]), "()");
+/// assert_eq!(npy_header::python_tuple(&[3u64]), "(3,)");
+/// assert_eq!(npy_header::python_tuple(&[-1i64, 3]), "(-1, 3)");
+/// ```
+pub fn python_tuple<T: fmt::Display>(dims: &[T]) -> String {
+    let mut s = String::new();
+    write_tuple(&mut s, dims);
+    s
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use npy_header::{ByteOrder, Dtype, Field, Kind, Scalar, TimeUnit};
 use npy_mmap::ArrayView;
 
 use self::float::{FloatFormat, Width};
-use self::python::{bytes_repr, len, str_repr, tuple, void_str};
+use self::python::{bytes_repr, len, str_repr, void_str};
 use self::time::{datetime_string, NAT};
 
 /// More items than this are summarised (NumPy's `threshold`).
@@ -92,7 +92,7 @@ pub fn array_repr(
     };
     let mut extras = Vec::new();
     if (size == 0 && shape != [0]) || summarise {
-        extras.push(format!("shape={}", tuple(shape)));
+        extras.push(format!("shape={}", npy_header::python_tuple(shape)));
     }
     if size == 0 || !dtype_is_implied(dtype) {
         extras.push(format!("dtype={}", dtype_short_repr(dtype)));
@@ -663,7 +663,11 @@ fn construction_repr(dtype: &Dtype) -> String {
 fn subarray_str(dtype: &Dtype) -> String {
     match dtype {
         Dtype::Subarray { base, shape } => {
-            format!("({}, {})", construction_repr(base), tuple(shape))
+            format!(
+                "({}, {})",
+                construction_repr(base),
+                npy_header::python_tuple(shape)
+            )
         }
         other => construction_repr(other),
     }
@@ -696,7 +700,11 @@ fn struct_str(dtype: &Dtype) -> String {
                 };
                 match &f.dtype {
                     Dtype::Subarray { base, shape } => {
-                        format!("({name}, {}, {})", construction_repr(base), tuple(shape))
+                        format!(
+                            "({name}, {}, {})",
+                            construction_repr(base),
+                            npy_header::python_tuple(shape)
+                        )
                     }
                     other => format!("({name}, {})", construction_repr(other)),
                 }

@@ -47,22 +47,6 @@ pub fn void_str(bytes: &[u8]) -> String {
     out
 }
 
-/// A tuple of integers as Python writes it: `()`, `(3,)`, `(3, 4)`.
-pub fn tuple(dims: &[u64]) -> String {
-    let mut s = String::from("(");
-    for (i, d) in dims.iter().enumerate() {
-        if i > 0 {
-            s.push_str(", ");
-        }
-        write!(s, "{d}").expect("String");
-    }
-    if dims.len() == 1 {
-        s.push(',');
-    }
-    s.push(')');
-    s
-}
-
 /// Python's `len()` of a string: code points.
 pub fn len(s: &str) -> usize {
     s.chars().count()
@@ -99,8 +83,5 @@ mod tests {
         assert_eq!(bytes_repr(b"it's"), "b\"it's\"");
         assert_eq!(bytes_repr(b"\x00\x7f\xff\\"), "b'\\x00\\x7f\\xff\\\\'");
         assert_eq!(void_str(b"\x00\x01az"), "b'\\x00\\x01\\x61\\x7A'");
-        assert_eq!(tuple(&[]), "()");
-        assert_eq!(tuple(&[3]), "(3,)");
-        assert_eq!(tuple(&[0, 5]), "(0, 5)");
     }
 }
