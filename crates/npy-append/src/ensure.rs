@@ -226,8 +226,11 @@ pub fn ensure_appendable_with(
                     return Ok(done_already(&parsed));
                 };
                 // The copy was asked for: it is the file as it is, header included.
-                let mut header =
-                    vec![0u8; usize::try_from(parsed.data_offset()).expect("a bounded header")];
+                let mut header = vec![
+                    0u8;
+                    usize::try_from(parsed.data_offset())
+                        .expect("a header read with MAX_HEADER_LEN checked")
+                ];
                 read_exact_at(&file, &mut header, 0)
                     .map_err(|e| with(Error::io("cannot read the header", e)))?;
                 copy_rewrite(
@@ -484,7 +487,8 @@ pub(crate) fn copy_rewrite(
         .map_err(on_target("cannot set the new file's permissions"))?;
     write_all_at(out, header, 0).map_err(on_target("cannot write the new file"))?;
     let chunk = opts.chunk_bytes.min(data_len.max(1));
-    let mut buf = vec![0u8; usize::try_from(chunk).expect("chunk is bounded")];
+    let mut buf =
+        vec![0u8; usize::try_from(chunk).expect("MoveOptions clamps chunks to MAX_MOVE_CHUNK")];
     let mut done = 0;
     while done < data_len {
         let n = usize::try_from((data_len - done).min(chunk)).expect("at most one chunk");

@@ -59,7 +59,12 @@ impl Source {
             .map_err(|e| Error::header("the input's header", e))?;
         let data_offset = preamble.data_offset();
         // Bounded: the preamble's length field was checked against MAX_HEADER_LEN.
-        let mut bytes = vec![0u8; usize::try_from(data_offset).expect("bounded")];
+        let mut bytes = vec![
+            0u8;
+            usize::try_from(data_offset).expect(
+                "the preamble parser checked the length field against MAX_HEADER_LEN"
+            )
+        ];
         let head = n.min(bytes.len());
         bytes[..head].copy_from_slice(&pre[..head]);
         let got = head + read_full(r, &mut bytes[head..]).map_err(io)?;
@@ -268,10 +273,14 @@ impl Plan {
             None => {
                 r.seek(SeekFrom::Start(src.data_at)).map_err(io)?;
                 let chunk = (COPY_BYTES / item).max(1) * item;
-                let mut buf = vec![0u8; usize::try_from(chunk.min(total)).expect("bounded")];
+                let mut buf = vec![
+                    0u8;
+                    usize::try_from(chunk.min(total))
+                        .expect("at most COPY_BYTES or one item, below 2 GiB")
+                ];
                 let mut done = 0;
                 while done < total {
-                    let n = usize::try_from((total - done).min(chunk)).expect("bounded");
+                    let n = usize::try_from((total - done).min(chunk)).expect("at most one chunk");
                     r.read_exact(&mut buf[..n]).map_err(io)?;
                     self.push(&buf[..n], &mut out, sink)?;
                     done += n as u64;
@@ -326,8 +335,17 @@ impl Reorder {
         let row_items: u64 = self.dims.iter().product();
         let row_bytes = row_items * item;
         let batch = (REORDER_BYTES / row_bytes).clamp(1, rows);
-        let mut out = vec![0u8; usize::try_from(batch * row_bytes).expect("bounded by memory")];
-        let mut line = vec![0u8; usize::try_from(batch * item).expect("bounded")];
+        let mut out = vec![
+            0u8;
+            usize::try_from(batch * row_bytes).expect(
+                "one batch: at most REORDER_BYTES or one row, which a 64-bit usize holds"
+            )
+        ];
+        let mut line = vec![
+            0u8;
+            usize::try_from(batch * item)
+                .expect("a batch's items, fewer than its bytes")
+        ];
         let isz = usize::try_from(item).expect("item sizes fit in memory");
         // Stride of each dimension in the file's order of a row.
         let nd = self.dims.len();
@@ -349,7 +367,7 @@ impl Reorder {
         let mut j0 = 0;
         while j0 < rows {
             let b = batch.min(rows - j0);
-            let bsz = usize::try_from(b).expect("bounded");
+            let bsz = usize::try_from(b).expect("at most one batch");
             let mut m = vec![0u64; nd];
             let mut pos = 0u64;
             for l in 0..row_items {
@@ -357,7 +375,8 @@ impl Reorder {
                     .map_err(io)?;
                 r.read_exact(&mut line[..bsz * isz]).map_err(io)?;
                 for t in 0..bsz {
-                    let at = usize::try_from((t as u64 * row_items + pos) * item).expect("bounded");
+                    let at = usize::try_from((t as u64 * row_items + pos) * item)
+                        .expect("an offset inside the batch's buffer");
                     out[at..at + isz].copy_from_slice(&line[t * isz..(t + 1) * isz]);
                 }
                 for &k in &input_order {
@@ -371,7 +390,7 @@ impl Reorder {
                 }
             }
             push(
-                &out[..bsz * usize::try_from(row_bytes).expect("bounded")],
+                &out[..bsz * usize::try_from(row_bytes).expect("a row, within the batch's buffer")],
                 sink,
             )?;
             j0 += b;

@@ -70,7 +70,11 @@ pub(crate) fn read_header_of<S: Storage + ?Sized>(s: &S, file_len: u64) -> io::R
         bytes.truncate(usize::try_from(end).expect("at most a page"));
     } else {
         let have = bytes.len();
-        bytes.resize(usize::try_from(end).expect("bounded by MAX_HEADER_LEN"), 0);
+        bytes.resize(
+            usize::try_from(end)
+                .expect("the preamble parser checked the length field against MAX_HEADER_LEN"),
+            0,
+        );
         read_exact_at(s, &mut bytes[have..], first)?;
     }
     let state = match parser.parse(&bytes) {

@@ -67,9 +67,12 @@ fn shortest(v: f64, width: Width) -> (String, i32) {
 
 /// Digits and exponent of `d.ddde±x` text.
 fn split_sci(s: &str) -> (String, i32) {
-    let (mantissa, exp) = s.split_once('e').expect("scientific notation");
+    let (mantissa, exp) = s.split_once('e').expect("`{:e}` output has an exponent");
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    (digits, exp.parse().expect("exponent"))
+    (
+        digits,
+        exp.parse().expect("`{:e}` output has an integer exponent"),
+    )
 }
 
 /// For each number of digits, the correctly rounded candidate and its neighbours in
@@ -80,17 +83,19 @@ fn shortest_f16(v: f64) -> String {
     for p in 0..6usize {
         let s = format!("{v:.p$e}");
         let (digits, exp) = split_sci(&s);
-        let m: u64 = digits.parse().expect("digits");
-        let scale = exp - i32::try_from(p).expect("small");
+        let m: u64 = digits.parse().expect("at most 6 decimal digits of an f16");
+        let scale = exp - i32::try_from(p).expect("p < 6");
         let mut best: Option<(f64, String)> = None;
         for cand in [m, m.saturating_sub(1), m + 1] {
             let text = format!("{cand}e{scale}");
-            let value: f64 = text.parse().expect("a number");
+            let value: f64 = text
+                .parse()
+                .expect("`{digits}e{exponent}` is a float literal");
             if f16::from_f64(value) == target {
                 let distance = (value - v).abs();
                 if best.as_ref().is_none_or(|(d, _)| distance < *d) {
                     let cand_digits = cand.to_string();
-                    let e = scale + i32::try_from(cand_digits.len()).expect("small") - 1;
+                    let e = scale + i32::try_from(cand_digits.len()).expect("at most 7 digits") - 1;
                     best = Some((
                         distance,
                         format!("{}.{}e{e}", &cand_digits[..1], &cand_digits[1..]),
@@ -110,21 +115,22 @@ fn shortest_f16(v: f64) -> String {
 fn positional(v: f64, width: Width, precision: usize) -> (String, String) {
     let (digits, exp) = shortest(v, width);
     let frac_len =
-        usize::try_from(i32::try_from(digits.len()).expect("short") - 1 - exp).unwrap_or(0);
+        usize::try_from(i32::try_from(digits.len()).expect("at most 17 shortest digits") - 1 - exp)
+            .unwrap_or(0);
     if frac_len > precision {
         let s = format!("{:.precision$}", v.abs());
         let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
         return (int.to_string(), frac.to_string());
     }
     if exp >= 0 {
-        let e = usize::try_from(exp).expect("non-negative");
+        let e = usize::try_from(exp).expect("exp >= 0 in this branch");
         if digits.len() > e + 1 {
             (digits[..=e].to_string(), digits[e + 1..].to_string())
         } else {
             (format!("{digits:0<width$}", width = e + 1), String::new())
         }
     } else {
-        let zeros = usize::try_from(-exp - 1).expect("non-negative");
+        let zeros = usize::try_from(-exp - 1).expect("exp < 0 in this branch");
         ("0".to_string(), format!("{}{digits}", "0".repeat(zeros)))
     }
 }
@@ -217,13 +223,17 @@ impl FloatFormat {
                 .iter()
                 .map(|(_, _, e)| e.unsigned_abs().to_string().len().max(2))
                 .max()
-                .expect("non-empty");
-            f.precision = parts.iter().map(|(_, n, _)| *n).max().expect("non-empty");
+                .expect("a summary prints at least one value");
+            f.precision = parts
+                .iter()
+                .map(|(_, n, _)| *n)
+                .max()
+                .expect("a summary prints at least one value");
             f.pad_left = parts
                 .iter()
                 .map(|(i, _, _)| i.len())
                 .max()
-                .expect("non-empty");
+                .expect("a summary prints at least one value");
             f.pad_right = f.exp_size + 2 + f.precision;
         } else {
             for &v in &finite {
