@@ -34,15 +34,36 @@ pub enum EnsureMode {
     /// rename would leave the other names on the old file.
     #[default]
     Replace,
-    /// Make room in the same file: by inserting a range at its start where the
-    /// filesystem can (no data is moved; see the module docs and
-    /// [`MoveOptions::insert_range`]), else by moving the data towards the end, last
-    /// chunk first, each chunk journaled before it is copied (see the crate docs,
-    /// "Crash guarantees"; needs room for two chunks more). A crash midway is finished
-    /// by [`crate::recover`], or (an insert that had not happened) undone, after which
-    /// `ensure_appendable` runs again; except that a power loss during the insert of a
-    /// file of many extents can leave it half done, which `recover` refuses (the crate
-    /// docs say when: keep a copy, or use [`EnsureMode::Replace`]).
+    /// Make room in the same file. Every step is journaled beside the file
+    /// ([`Sidecar`](crate::Sidecar)) before the file is touched, so a crash midway is
+    /// finished by [`crate::recover`] or, an insert that had not happened, undone
+    /// ([`Replayed::RangeInsertUndone`](crate::Replayed::RangeInsertUndone)), after
+    /// which `ensure_appendable` runs again.
+    ///
+    /// Where the filesystem can (`fallocate(FALLOC_FL_INSERT_RANGE)`: ext4 and XFS on
+    /// Linux; `A-9`), a range is inserted at the start of the file: the new header and
+    /// the file's geometry are journaled, 4 KiB (or a multiple) inserted at offset 0
+    /// and `fsync`ed, the header (NumPy's, padded with spaces to the new length)
+    /// written and `fdatasync`ed, and the journal removed. No data moves, so the time
+    /// does not depend on the data size; the header keeps up to 4 KiB of padding, under
+    /// NumPy's `max_header_size` (10 000), so NumPy reads it;
+    /// [`MoveOptions::insert_range`]`(false)` gives NumPy's exact header. The insert is
+    /// one journaled metadata change while the shift of the file's extents fits one
+    /// transaction; for a file of very many extents (ext4) or several (XFS, one
+    /// transaction per extent) a power loss *during* the `fallocate` call can leave the
+    /// size grown and only the tail shifted. `recover` detects that (the old header is
+    /// still at offset 0) and refuses with
+    /// [`ErrorKind::Unrecoverable`](crate::ErrorKind::Unrecoverable), changing nothing:
+    /// the file then has to be restored from a copy, so keep one, or use
+    /// [`EnsureMode::Replace`], where a power loss is a concern.
+    ///
+    /// Otherwise (another filesystem, a padded header that would exceed 10 000 bytes,
+    /// an old header length that is not a multiple of 64, or the opt-out) the data is
+    /// moved towards the end, last chunk first; each chunk is journaled (the new header
+    /// and a copy of the chunk, in two alternating slots of at most one data length
+    /// each) before it is copied, so a chunk whose source was already overwritten is
+    /// redone from its copy. The file never grows past its final length; the journal
+    /// needs room for two chunks and two headers.
     InPlace,
     /// Write the appendable copy to another path (which must not exist); the original
     /// is left as it is. A file that is appendable already is copied byte for byte, so

@@ -96,75 +96,43 @@
 //! | 4.0 | power | — | every acknowledged row; the file size may cover rows that never reached the disk, and without a count nothing can tell them apart: garbage may follow. [`finalize`] after `sync()` when it matters |
 //!
 //! Why `Counted` recovery of a `Synced` file holds only appended rows: a header on disk
-//! counts only rows that were on disk before it; a header being rewritten with a count
-//! of the same number of digits can tear only into a count between the old one and one
-//! that `recover` clamps to the whole rows the file holds, which are all durable at that
-//! moment; a rewrite that changes the number of digits (at most 19 times in a file's
-//! life) is journaled (below), because its tear can shift digits and the other
-//! dimensions. A header garbled beyond parsing is rewritten from
-//! [`RecoverOptions::template`], counting the rows from the size (durable then, since a
-//! header write was in flight).
+//! counts only rows that were on disk before it; a rewrite that only changes digits
+//! lying in one 512-byte sector can tear only into a count between the old one and one
+//! that `recover` clamps to the whole rows the file holds, all durable at that moment;
+//! every other rewrite (the count gains a digit, at most 19 times in a file's life, or
+//! its digits straddle a sector) is journaled. A header garbled beyond parsing is
+//! rewritten from [`RecoverOptions::template`], counting the rows from the size.
 //!
-//! `recover` itself is crash-safe by default (journal and `fdatasync`s, below).
+//! `recover` itself is crash-safe by default (journal and `fdatasync`s).
 //! `RecoverOptions::durability(Durability::None)` skips both, as npy-append-array's
 //! `recover` does: about ten times faster, still safe if its own process crashes (run
 //! it again), but a power loss during the call may tear the header (a
 //! [template](RecoverOptions::template) repairs it).
 //!
-//! **The journal.** A header rewrite by `recover`, `finalize` or `convert`, a `Synced`
-//! rewrite that changes the count's number of digits (or whose digits straddle a
-//! 512-byte sector, which a power loss can tear into a smaller count), and every step
-//! of an in-place [`ensure_appendable`] are journaled in a file beside the array,
-//! `NAME-journal` ([`Sidecar`]), as SQLite keeps a rollback journal: the record (the
-//! new header, and for a data move a copy of the chunk) is written and `fdatasync`ed,
-//! and the directory `fsync`ed, before the array is touched; the change is made
-//! durable; then the journal is removed and the directory `fsync`ed. Nothing is ever
-//! written past the array's data but rows, so
+//! **The journal.** Every rewrite that must survive a crash (`recover`, `finalize` and
+//! `convert` rewriting a header, the journaled `Synced` count changes above, each step
+//! of an in-place [`ensure_appendable`]) is journaled in a file beside the array,
+//! `NAME-journal` ([`Sidecar`]), as SQLite keeps a rollback journal, and never in the
+//! array. So, after any failure at any instant (a full disk, `EIO`, Ctrl-C, `SIGKILL`,
+//! a power loss):
 //!
-//! * after any failure, at any instant (a full disk, `EIO`, Ctrl-C, `SIGKILL`, a power
-//!   loss), no reader and no [`Adopt`] policy counts a byte as a row that was not
-//!   appended as one; a reader following a 4.0 file sees only its rows, during
-//!   [`finalize`] too (`V4-5`);
+//! * no reader and no [`Adopt`] policy counts a byte as a row that was not appended as
+//!   one; a reader following a 4.0 file sees only its rows, during [`finalize`] too
+//!   (`V4-5`);
 //! * row data cannot pose as a journal: whoever controls the rows (untrusted bytes
 //!   logged as `u1`) cannot block appends or make `recover` change the dtype or shape;
-//! * a failed journal write leaves at most an incomplete journal, which had not changed
-//!   the array: [`recover`] removes it ([`Replayed::Discarded`]).
+//! * an operation that failed before its journal was complete had not changed the
+//!   array, and [`recover`] removes its journal ([`Replayed::Discarded`]); one that
+//!   failed later is finished by [`recover`];
+//! * a journal that does not fit the array (another file's, or an array changed since)
+//!   is refused ([`ErrorKind::Unrecoverable`]), never applied.
 //!
-//! [`recover`] finishes a journaled operation first (the record with the highest
-//! sequence number whose checksum, fields and header check out), refuses a journal
-//! whose record does not fit the array's length (another file's, or an array changed
-//! since: [`ErrorKind::Unrecoverable`], nothing changed), and removes it when done;
 //! [`Appender::open`] and the other operations refuse an array with a journal
-//! ([`ErrorKind::NeedsRecovery`]), and [`Appender::create`] refuses to start a file
-//! beside one. Move or copy an array together with its journal while an operation is
-//! in flight. The format is in the `journal` module's source and `spec/npy-format.md`
-//! section 9.1.
-//!
-//! [`EnsureMode::InPlace`] makes room for the header by inserting a range at the start
-//! of the file where the filesystem can (`fallocate(FALLOC_FL_INSERT_RANGE)`, ext4 and
-//! XFS on Linux; `A-9`): it journals the new header and the file's geometry, inserts
-//! 4 KiB (or a multiple) at offset 0 and `fsync`s, writes the header (NumPy's, padded
-//! with spaces to the new length) and `fdatasync`s, and removes the journal.
-//! [`recover`] tells from the file size whether the insert happened: if so it writes
-//! the header, else the file is the original ([`Replayed::RangeInsertUndone`]: run
-//! `ensure_appendable` again). The insert is one journaled metadata change while the
-//! shift of the file's extents fits one transaction; for a file of very many extents
-//! (ext4) or several (XFS, one transaction per extent) a power loss *during* the
-//! `fallocate` call can leave the size grown and only the tail shifted. `recover`
-//! detects that (the old header is still at offset 0) and refuses with
-//! [`ErrorKind::Unrecoverable`], changing nothing; the file then has to be restored
-//! from a copy, so keep one, or use [`EnsureMode::Replace`], where a power loss is a
-//! concern. The time does not depend on the data size; the header keeps up to 4 KiB of
-//! padding, under NumPy's `max_header_size` (10 000), so NumPy reads it;
-//! [`MoveOptions::insert_range`]`(false)` gives NumPy's exact header. Otherwise
-//! (another filesystem, a padded header that would exceed 10 000 bytes, an old header
-//! length that is not a multiple of 64, or the opt-out) the data is moved: each chunk
-//! is journaled (the new header and a copy of the chunk, alternating between two slots
-//! of at most one data length each) before it is copied, last chunk first, so a chunk
-//! whose source was already overwritten is redone from its copy. The array never grows
-//! past its final length. [`EnsureMode::Replace`] and [`EnsureMode::To`] write a new
-//! file, `fsync` it, rename it and `fsync` the directory: a crash leaves the old or the
-//! new file.
+//! ([`ErrorKind::NeedsRecovery`]), and [`Appender::create`] refuses to start one
+//! beside a journal. **Move or copy an array together with its journal** while one is
+//! there. The order of writes and the format are in [`Sidecar`]'s docs and
+//! `spec/npy-format.md` section 9.1; how the in-place rewrite makes room, and what a
+//! power loss during a range insert can leave, in [`EnsureMode::InPlace`].
 //!
 //! **After a failed `fdatasync`.** The writer stops at the first failed sync and never
 //! retries it, because the kernel may have dropped the dirty pages and marked them
@@ -175,6 +143,32 @@
 //! recovery of a `Synced` 1.0–3.0 file keeps no row that was not appended; rows
 //! written after that point may read back as zeros or stale bytes once the machine
 //! restarts, so check them (or append them again) before relying on them.
+//!
+//! **How this is checked.** A fault matrix takes every operation that writes and, for
+//! every storage call it makes to the array or its journal, fails that call with
+//! `ENOSPC` or `EIO`, kills the process before it, or cuts the power before it (each
+//! unsynced write applied, dropped, torn, garbled or landed sector by sector). After
+//! each, the writer's file under both [`Adopt`] policies holds what the table above
+//! promises, and every other operation's file, after `recover` under each policy and
+//! the operation run again, is byte for byte what the operation makes without a
+//! fault; the array never grows past its final length, and a reader of a 4.0 file only
+//! ever counts its original rows. Cases in each run of the test suite:
+//!
+//! | operation | failures | kills | power losses |
+//! |---|---|---|---|
+//! | append, 1.0 and 3.0, each of `EveryWrite`/`OnFlush` × `None`/`Synced` | 24–58 | 12–28 | 96–224 |
+//! | append, 4.0, `None` / `Synced` | 16 / 26 | 8 / 12 | 64 / 96 |
+//! | [`recover`]: whole rows, counted, zero-filled, of a 4.0 file | 24, 10, 24, 10 | 9, 3, 9, 3 | 72, 24, 72, 24 |
+//! | [`ensure_appendable`] in place: header only, range insert | 20, 24 | 7, 9 | 56, 72 |
+//! | in place, chunked move: 100 rows in 70-byte chunks, 3 rows, insert refused | 144, 32, 154 | 60, 12, 64 | 480, 96, 512 |
+//! | [`finalize`]; [`convert`] to 4.0, from 4.0, 1.0 to 3.0 | 26; 22 each | 10; 8 each | 80; 64 each |
+//!
+//! In all 946 failures, 410 kills and 3 280 power losses, each recovered two or four
+//! ways. On real filesystems: full tmpfs, ext4 and XFS filesystems during `finalize`,
+//! a synced count change and the in-place `ensure_appendable`; real `SIGKILL`s of a
+//! process making a file appendable in place on ext4 and XFS, and of one appending in
+//! a loop; seeded power-loss campaigns of random workloads. How to run more of each:
+//! `crates/npy-append/tests/README.md`.
 //!
 //! # Recovering, making appendable, finalising, converting
 //!
@@ -211,7 +205,7 @@
 //! dimensions and empty data (npy-append-array crashes on the first two), and checks
 //! everything before writing: on an error, the file is unchanged.
 //!
-//! # Storage and test doubles
+//! # Storage
 //!
 //! All file I/O goes through [`Storage`] (`read_at`, `write_at`, `len`, `set_len`,
 //! `sync_data`, `sync_all`, and `insert_range`, which defaults to "unsupported"),
@@ -219,45 +213,9 @@
 //! (which exists only while it holds bytes). The `*_on` functions
 //! ([`Appender::create_on`], [`recover_on`], [`ensure_appendable_in_place_on`],
 //! [`finalize_on`], [`convert_on`]) take any storage for the array and one for its
-//! journal, and no lock. The `testing` feature adds an in-memory file, a file that
-//! simulates power loss (files on one simulated disk lose power together), and one
-//! that injects failures (see that module).
-//!
-//! The crate's own crash tests use them. **The fault matrix** (`tests/integration/`
-//! `faults.rs` and `op_faults.rs`) takes every operation that writes and, for every
-//! storage call it makes to the array or its journal, (a) fails that call with
-//! `ENOSPC`, (b) with `EIO`, (c) kills the process before it (what the page cache
-//! holds survives), (d) cuts the power before it (each unsynced write applied,
-//! dropped, torn, garbled or landed sector by sector; 8 draws a call, 64 with
-//! `NPY_APPEND_FAULTS=all`). After each, the writer's file under both [`Adopt`]
-//! policies holds every acknowledged row and, where the table above promises it, only
-//! a prefix of the appended rows; every other operation's file, after `recover` under
-//! each policy (synced or not) and the operation run again, is byte for byte what the
-//! operation makes without a fault, the array never grows past its final length, and
-//! the rows a reader of a 4.0 file counts from its size are always the original ones.
-//! Cases per operation in CI:
-//!
-//! | operation | storage calls | failures (a, b) | kills (c) | power losses (d) |
-//! |---|---|---|---|---|
-//! | append, 1.0 and 3.0, each of `EveryWrite`/`OnFlush` × `None`/`Synced` | 12–29 mutating | 24–58 | 12–28 | 96–224 |
-//! | append, 4.0, `None` / `Synced` | 8 / 13 | 16 / 26 | 8 / 12 | 64 / 96 |
-//! | [`recover`]: whole rows, counted, zero-filled, of a 4.0 file | 12, 5, 12, 5 | 24, 10, 24, 10 | 9, 3, 9, 3 | 72, 24, 72, 24 |
-//! | [`ensure_appendable`] in place: header only, range insert | 10, 12 | 20, 24 | 7, 9 | 56, 72 |
-//! | in place, chunked move: 100 rows in 70-byte chunks, 3 rows, insert refused | 72, 16, 77 | 144, 32, 154 | 60, 12, 64 | 480, 96, 512 |
-//! | [`finalize`]; [`convert`] to 4.0, from 4.0, 1.0 to 3.0 | 13; 11 each | 26; 22 each | 10; 8 each | 80; 64 each |
-//!
-//! In all, 946 failures, 410 kills and 3 280 power losses, each recovered two or four
-//! ways, in under 10 s. On real filesystems: a full tmpfs during `finalize` and during
-//! a `Synced` digit change, a full ext4, XFS and tmpfs during the in-place
-//! `ensure_appendable` (both methods), and real `SIGKILL`s of a child making a file
-//! appendable in place on the temporary directory's filesystem and on ext4 and XFS
-//! loop images (30 per method and filesystem in CI; the tests mount as root, as CI
-//! runs), recovered under every policy. Also: seeded power-loss campaigns (one per
-//! [`HeaderPolicy`] for 1.0–3.0 and one for 4.0, 2 000 crashes each in CI) and real
-//! `SIGKILL`s of a child process appending in a loop (200 in CI). More on demand:
-//! `NPY_APPEND_CRASHES=N` runs N crashes per campaign and `NPY_APPEND_KILLS=N` N
-//! kills, e.g. `NPY_APPEND_FAULTS=all NPY_APPEND_CRASHES=20000 NPY_APPEND_KILLS=1000
-//! cargo xtask test -p npy-append --release`.
+//! journal, and no lock: the test suite runs them on in-memory files that inject
+//! failures and simulate power loss (the `testing` feature; see
+//! `crates/npy-append/tests/README.md`).
 //!
 //! # Limits and memory
 //!

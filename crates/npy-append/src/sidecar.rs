@@ -24,14 +24,22 @@ pub(crate) fn sidecar(path: &Path) -> Result<Sidecar> {
 /// `fsync`s the directory, so that its appearance and its removal are durable in the
 /// right order with the array's changes. Reading a missing journal finds 0 bytes.
 ///
+/// The order of writes is what makes it safe: (1) the journal is created, its record
+/// written and `fdatasync`ed, and the directory `fsync`ed; (2) only then is the array
+/// changed, and the change made durable; (3) then the journal is removed and the
+/// directory `fsync`ed, before anything else changes the array. So a journal without a
+/// valid record belongs to an operation that had not touched the array yet, and a
+/// journal is never older than the array's last change. A record is believed only when
+/// its magic, CRC-32 and fields agree, its header parses as a header of exactly its
+/// length, and the array's length is one the operation can have left; a valid record
+/// that does not fit the array is refused, never applied. The format is in
+/// `spec/npy-format.md`, section 9.1.
+///
 /// The path-based operations ([`recover`](crate::recover),
 /// [`Appender::open`](crate::Appender::open), …) use it themselves; pass one to the
-/// `*_on` functions when they work on a real file. The journal's format and the order
-/// of writes are in `spec/npy-format.md` (`A-8`) and the crate docs ("Crash
-/// guarantees"). Move or copy an array together with its journal, if it has one: an
-/// array without the journal of its interrupted operation may hold a half-written
-/// header or half-moved data. A journal left beside another file is refused, never
-/// applied.
+/// `*_on` functions when they work on a real file. Move or copy an array together with
+/// its journal, if it has one: an array without the journal of its interrupted
+/// operation may hold a half-written header or half-moved data.
 #[derive(Debug)]
 pub struct Sidecar {
     path: PathBuf,
