@@ -11,7 +11,19 @@ use crate::version::MAX_DIM;
 /// | `max_dims` | 64 | NumPy 2's `NPY_MAXDIMS` |
 /// | `max_fields` | 65 536 | fields counted across all nesting levels |
 /// | `max_data_bytes` | 2⁶³−1 | `prod(shape) * itemsize`; NumPy cannot address more |
+///
+/// Start from [`Limits::default`] or [`Limits::none`] and change the fields you need
+/// (limits may be added in minor releases, so the struct cannot be written out), or
+/// set them on a [`HeaderParser`](crate::HeaderParser):
+///
+/// ```
+/// let mut limits = npy_header::Limits::default();
+/// limits.max_header_len = 1 << 20;
+/// let parser = npy_header::HeaderParser::with_limits(limits);
+/// assert_eq!(parser.limits().max_header_len, 1 << 20);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Largest accepted header-length field (header text plus padding, in bytes).
     /// Checked before any buffer is sized from it.

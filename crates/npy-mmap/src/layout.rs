@@ -354,10 +354,8 @@ mod tests {
             4,
             "{'descr': '<i2', 'fortran_order': False, 'shape': (-1, 2), }",
         );
-        let limits = Limits {
-            max_data_bytes: 8,
-            ..Limits::default()
-        };
+        let mut limits = Limits::default();
+        limits.max_data_bytes = 8;
         assert_eq!(Layout::new(p.clone(), 11, &limits).unwrap().rows(), 2);
         let err = Layout::new(p, 12, &limits).unwrap_err();
         assert_eq!(err.kind(), &ErrorKind::DataTooLarge { size: 12, limit: 8 });

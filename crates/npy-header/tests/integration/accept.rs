@@ -196,10 +196,9 @@ fn nesting_up_to_the_limit_passes_and_one_more_fails() {
         }
         format!("{{'descr': {d}, 'fortran_order': False, 'shape': (1,)}}")
     }
-    let parser = HeaderParser::with_limits(Limits {
-        max_depth: 9,
-        ..Limits::default()
-    });
+    let mut limits = Limits::default();
+    limits.max_depth = 9;
+    let parser = HeaderParser::with_limits(limits);
     // 4 structs: dict(1) + 4 * (list + tuple) = 9 levels.
     assert!(parser.parse(&padded(Version::V1_0, &nested(4))).is_ok());
     let err = parser

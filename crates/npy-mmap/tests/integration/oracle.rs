@@ -171,10 +171,9 @@ fn values_equal_numpys() {
         let bytes = unhex(case["file"].as_str().unwrap());
         let file = if name.starts_with("wide") {
             // 3000 fields need a header longer than the default limit of 10 000 bytes.
-            let loader = Loader::with_limits(Limits {
-                max_header_len: 200_000,
-                ..Limits::default()
-            });
+            let mut limits = Limits::default();
+            limits.max_header_len = 200_000;
+            let loader = Loader::with_limits(limits);
             let path = scratch.write("wide.npy", &bytes);
             let file = loader.open(&path).unwrap();
             assert_eq!(loader.read(&bytes[..]).unwrap().bytes(), file.bytes());
