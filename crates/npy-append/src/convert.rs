@@ -89,28 +89,39 @@ pub fn finalize_on<S: Storage + ?Sized, J: Storage + ?Sized>(s: &S, j: &J) -> Re
         .emit(None)
         .map(|e| e.version)
         .map_err(|e| Error::new(ErrorKind::Version, e.message().to_string()))?;
-    // NumPy's choice first; a later version if only it fits the existing length.
-    let candidates = [choice, Version::V2_0, Version::V3_0];
-    let (to, bytes) = candidates
-        .iter()
-        .filter(|&&v| v >= choice)
-        .find_map(|&v| {
+    // NumPy's own header for the finished array (`V4-7`), in the version it would
+    // choose when that header has the 4.0 header's length. 1.0's preamble is 2 bytes
+    // shorter, which for 2 of every 64 lengths changes NumPy's padding: then 2.0 or
+    // 3.0, whose layout is the 4.0 one's (section 7), so their header always fits
+    // exactly. A 4.0 header another writer laid out differently may match none: then
+    // the fixed header is padded to the existing length, in the first version that fits.
+    let candidates: Vec<Version> = [choice, Version::V2_0, Version::V3_0]
+        .into_iter()
+        .filter(|&v| v >= choice)
+        .collect();
+    let exact = candidates.iter().find_map(|&v| {
+        let e = fixed.header.emit(Some(v)).ok()?;
+        (e.bytes.len() as u64 == parsed.data_offset()).then_some((v, e.bytes))
+    });
+    let padded = || {
+        candidates.iter().find_map(|&v| {
             fixed
                 .header
                 .emit_in_place(v, parsed.data_offset())
                 .ok()
                 .map(|b| (v, b))
         })
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::Version,
-                format!(
-                    "the fixed header for shape {} does not fit in the {} bytes of the 4.0 header",
-                    python_tuple(&fixed.header.shape),
-                    parsed.data_offset()
-                ),
-            )
-        })?;
+    };
+    let (to, bytes) = exact.or_else(padded).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Version,
+            format!(
+                "the fixed header for shape {} does not fit in the {} bytes of the 4.0 header",
+                python_tuple(&fixed.header.shape),
+                parsed.data_offset()
+            ),
+        )
+    })?;
     write_in_place(s, j, &bytes, &fixed, snap.file_len)?;
     Ok(Converted {
         from: Version::V4_0,

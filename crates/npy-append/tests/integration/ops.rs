@@ -886,3 +886,44 @@ fn zero_filling_a_huge_partial_row_writes_nothing() {
     std::io::Read::read_exact(&mut std::fs::File::open(&p).unwrap(), &mut head).unwrap();
     assert_eq!(npy_header::parse(&head).unwrap().header.shape, [1, 1 << 40]);
 }
+
+/// `V4-7` over every header length modulo 64: finalize writes NumPy's own header for
+/// the finished array (NumPy's padding, `W-4`), in the version NumPy would choose when
+/// its header has the 4.0 header's length, else in 2.0, whose layout is 4.0's; the
+/// data offset never moves. NumPy writes the same bytes.
+#[test]
+fn finalize_writes_numpys_header_at_every_header_length() {
+    use npy_append::testing::MemFile;
+    let mut to_v2 = Vec::new();
+    for n in 1..=64 {
+        let name = "f".repeat(n);
+        let descr = format!("[('{name}', '<u2')]");
+        let f = MemFile::new();
+        let new = NewArray::new(dtype(&descr), [3]).version(Version::V4_0);
+        let w = Appender::create_on(&f, MemFile::new(), &new, Options::new()).unwrap();
+        let offset = w.data_offset();
+        w.append_bytes(&crate::workload::rows(0, 5)).unwrap();
+        w.close().unwrap();
+        let done = npy_append::finalize_on(&f, &MemFile::new()).unwrap();
+        let bytes = f.bytes();
+        let parsed = npy_header::parse(&bytes).unwrap();
+        assert_eq!(parsed.data_offset(), offset, "{n}: the data moved");
+        let header = &bytes[..usize::try_from(offset).unwrap()];
+        let numpy = npy_oracle::header_bytes(
+            &format!("np.dtype({descr})"),
+            "(5, 3)",
+            false,
+            Some((done.to.major(), 0)),
+        )
+        .unwrap();
+        assert_eq!(header, &numpy[..], "{n}: not NumPy's {} header", done.to);
+        let choice = parsed.header.emit(None).unwrap().version;
+        if done.to != choice {
+            assert_eq!((choice, done.to), (Version::V1_0, Version::V2_0), "{n}");
+            to_v2.push(n);
+        }
+    }
+    // The 1.0 preamble's 2 bytes move NumPy's padding past a multiple of 64 for 2 of
+    // the 64 lengths.
+    assert_eq!(to_v2.len(), 2, "{to_v2:?}");
+}
