@@ -1,6 +1,6 @@
-//! Arbitrary file bytes → the memory-mapped loader, the streaming reader fed the whole
-//! input and fed one byte at a time: the same verdict and the same data (see
-//! `npy_fuzz::load_paths`).
+//! Arbitrary file bytes → the memory-mapped loader, the file reader, the streaming
+//! reader fed the whole input and fed one byte at a time: the same verdict and the same
+//! data (see `npy_fuzz::load_paths`).
 
 #![no_main]
 #![forbid(unsafe_code)]

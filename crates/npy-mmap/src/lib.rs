@@ -9,7 +9,8 @@
 //!   and the file's size, never the data: it takes the same time for 4 KiB as for
 //!   4 GiB, and arrays larger than memory work (pages are read when touched).
 //!   [`NpyFile::refresh`] extends the array to rows appended since.
-//! * [`NpyBuffer`] reads the same from any [`std::io::Read`] (stdin, a pipe) into memory.
+//! * [`NpyBuffer`] reads the same into memory: a file ([`NpyBuffer::read_file`]) or any
+//!   [`std::io::Read`] (stdin, a pipe).
 //! * Both give a [`Layout`] (shape with a 4.0 `-1` resolved, strides, data and trailing
 //!   bytes) and an [`ArrayView`]: raw bytes, row ranges, items by logical index,
 //!   `&[T]` slices for plain numeric types ([`Element`]), converting copies, fields of
@@ -114,15 +115,16 @@
 //!
 //! | check | error kind |
 //! |---|---|
-//! | the data the shape needs is compared with the file's size before mapping (`R-10`) | [`ErrorKind::DataTooShort`] |
+//! | the data the shape needs is compared with the file's size before mapping or reading it (`R-10`) | [`ErrorKind::DataTooShort`] |
 //! | a 4.0 array's derived size is within [`npy_header::Limits::max_data_bytes`] (`V4-4`) | [`ErrorKind::DataTooLarge`] |
 //! | the item count fits in 2⁶³−1 (only `\|V0` items can break it once `H-8` holds) | [`ErrorKind::DataTooLarge`] |
 //! | the data fits this platform's address space | [`ErrorKind::DataTooLarge`] |
 //! | object dtypes (pickles) are refused, never unpickled (`R-11`) | [`ErrorKind::ObjectDtype`] |
 //!
-//! [`NpyBuffer`] grows its memory with the bytes that arrive, never from the header's
-//! claims, and keeps at most the array's bytes (for an open-ended stream, at most the
-//! data limit plus a row). Every size is computed with checked arithmetic; indexing
+//! [`NpyBuffer::read`] grows its memory with the bytes that arrive, never from the
+//! header's claims, and keeps at most the array's bytes (for an open-ended stream, at
+//! most the data limit plus a row); [`NpyBuffer::read_file`] sizes its memory once, from
+//! the array's bytes after they were checked against the file's size and the limit. Every size is computed with checked arithmetic; indexing
 //! returns `None` or an error, never panics, on bad input.
 //!
 //! # Alignment
@@ -257,6 +259,12 @@ impl Loader {
     /// Opens `path` and maps its data (see [`NpyFile`]). Errors carry the path.
     pub fn open(&self, path: impl AsRef<Path>) -> Result<NpyFile, Error> {
         NpyFile::open_with(path.as_ref(), &self.parser)
+    }
+
+    /// Reads the array in the file at `path` into memory (see
+    /// [`NpyBuffer::read_file`]). Errors carry the path.
+    pub fn read_file(&self, path: impl AsRef<Path>) -> Result<NpyBuffer, Error> {
+        NpyBuffer::read_file_with(path.as_ref(), &self.parser)
     }
 
     /// Reads an array from `reader` into memory (see [`NpyBuffer`]).

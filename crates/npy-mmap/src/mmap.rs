@@ -173,7 +173,7 @@ impl NpyFile {
 
 /// The header, then the file's size: in this order, a count in a header written by
 /// the append protocol is backed by data in the size (`A-4`, `A-6`).
-fn read_state(file: &File, parser: &HeaderParser) -> Result<(Parsed, u64), Error> {
+pub(crate) fn read_state(file: &File, parser: &HeaderParser) -> Result<(Parsed, u64), Error> {
     let ((preamble, text), file_len) = read_raw_state(file, parser)?;
     Ok((parser.parse_text(preamble, &text)?, file_len))
 }
@@ -191,9 +191,9 @@ fn read_raw_state(file: &File, parser: &HeaderParser) -> Result<(RawHeader, u64)
 }
 
 /// Reads a file from an offset with `pread` (on Windows, `ReadFile` at an offset).
-struct At<'a> {
-    file: &'a File,
-    offset: u64,
+pub(crate) struct At<'a> {
+    pub(crate) file: &'a File,
+    pub(crate) offset: u64,
 }
 
 impl Read for At<'_> {

@@ -1,4 +1,5 @@
-//! Every error, word for word, from the mapped reader and the streaming reader.
+//! Every error, word for word, from the mapped reader, the file reader and the
+//! streaming reader.
 
 use std::fs::OpenOptions;
 
@@ -43,6 +44,22 @@ fn data_shorter_than_the_header_says() {
     let extra = read_every_way(&file_bytes(&header, None, &[0; 19])).unwrap();
     assert_eq!(extra.layout().trailing_bytes(), 3);
     assert_eq!(extra.bytes().len(), 16);
+}
+
+/// A header that claims a terabyte over 100 bytes of data is refused by each reader
+/// having cost what the file holds: the file reader checks the claim against the
+/// file's size before it sizes anything, the stream grows with what arrives.
+#[test]
+fn a_huge_claim_is_refused_before_memory_is_sized_from_it() {
+    let bytes = file_bytes(&f8_header(vec![1 << 37]), None, &[0; 100]);
+    let err = read_every_way(&bytes).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::DataTooShort {
+            needed: 1 << 40,
+            available: 100
+        }
+    );
 }
 
 #[test]
@@ -132,6 +149,8 @@ fn io_errors_carry_the_path() {
         "/nonexistent/dir/x.npy: No such file or directory (os error 2)"
     );
     assert_eq!(err.io_error().unwrap().kind(), std::io::ErrorKind::NotFound);
+    let from_file = NpyBuffer::read_file("/nonexistent/dir/x.npy").unwrap_err();
+    assert_eq!(from_file.to_string(), err.to_string());
 }
 
 #[test]

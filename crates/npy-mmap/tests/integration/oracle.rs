@@ -12,8 +12,8 @@
 //! * for structured dtypes, each field's items in C order equal `arr[name].tobytes()`
 //!   (whole items are compared too, except padding bytes of Fortran-order arrays:
 //!   padding holds no value, and NumPy's own reordering copy does not keep it);
-//! * shape and strides equal the loaded array's, and the three readers (mapped, read
-//!   whole, read one byte at a time) agree.
+//! * shape and strides equal the loaded array's, and the four readers (mapped, read
+//!   from the file, read whole from a slice, read one byte at a time) agree.
 
 use npy_header::{Kind, Limits, Version};
 use npy_mmap::{ArrayView, Element, Loader, NpyFile};
@@ -177,6 +177,9 @@ fn values_equal_numpys() {
             });
             let path = scratch.write("wide.npy", &bytes);
             let file = loader.open(&path).unwrap();
+            let from_file = loader.read_file(&path).unwrap();
+            assert_eq!(from_file.layout(), file.layout());
+            assert_eq!(from_file.bytes(), file.bytes());
             assert_eq!(loader.read(&bytes[..]).unwrap().bytes(), file.bytes());
             file
         } else {
