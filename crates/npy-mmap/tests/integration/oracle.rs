@@ -16,7 +16,7 @@
 //!   from the file, read whole from a slice, read one byte at a time) agree.
 
 use npy_header::{Kind, Limits, Version};
-use npy_mmap::{ArrayView, Element, Loader, NpyFile};
+use npy_mmap::{ArrayView, Element, Loader, NpyBuffer, NpyFile};
 use serde_json::Value;
 
 use crate::common::{read_every_way, unhex, Scratch};
@@ -176,7 +176,9 @@ fn values_equal_numpys() {
                 ..Limits::default()
             });
             let path = scratch.write("wide.npy", &bytes);
-            let file = loader.open(&path).unwrap();
+            // SAFETY: the test's own file, in its own temporary directory, which nothing
+            // writes while it is mapped.
+            let file = unsafe { loader.map(&path) }.unwrap();
             let from_file = loader.read_file(&path).unwrap();
             assert_eq!(from_file.layout(), file.layout());
             assert_eq!(from_file.bytes(), file.bytes());
@@ -258,7 +260,7 @@ fn object_arrays_numpy_writes_are_refused() {
     assert_eq!(err.kind_name(), "object_dtype");
 }
 
-/// `np.load(mmap_mode='r')` and our map see the same bytes of a larger file.
+/// `np.load(mmap_mode='r')`, our map and our read see the same bytes of a larger file.
 #[test]
 fn numpy_memmap_agrees() {
     let scratch = Scratch::new();
@@ -273,8 +275,12 @@ fn numpy_memmap_agrees() {
         path.display().to_string()
     );
     let v = npy_oracle::eval_json(&code).unwrap();
-    let file = NpyFile::open(&path).unwrap();
+    // SAFETY: the test's own file, in its own temporary directory; NumPy has closed
+    // it, and nothing writes it while it is mapped.
+    let file = unsafe { NpyFile::map(&path) }.unwrap();
     assert_eq!(file.layout().data_offset(), v["offset"].as_u64().unwrap());
     let c_order: Vec<u8> = file.view().items_c_order().flatten().copied().collect();
     assert_eq!(c_order, unhex(v["c"].as_str().unwrap()));
+    let from_file = NpyBuffer::read_file(&path).unwrap();
+    assert_eq!(from_file.bytes(), file.bytes());
 }
