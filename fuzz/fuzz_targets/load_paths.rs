@@ -1,9 +1,10 @@
-//! Arbitrary file bytes → the memory-mapped loader, the streaming reader fed the whole
-//! input and fed one byte at a time: the same verdict and the same data (see
-//! `npy_fuzz::load_paths`).
+//! Arbitrary file bytes → the memory-mapped loader, the file reader, the streaming
+//! reader fed the whole input and fed one byte at a time: the same verdict and the same
+//! data (see `npy_fuzz::load_paths`).
 
 #![no_main]
-#![forbid(unsafe_code)]
+// `deny`, not `forbid`: mapping the scratch file takes `unsafe`, allowed in `run` alone.
+#![deny(unsafe_code)]
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -25,4 +26,15 @@ fn scratch() -> &'static PathBuf {
     })
 }
 
-fuzz_target!(|data: &[u8]| npy_fuzz::load_paths::load_paths(data, scratch()));
+#[allow(unsafe_code)]
+fn run(data: &[u8]) {
+    let path = scratch();
+    npy_fuzz::load_paths::write_input(data, path);
+    // SAFETY: the scratch file is named after this process's id and only this process
+    // writes it, each time before it maps it; `load_paths` drops the map before the
+    // next input is written.
+    let mapped = unsafe { npy_mmap::NpyFile::map(path) };
+    npy_fuzz::load_paths::load_paths(data, path, mapped);
+}
+
+fuzz_target!(|data: &[u8]| run(data));

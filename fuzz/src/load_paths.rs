@@ -66,15 +66,21 @@ fn buffered(r: &Result<NpyBuffer, Error>) -> Outcome {
     }
 }
 
-/// The `load_paths` target: `data` is written to `path` (the caller's scratch file,
-/// overwritten), then read by the memory-mapped loader, by the streaming reader fed the
-/// whole input, and by the streaming reader fed one byte at a time. All three give the
-/// same verdict: the same layout, data bytes and items in logical order, or the same
-/// error kind, offset and message. An accepted file's header, data and trailing bytes
-/// add up to the input.
-pub fn load_paths(data: &[u8], path: &Path) {
+/// Writes `data` to `path`, the caller's scratch file (overwritten).
+pub fn write_input(data: &[u8], path: &Path) {
     std::fs::write(path, data).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-    let mapped = match NpyFile::open(path) {
+}
+
+/// The `load_paths` target: `data`, which [`write_input`] wrote to `path`, is read by
+/// the memory-mapped loader (`mapped`, the caller's `NpyFile::map(path)`: only the
+/// caller can promise that nothing else writes the file while it is mapped), by the
+/// file reader, by the streaming reader fed the whole input, and by the streaming reader
+/// fed one byte at a time. All four give the same verdict: the same layout, data bytes
+/// and items in logical order, or the same error kind, offset and message. An accepted
+/// file's header, data and trailing bytes add up to the input. The file readers' errors
+/// name the file, the streams' do not.
+pub fn load_paths(data: &[u8], path: &Path, mapped: Result<NpyFile, Error>) {
+    let mapped = match mapped {
         Ok(f) => {
             let layout = f.layout();
             assert_eq!(f.file_len(), data.len() as u64, "mapped another length");
@@ -104,6 +110,14 @@ pub fn load_paths(data: &[u8], path: &Path) {
             error_of(&e)
         }
     };
+    let from_file = match NpyBuffer::read_file(path) {
+        Ok(b) => outcome_of(b.layout(), &b.view()),
+        Err(e) => {
+            assert_eq!(e.path(), Some(path), "a file error does not name the file");
+            error_of(&e)
+        }
+    };
+    assert_eq!(mapped, from_file, "mapped and read from the file differ");
     let whole = buffered(&NpyBuffer::read(data));
     assert_eq!(mapped, whole, "mapped and read whole differ");
     let trickled = buffered(&NpyBuffer::read(OneByteReader(data)));

@@ -4,15 +4,16 @@
 //! (including a 1.0–3.0 file whose data is shorter than its shape needs) or cannot be
 //! printed, 2 for a usage error.
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 use npy_header::{HeaderParser, Limits};
-use npy_mmap::{ArrayView, Loader};
+use npy_mmap::{Layout, Loader, NpyBuffer};
 use serde::Serialize;
 
-use crate::print::{array_repr, Options};
+use crate::print::{array_repr, summarises, Array, Options, Shown};
 use crate::read::{read_header, ReadError};
 use crate::report::{ErrorJson, Report};
 use crate::validate::{check, collect, line, summary, Verdict};
@@ -72,9 +73,9 @@ Examples:
 
 The output is what NumPy's repr() prints for np.load(FILE) with the default print
 options: arrays of more than 1000 items are summarised with `...` (3 items at each
-edge of each axis) and get `shape=`. A file is memory-mapped, so only the items
-shown are read; `-` reads stdin to its end. A 4.0 file's partial trailing row is not
-part of the array.
+edge of each axis) and get `shape=`. Of a file with more than 16 MiB of data only
+the items shown are read; `-` reads stdin to its end. A 4.0 file's partial trailing
+row is not part of the array.
 
 Exit status: 0 if the array was printed, 1 if the file is invalid or unreadable, or
 its dtype cannot be printed (Python objects, longdouble).";
@@ -86,7 +87,8 @@ Examples:
   npy head -n 3 - < data.npy
 
 Rows are along the first axis whatever the storage order (NumPy's arr[:N]); a 0-d
-array is printed whole. Only the rows shown are read from a memory-mapped file.
+array is printed whole. Of a file with more than 16 MiB of data only the items
+shown are read.
 
 Exit status as for `npy cat`.";
 
@@ -219,28 +221,91 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8
     }
 }
 
-/// An array read for printing: mapped from a file, or read from stdin.
+/// Files with more array data than this are not read whole by `npy cat` and `npy
+/// head`, only the items they show.
+const READ_WHOLE: u64 = 16 << 20;
+
+/// An array read for printing: from stdin, a file read whole, or the items shown of a
+/// large file.
+///
+/// Files are read, never memory-mapped. A map is sound only while no other program
+/// truncates or rewrites the file (see `npy_mmap::NpyFile::map`), and this command is
+/// given any path: a file `np.save` is rewriting, or one another process recovers,
+/// must at worst print stale values or fail, not crash or read bytes that change
+/// under a reference. Nor is a map needed: a repr shows at most a few thousand items,
+/// so a file with up to [`READ_WHOLE`] bytes of data is read whole and a larger one
+/// only where the items shown are ([`Shown`]): a summary of an array larger than
+/// memory reads a few pages, as the map did.
 enum Source {
-    Mapped(npy_mmap::NpyFile),
-    Read(npy_mmap::NpyBuffer),
+    Read(NpyBuffer),
+    Shown(Shown),
 }
 
 impl Source {
-    fn open(path: &Path, limits: &LimitArgs) -> Result<Source, ReadError> {
+    /// The array at `path` (`-` for stdin), for printing its first `rows` rows (all
+    /// with `None`) with `options`.
+    fn open(
+        path: &Path,
+        rows: Option<u64>,
+        options: Options,
+        limits: &LimitArgs,
+    ) -> Result<Source, ReadError> {
         let loader = Loader::with_parser(limits.parser());
         if path == Path::new("-") {
-            Ok(Source::Read(loader.read(io::stdin().lock())?))
-        } else {
-            Ok(Source::Mapped(loader.open(path)?))
+            return Ok(Source::Read(loader.read(io::stdin().lock())?));
         }
+        if let Some(shown) = read_shown(path, rows, options, loader.parser())? {
+            return Ok(Source::Shown(shown));
+        }
+        Ok(Source::Read(loader.read_file(path)?))
     }
+}
 
-    fn view(&self) -> ArrayView<'_> {
-        match self {
-            Source::Mapped(f) => f.view(),
-            Source::Read(b) => b.view(),
-        }
+/// The items shown of a file with more than [`READ_WHOLE`] bytes of data, not all of
+/// whose items are shown; `None` for any other file, including one that cannot be
+/// read: the loader reads it whole, or reports it in its own words.
+fn read_shown(
+    path: &Path,
+    rows: Option<u64>,
+    options: Options,
+    parser: &HeaderParser,
+) -> Result<Option<Shown>, ReadError> {
+    let Ok(file) = File::open(path) else {
+        return Ok(None);
+    };
+    // The header, then the size, as the loader reads them (a count a writer has
+    // rewritten is backed by data in the size).
+    let Ok(parsed) = npy_mmap::read_header(&mut BufReader::new(&file), parser) else {
+        return Ok(None);
+    };
+    let data_offset = parsed.data_offset();
+    let file_len = file.metadata()?.len();
+    if parsed.header.dtype.has_object() {
+        return Ok(None);
     }
+    let Ok(layout) = Layout::new(
+        parsed,
+        file_len.saturating_sub(data_offset),
+        parser.limits(),
+    ) else {
+        return Ok(None);
+    };
+    let shape = printed_shape(layout.shape(), rows);
+    let everything = shape == layout.shape() && !summarises(&shape, options);
+    if layout.data_bytes() <= READ_WHOLE || everything {
+        return Ok(None);
+    }
+    Ok(Some(Shown::read(&file, &layout, &shape, options)?))
+}
+
+/// The shape `npy cat` (`rows: None`) or `npy head -n ROWS` prints of an array: the
+/// first axis cut to `rows`, as NumPy's `arr[:rows]`.
+fn printed_shape(shape: &[u64], rows: Option<u64>) -> Vec<u64> {
+    let mut shape = shape.to_vec();
+    if let (Some(n), Some(first)) = (rows, shape.first_mut()) {
+        *first = (*first).min(n);
+    }
+    shape
 }
 
 /// `npy cat` (`rows: None`) and `npy head` (`rows: Some(n)`): NumPy's repr of the
@@ -254,19 +319,24 @@ pub fn print(
     err: &mut dyn Write,
 ) -> io::Result<u8> {
     let name = path.display().to_string();
-    let source = match Source::open(path, limits) {
+    let options = Options { all };
+    let source = match Source::open(path, rows, options, limits) {
         Ok(source) => source,
         Err(e) => {
             writeln!(err, "error: {name}: {e}")?;
             return Ok(1);
         }
     };
-    let view = source.view();
-    let mut shape = view.shape().to_vec();
-    if let (Some(n), Some(first)) = (rows, shape.first_mut()) {
-        *first = (*first).min(n);
-    }
-    match array_repr(&view, &shape, Options { all }) {
+    let view;
+    let array: &dyn Array = match &source {
+        Source::Read(buffer) => {
+            view = buffer.view();
+            &view
+        }
+        Source::Shown(shown) => shown,
+    };
+    let shape = printed_shape(array.shape(), rows);
+    match array_repr(array, &shape, options) {
         Ok(text) => {
             writeln!(out, "{text}")?;
             out.flush()?;

@@ -17,7 +17,8 @@
 //! * [`validate`] finds `.npy` files under directories and gives a one-line verdict
 //!   per file.
 //! * [`print`](mod@print) writes an array as NumPy's `repr()` does, for `npy cat` and `npy head`;
-//!   the arrays come from `npy-mmap` (mapped files, or stdin).
+//!   the arrays come from `npy-mmap` (files read whole, or stdin), or only the items
+//!   shown are read from a large file ([`print::Shown`]). Files are never mapped.
 //! * [`conformance`] runs the conformance corpus against this reader or, through an
 //!   adapter command, another one (`npy conformance`).
 //! * [`append`](mod@append) holds the commands that change files (`npy append`,

@@ -1,37 +1,48 @@
-//! Read NumPy `.npy` files (format 1.0, 2.0, 3.0 and the proposed 4.0) without copying:
-//! memory-mapped views of the data, typed slices, strides for C and Fortran order,
-//! structured fields, a streaming reader for pipes, and a reader that follows a file
-//! while another process appends to it.
+//! Read NumPy `.npy` files (format 1.0, 2.0, 3.0 and the proposed 4.0): into memory or
+//! memory-mapped, typed slices in place, strides for C and Fortran order, structured
+//! fields, a streaming reader for pipes, and a reader that follows a file while another
+//! process appends to it.
 //!
 //! The header is parsed by [`npy_header`] with its limits; this crate adds the I/O.
 //!
-//! * [`NpyFile`] opens a file and maps its data read-only. Opening reads the header
-//!   and the file's size, never the data: it takes the same time for 4 KiB as for
-//!   4 GiB, and arrays larger than memory work (pages are read when touched).
-//!   [`NpyFile::refresh`] extends the array to rows appended since.
-//! * [`NpyBuffer`] reads the same from any [`std::io::Read`] (stdin, a pipe) into memory.
+//! * [`NpyBuffer`] reads an array into memory: a file ([`NpyBuffer::read_file`]) or any
+//!   [`std::io::Read`] (stdin, a pipe). It owns its bytes, so nothing another program
+//!   does to the file can affect it.
+//! * [`NpyFile::map`] opens a file and maps its data read-only instead. Opening reads the
+//!   header and the file's size, never the data: it takes the same time for 4 KiB as
+//!   for 4 GiB, and arrays larger than memory work (pages are read when touched).
+//!   [`NpyFile::refresh`] extends the array to rows appended since. Mapping is
+//!   `unsafe`: the caller promises that no other program truncates or overwrites the
+//!   mapped data (see [Reading or mapping](#reading-or-mapping)).
 //! * Both give a [`Layout`] (shape with a 4.0 `-1` resolved, strides, data and trailing
 //!   bytes) and an [`ArrayView`]: raw bytes, row ranges, items by logical index,
 //!   `&[T]` slices for plain numeric types ([`Element`]), converting copies, fields of
 //!   structured dtypes ([`FieldView`]) and, with the `ndarray` feature,
 //!   `ndarray::ArrayViewD`.
 //!
-//! # Opening a file
+//! # Reading a file
 //!
 //! ```
 //! # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../conformance/samples/c_order_f8_2d.npy");
-//! use npy_mmap::NpyFile;
+//! use npy_mmap::{NpyBuffer, NpyFile};
 //!
-//! let file = NpyFile::open(path)?; // (np.arange(12.0) / 4).reshape(3, 4), saved by NumPy
-//! let layout = file.layout();
+//! let buffer = NpyBuffer::read_file(path)?; // (np.arange(12.0) / 4).reshape(3, 4), saved by NumPy
+//! let layout = buffer.layout();
 //! assert_eq!(layout.shape(), [3, 4]);
 //! assert_eq!(layout.strides(), [32, 8]);
 //! assert_eq!(layout.dtype().to_descr(), "'<f8'");
 //!
-//! let values: &[f64] = file.view().as_slice()?; // in place, no copy
+//! let values: &[f64] = buffer.view().as_slice()?; // in place, no copy after the read
 //! assert_eq!(values[5], 1.25);
-//! let row = file.view().slice_rows(2..3)?; // the last row, still in place
+//! let row = buffer.view().slice_rows(2..3)?; // the last row, still in place
 //! assert_eq!(row.as_slice::<f64>()?, [2.0, 2.25, 2.5, 2.75]);
+//!
+//! // The same file mapped: only the header is read now, the data when it is touched.
+//! // SAFETY: a sample file of this repository, which nothing truncates or writes while
+//! // it is mapped.
+//! let mapped = unsafe { NpyFile::map(path)? };
+//! assert_eq!(mapped.layout(), buffer.layout());
+//! assert_eq!(mapped.view().as_slice::<f64>()?, values);
 //! # Ok::<(), npy_mmap::Error>(())
 //! ```
 //!
@@ -46,8 +57,8 @@
 //! # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../conformance/samples/fortran_be_i2.npy");
 //! // np.asfortranarray(np.arange(-3, 3, dtype='>i2').reshape(2, 3)), saved by NumPy:
 //! // [[-3, -2, -1], [0, 1, 2]]
-//! let file = npy_mmap::NpyFile::open(path)?;
-//! let view = file.view();
+//! let buffer = npy_mmap::NpyBuffer::read_file(path)?;
+//! let view = buffer.view();
 //! assert!(view.fortran_order());
 //! assert_eq!(view.strides(), [2, 4]);
 //! # if cfg!(target_endian = "little") {
@@ -65,8 +76,8 @@
 //! ```
 //! # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../conformance/samples/structured_nested.npy");
 //! // [(('Identifier', 'id'), '<u4'), ('pos', [('x', '<f4'), ('y', '<f4')]), ...]
-//! let file = npy_mmap::NpyFile::open(path)?;
-//! let view = file.view();
+//! let buffer = npy_mmap::NpyBuffer::read_file(path)?;
+//! let view = buffer.view();
 //! let y = view.field("pos")?.field("y")?;
 //! assert_eq!((y.offset(), y.stride()), (8, 34));
 //! assert_eq!(y.to_vec::<f32>()?.len(), 2);
@@ -76,18 +87,18 @@
 //!
 //! # Streaming from a pipe
 //!
-//! [`NpyBuffer`] reads from any `io::Read` and gives the same layout and views as the
-//! map (the test suite reads every file whole, one byte at a time, and mapped, and
-//! compares).
+//! [`NpyBuffer::read`] reads from any `io::Read` and gives the same layout and views as
+//! reading or mapping the file (the test suite reads every file mapped, from the file,
+//! whole from a slice and one byte at a time, and compares).
 //!
 //! ```
 //! # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../conformance/samples/v4_open_partial_row.npy");
 //! let bytes = std::fs::read(path)?; // stands for io::stdin().lock()
-//! let buffer = npy_mmap::NpyBuffer::read(&bytes[..])?;
-//! let mapped = npy_mmap::NpyFile::open(path)?;
-//! assert_eq!(buffer.layout(), mapped.layout());
-//! assert_eq!(buffer.bytes(), mapped.bytes());
-//! assert_eq!(buffer.layout().trailing_bytes(), 5); // a partial row, not exposed
+//! let streamed = npy_mmap::NpyBuffer::read(&bytes[..])?;
+//! let from_file = npy_mmap::NpyBuffer::read_file(path)?;
+//! assert_eq!(streamed.layout(), from_file.layout());
+//! assert_eq!(streamed.bytes(), from_file.bytes());
+//! assert_eq!(streamed.layout().trailing_bytes(), 5); // a partial row, not exposed
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -114,15 +125,16 @@
 //!
 //! | check | error kind |
 //! |---|---|
-//! | the data the shape needs is compared with the file's size before mapping (`R-10`) | [`ErrorKind::DataTooShort`] |
+//! | the data the shape needs is compared with the file's size before mapping or reading it (`R-10`) | [`ErrorKind::DataTooShort`] |
 //! | a 4.0 array's derived size is within [`npy_header::Limits::max_data_bytes`] (`V4-4`) | [`ErrorKind::DataTooLarge`] |
 //! | the item count fits in 2⁶³−1 (only `\|V0` items can break it once `H-8` holds) | [`ErrorKind::DataTooLarge`] |
 //! | the data fits this platform's address space | [`ErrorKind::DataTooLarge`] |
 //! | object dtypes (pickles) are refused, never unpickled (`R-11`) | [`ErrorKind::ObjectDtype`] |
 //!
-//! [`NpyBuffer`] grows its memory with the bytes that arrive, never from the header's
-//! claims, and keeps at most the array's bytes (for an open-ended stream, at most the
-//! data limit plus a row). Every size is computed with checked arithmetic; indexing
+//! [`NpyBuffer::read`] grows its memory with the bytes that arrive, never from the
+//! header's claims, and keeps at most the array's bytes (for an open-ended stream, at
+//! most the data limit plus a row); [`NpyBuffer::read_file`] sizes its memory once, from
+//! the array's bytes after they were checked against the file's size and the limit. Every size is computed with checked arithmetic; indexing
 //! returns `None` or an error, never panics, on bad input.
 //!
 //! # Alignment
@@ -135,67 +147,29 @@
 //! data offsets that are multiples of 64 and always pass; files others write may not.
 //! The casts themselves are `bytemuck`'s checked casts, not hand-written `unsafe`.
 //!
-//! # Safety: memory maps and files that change
+//! # Reading or mapping
 //!
-//! A map shows the file as it is now, not as it was when it was mapped. Two things
-//! another process can do to a mapped file are beyond what Rust can check:
+//! [`NpyBuffer::read_file`] copies the array into memory. Whatever another program does
+//! to the file meanwhile, the worst it can cause is an error or the file as it was.
 //!
-//! * **truncate it** below the mapped range: touching a page past the new end raises
-//!   `SIGBUS`, which kills the process (it is not a panic and not an error this crate
-//!   could return);
-//! * **overwrite mapped bytes**: a slice from this crate would change under a shared
-//!   reference.
+//! [`NpyFile::map`] maps the array instead, and a map shows the file as it is now, not
+//! as it was when it was mapped. Two things another program can do to a mapped file
+//! are beyond what Rust can check: truncate it (touching a page past the new end raises
+//! `SIGBUS`, which kills the process) or overwrite mapped bytes (a slice would change
+//! under a shared reference, which is undefined behaviour). So mapping is `unsafe`,
+//! as memmap2's `Mmap::map` is. The "Safety" section of [`NpyFile::map`] states what
+//! the caller promises, what this crate does to keep the promise small (it maps only
+//! the array's bytes, never the header or a partial row), which writers keep it
+//! (`npy-append`'s appends and recovery do), and what it does not cover. Map when the
+//! file is large and only parts of it are needed, or when following a file that
+//! another process appends to; read it otherwise, and always when something else may
+//! truncate or rewrite it (`spec/` rule `S-8`).
 //!
-//! What this crate guarantees:
-//!
-//! * It maps only the array's bytes, `[data_offset, data_offset + data_bytes)`, below the
-//!   file size it observed after reading the header: never the header (which 1.0–3.0
-//!   appenders rewrite in place), never a partial trailing row (which a writer is still
-//!   writing), nothing at all for an empty array. So a file that only grows, or whose
-//!   header alone is rewritten, never faults and never changes under a reference.
-//! * [`NpyFile::refresh`] never extends the map beyond the size it observes, and refuses
-//!   ([`ErrorKind::Shrunk`]) a file that became shorter than the map. It cannot make an
-//!   existing map safe again: after `Shrunk`, drop the `NpyFile`.
-//!
-//! What it relies on, for files written as `spec/npy-format.md` prescribes (checked
-//! against the `npy-append` crate):
-//!
-//! * An open-ended 4.0 file only grows, by whole rows at its end; its header and data
-//!   are not modified while it is open-ended (`V4-5`). A partial row being written is
-//!   never mapped.
-//! * A 1.0–3.0 append writes rows after the data and then rewrites the header (`A-4`),
-//!   so no mapped byte changes. When the new count has more digits, `npy-append`
-//!   journals the rewrite in a file beside the array (`NAME-journal`), never in it:
-//!   nothing but rows is ever past an array's data.
-//! * Recovery (`A-7`) keeps every row a reader can have mapped: it truncates to
-//!   `min(h, f)` rows (`h` the header's count, `f` the whole rows in the file) or, by
-//!   default in `npy-append`, to `f`; a reader maps at most the count of a header it
-//!   read, that count's data was written before the count, and counts only grow.
-//!   Zero-filling a partial row only grows the file.
-//!
-//! What is not guaranteed:
-//!
-//! * A 4.0 file being finalised or converted (`V4-7`) while a reader follows it: the
-//!   rows stay as they are (`npy-append` journals beside the file, and cuts only a
-//!   partial row, which is never mapped), but the header changes under the reader:
-//!   a 4.0 view's `refresh` reads only the size, so it keeps seeing the file as 4.0
-//!   until it is opened again.
-//! * Files changed by other programs: `np.save` to the same path truncates the file
-//!   and writes it anew; `truncate(1)`; editors; an in-place `ensure_appendable`
-//!   (npy-append-array's or `npy-append`'s), which moves the data. Reading such a file
-//!   while it is rewritten may crash the process.
-//! * A 1.0–3.0 header read while a writer rewrites it can be torn. `refresh` reads the
-//!   header twice around the size and requires both reads to agree, and any count it
-//!   accepts must be backed by the file's size; a torn count that passes both checks
-//!   (two identical torn reads) would be exposed, and a later recovery could cut below
-//!   it. This needs two rewrites torn at the same byte and is not known to happen.
-//! * After a power loss the disk may hold an older or torn header; readers of the old
-//!   file do not survive that, and recovery is then the writer's business.
-//!
-//! If a file may be truncated or rewritten by something else, read it with
-//! [`NpyBuffer`] (a copy; `spec/` rule `S-8`), or hold a lock that keeps writers out.
+//! `unsafe` code in this crate is confined to the mapping: one call to memmap2, in a
+//! function whose contract is the one [`NpyFile::map`] states.
 
 #![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
 #![deny(missing_docs)]
 
 mod error;
@@ -215,7 +189,7 @@ pub use crate::mmap::NpyFile;
 pub use crate::stream::NpyBuffer;
 pub use crate::view::{ArrayView, COrderItems, Element, FieldView, Items};
 
-/// Opens or reads arrays with chosen header [`Limits`] (the defaults are
+/// Reads or maps arrays with chosen header [`Limits`] (the defaults are
 /// [`npy_header::Limits::default`]).
 ///
 /// ```
@@ -224,9 +198,9 @@ pub use crate::view::{ArrayView, COrderItems, Element, FieldView, Items};
 /// use npy_mmap::Loader;
 ///
 /// let strict = Loader::with_parser(HeaderParser::new().max_header_len(100));
-/// let err = strict.open(path).unwrap_err();
+/// let err = strict.read_file(path).unwrap_err();
 /// assert_eq!(err.kind_name(), "header_too_long");
-/// assert!(Loader::new().open(path).is_ok());
+/// assert!(Loader::new().read_file(path).is_ok());
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Loader {
@@ -254,9 +228,10 @@ impl Loader {
         &self.parser
     }
 
-    /// Opens `path` and maps its data (see [`NpyFile`]). Errors carry the path.
-    pub fn open(&self, path: impl AsRef<Path>) -> Result<NpyFile, Error> {
-        NpyFile::open_with(path.as_ref(), &self.parser)
+    /// Reads the array in the file at `path` into memory (see
+    /// [`NpyBuffer::read_file`]). Errors carry the path.
+    pub fn read_file(&self, path: impl AsRef<Path>) -> Result<NpyBuffer, Error> {
+        NpyBuffer::read_file_with(path.as_ref(), &self.parser)
     }
 
     /// Reads an array from `reader` into memory (see [`NpyBuffer`]).

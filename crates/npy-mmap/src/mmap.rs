@@ -1,4 +1,5 @@
-//! The memory-mapped reader: the one place in the project that needs `unsafe`.
+//! The memory-mapped reader: the only `unsafe` code in the npy library crates, and the
+//! contract the callers of [`NpyFile::map`] keep.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -10,15 +11,18 @@ use npy_header::{HeaderParser, Parsed};
 use crate::error::{Error, ErrorKind};
 use crate::layout::{read_raw_header, Layout};
 use crate::view::ArrayView;
+use crate::Loader;
 
 /// A `.npy` file opened for reading, its data memory-mapped read-only.
+///
+/// Made by [`NpyFile::map`] or [`Loader::map`], which are `unsafe`: see
+/// [`NpyFile::map`]'s "Safety" section for what the caller promises about other
+/// programs writing the file. [`crate::NpyBuffer::read_file`] reads the same file into
+/// memory, with the same layout and views, and needs no promise.
 ///
 /// Opening reads the header and the file's size, never the data, so it takes the same
 /// time for a 4 KiB file as for one larger than memory; pages are read when a view
 /// touches them. Empty arrays are not mapped at all (a zero-length map is not allowed).
-///
-/// See the crate documentation, section "Safety", for what the map assumes about
-/// other programs writing the file.
 #[derive(Debug)]
 pub struct NpyFile {
     file: File,
@@ -30,18 +34,117 @@ pub struct NpyFile {
 }
 
 impl NpyFile {
-    /// Opens `path` with the default [`npy_header::Limits`]; see [`crate::Loader`] to
-    /// change them.
-    pub fn open(path: impl AsRef<Path>) -> Result<NpyFile, Error> {
-        crate::Loader::new().open(path)
+    /// Opens `path` and maps its array data read-only, with the default
+    /// [`npy_header::Limits`]; see [`Loader::map`] to change them. Errors carry the
+    /// path.
+    ///
+    /// The header is read, then the file's size; the header is resolved against the
+    /// size with the checks the crate documentation lists under "Input safety", and
+    /// then exactly the array's bytes are mapped.
+    ///
+    /// ```
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../conformance/samples/structured_padded.npy");
+    /// // SAFETY: a sample file of this repository, which nothing truncates or writes
+    /// // while it is mapped.
+    /// let file = unsafe { npy_mmap::NpyFile::map(path)? };
+    /// assert_eq!(file.layout().shape(), [3]);
+    /// assert_eq!(file.view().field("b")?.to_vec::<f64>()?.len(), 3);
+    ///
+    /// // The safe alternative reads the data into memory, with the same views.
+    /// let buffer = npy_mmap::NpyBuffer::read_file(path)?;
+    /// assert_eq!(buffer.bytes(), file.bytes());
+    /// # Ok::<(), npy_mmap::Error>(())
+    /// ```
+    ///
+    /// # Safety
+    ///
+    /// The returned `NpyFile`'s bytes and views are the file's pages, not a copy. For as
+    /// long as the `NpyFile` lives, the caller must ensure that no other program, and
+    /// nothing else in this one, does either of these to the file:
+    ///
+    /// * **truncate it** below the end of the mapped data: touching a page past the
+    ///   new end raises `SIGBUS`, which kills the process (it is not a panic and not an
+    ///   error this crate could return);
+    /// * **overwrite mapped bytes**: a slice from this crate would change under a shared
+    ///   reference, which is undefined behaviour.
+    ///
+    /// The mapped data is the array's bytes, `[data_offset, data_offset + data_bytes)`
+    /// of [`NpyFile::layout`]; after [`NpyFile::refresh`], that of the layout it
+    /// resolved. The promise covers the rows `refresh` maps later too, which is why
+    /// `refresh` is safe to call. Nothing else is mapped: the header, a partial trailing
+    /// row and anything past the size observed may change freely.
+    ///
+    /// What this crate does to keep the promise small:
+    ///
+    /// * It maps only the array's bytes, below the file size it observed after reading
+    ///   the header: never the header (which 1.0–3.0 appenders rewrite in place),
+    ///   never a partial trailing row (which a writer is still writing), nothing at all
+    ///   for an empty array. So a file that only grows, or whose header alone is
+    ///   rewritten, never faults and never changes under a reference.
+    /// * [`NpyFile::refresh`] never extends the map beyond the size it observes, and
+    ///   refuses ([`ErrorKind::Shrunk`]) a file that became shorter than the map. It
+    ///   cannot make an existing map safe again: after `Shrunk` the promise was broken;
+    ///   drop the `NpyFile`.
+    ///
+    /// Writers that follow `spec/npy-format.md` keep the promise; the `npy-append`
+    /// crate is checked against it:
+    ///
+    /// * An open-ended 4.0 file only grows, by whole rows at its end; its header and
+    ///   data are not modified while it is open-ended (`V4-5`). A partial row being
+    ///   written is never mapped.
+    /// * A 1.0–3.0 append writes rows after the data and then rewrites the header
+    ///   (`A-4`), so no mapped byte changes. When the new count has more digits,
+    ///   `npy-append` journals the rewrite in a file beside the array (`NAME-journal`),
+    ///   never in it: nothing but rows is ever past an array's data.
+    /// * Recovery (`A-7`) keeps every row a reader can have mapped: it truncates to
+    ///   `min(h, f)` rows (`h` the header's count, `f` the whole rows in the file) or,
+    ///   by default in `npy-append`, to `f`; a reader maps at most the count of a header
+    ///   it read, that count's data was written before the count, and counts only grow.
+    ///   Zero-filling a partial row only grows the file.
+    ///
+    /// What breaks the promise, or is not guaranteed:
+    ///
+    /// * Files changed by other programs: `np.save` to the same path truncates the file
+    ///   and writes it anew; `truncate(1)`; editors; an in-place `ensure_appendable`
+    ///   (npy-append-array's or `npy-append`'s), which moves the data. Mapping such a
+    ///   file while it is rewritten breaks the promise and may crash the process.
+    /// * A 4.0 file being finalised or converted (`V4-7`) while a reader follows it: the
+    ///   rows stay as they are (`npy-append` journals beside the file, and cuts only a
+    ///   partial row, which is never mapped), but the header changes under the reader:
+    ///   a 4.0 view's `refresh` reads only the size, so it keeps seeing the file as 4.0
+    ///   until it is opened again.
+    /// * A 1.0–3.0 header read while a writer rewrites it can be torn. `refresh` reads
+    ///   the header twice around the size and requires both reads to agree, and any
+    ///   count it accepts must be backed by the file's size; a torn count that passes
+    ///   both checks (two identical torn reads) would be exposed, and a later recovery
+    ///   could cut below it. This needs two rewrites torn at the same byte and is not
+    ///   known to happen.
+    /// * After a power loss the disk may hold an older or torn header; readers of the
+    ///   old file do not survive that, and recovery is then the writer's business.
+    ///
+    /// If a file may be truncated or rewritten by something else, read it with
+    /// [`crate::NpyBuffer::read_file`] (a copy; `spec/` rule `S-8`), or hold a lock
+    /// that keeps writers out for as long as it is mapped.
+    #[allow(unsafe_code)]
+    pub unsafe fn map(path: impl AsRef<Path>) -> Result<NpyFile, Error> {
+        // SAFETY: the caller keeps the contract above, which is `Loader::map`'s.
+        unsafe { Loader::new().map(path) }
     }
 
-    pub(crate) fn open_with(path: &Path, parser: &HeaderParser) -> Result<NpyFile, Error> {
+    /// Opens and maps `path` with `parser`.
+    ///
+    /// # Safety
+    ///
+    /// The contract of [`NpyFile::map`].
+    #[allow(unsafe_code)]
+    unsafe fn map_with(path: &Path, parser: &HeaderParser) -> Result<NpyFile, Error> {
         let inner = || {
             let file = File::open(path)?;
             let (parsed, file_len) = read_state(&file, parser)?;
             let layout = resolve(parsed, file_len, parser)?;
-            let map = map_data(&file, &layout, file_len)?;
+            // SAFETY: the caller keeps `NpyFile::map`'s contract for this file, and the
+            // range `map_data` maps is the layout's data, below `file_len`.
+            let map = unsafe { map_data(&file, &layout, file_len) }?;
             Ok(NpyFile {
                 file,
                 path: path.to_path_buf(),
@@ -96,10 +199,16 @@ impl NpyFile {
     ///   a file whose data is still short is [`ErrorKind::DataTooShort`] (`A-6`), and
     ///   the caller may retry.
     /// * A file now shorter than the mapped data is [`ErrorKind::Shrunk`]: another
-    ///   program truncated it, and this `NpyFile` should be dropped (see "Safety").
+    ///   program truncated it, breaking the contract of [`NpyFile::map`], and this
+    ///   `NpyFile` should be dropped.
     ///
     /// On error nothing changes. `refresh` takes `&mut self`, so no view or slice of
     /// the old map can be alive when it is replaced.
+    ///
+    /// `refresh` maps more of the file, yet is safe: the promise made to
+    /// [`NpyFile::map`] covers every range this `NpyFile` maps, now and after any
+    /// refresh, and `refresh` maps only the whole rows below the size it observes, as
+    /// `map` does.
     ///
     /// ```
     /// use std::io::Write;
@@ -113,7 +222,9 @@ impl NpyFile {
     /// writer.write_all(&header.emit(None)?.bytes)?;
     /// writer.write_all(&[1, 2, 3])?; // a row and a half
     ///
-    /// let mut file = npy_mmap::NpyFile::open(&path)?;
+    /// // SAFETY: the file is this example's own, in a temporary directory, and it is
+    /// // only appended to while it is mapped.
+    /// let mut file = unsafe { npy_mmap::NpyFile::map(&path)? };
     /// assert_eq!(file.layout().shape(), [1, 2]);
     /// assert!(file.layout().has_partial_row());
     ///
@@ -127,6 +238,7 @@ impl NpyFile {
         self.try_refresh().map_err(|e| e.with_path(&self.path))
     }
 
+    #[allow(unsafe_code)]
     fn try_refresh(&mut self) -> Result<u64, Error> {
         let old = &self.layout;
         let (parsed, file_len) = if old.header().open_ended {
@@ -162,7 +274,10 @@ impl NpyFile {
         let map = if layout.data_bytes() == old.data_bytes() {
             self.map.take()
         } else {
-            map_data(&self.file, &layout, file_len)?
+            // SAFETY: `self` was made by `NpyFile::map`, whose contract covers every
+            // range this `NpyFile` maps during its life; the range is the new layout's
+            // data, below `file_len`, the size just observed.
+            unsafe { map_data(&self.file, &layout, file_len) }?
         };
         self.layout = layout;
         self.file_len = file_len;
@@ -171,9 +286,38 @@ impl NpyFile {
     }
 }
 
+impl Loader {
+    /// Opens `path` and maps its array data read-only, with this loader's limits (see
+    /// [`NpyFile::map`]). Errors carry the path.
+    ///
+    /// ```
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../conformance/samples/c_order_f8_2d.npy");
+    /// use npy_header::HeaderParser;
+    /// use npy_mmap::Loader;
+    ///
+    /// let loader = Loader::with_parser(HeaderParser::new().max_data_bytes(64));
+    /// // SAFETY: a sample file of this repository, which nothing truncates or writes
+    /// // while it is mapped.
+    /// let err = unsafe { loader.map(path) }.unwrap_err();
+    /// assert_eq!(err.kind_name(), "data_too_large"); // 96 bytes of data
+    /// # Ok::<(), npy_mmap::Error>(())
+    /// ```
+    ///
+    /// # Safety
+    ///
+    /// The contract of [`NpyFile::map`]: while the returned `NpyFile` lives, no other
+    /// program (and nothing else in this one) truncates the file below the end of the
+    /// data it maps or writes any byte of that data.
+    #[allow(unsafe_code)]
+    pub unsafe fn map(&self, path: impl AsRef<Path>) -> Result<NpyFile, Error> {
+        // SAFETY: the caller keeps the same contract.
+        unsafe { NpyFile::map_with(path.as_ref(), &self.parser) }
+    }
+}
+
 /// The header, then the file's size: in this order, a count in a header written by
 /// the append protocol is backed by data in the size (`A-4`, `A-6`).
-fn read_state(file: &File, parser: &HeaderParser) -> Result<(Parsed, u64), Error> {
+pub(crate) fn read_state(file: &File, parser: &HeaderParser) -> Result<(Parsed, u64), Error> {
     let ((preamble, text), file_len) = read_raw_state(file, parser)?;
     Ok((parser.parse_text(preamble, &text)?, file_len))
 }
@@ -191,9 +335,9 @@ fn read_raw_state(file: &File, parser: &HeaderParser) -> Result<(RawHeader, u64)
 }
 
 /// Reads a file from an offset with `pread` (on Windows, `ReadFile` at an offset).
-struct At<'a> {
-    file: &'a File,
-    offset: u64,
+pub(crate) struct At<'a> {
+    pub(crate) file: &'a File,
+    pub(crate) offset: u64,
 }
 
 impl Read for At<'_> {
@@ -277,8 +421,14 @@ fn check_growth(old: &Layout, new: &Parsed) -> Result<(), Error> {
 /// every Rust reference: a 1.0–3.0 appender rewrites the header in place, and no `&[u8]`
 /// this crate creates covers bytes that change. For the same reason the map ends at the
 /// last whole row: a partial row is still being written.
+///
+/// # Safety
+///
+/// `layout` was resolved against `file_len`, a size of `file` observed after its
+/// header was read, and the caller keeps the contract of [`NpyFile::map`] for
+/// `[data_offset, data_offset + data_bytes)` of `file` while the map lives.
 #[allow(unsafe_code)]
-fn map_data(file: &File, layout: &Layout, file_len: u64) -> Result<Option<Mmap>, Error> {
+unsafe fn map_data(file: &File, layout: &Layout, file_len: u64) -> Result<Option<Mmap>, Error> {
     let len = layout.data_bytes();
     if len == 0 {
         // mmap(2) refuses zero-length maps, and an empty array needs none.
@@ -299,12 +449,10 @@ fn map_data(file: &File, layout: &Layout, file_len: u64) -> Result<Option<Mmap>,
     debug_assert!(offset.checked_add(len).is_some_and(|end| end <= file_len));
     // SAFETY: the map is read-only and covers only bytes below `file_len`, the size
     // observed after the header was read, so every page is backed by the file when
-    // mapped. The remaining hazards are other programs: truncating the file below
-    // `offset + len` makes reads fault (SIGBUS), and writing these bytes changes memory
-    // behind shared references. Appending writers that follow `spec/npy-format.md`
-    // do neither, and recovery cuts only bytes beyond what readers map; the crate
-    // documentation, section "Safety", states exactly what is and is not covered
-    // (finalising a 4.0 file while a reader refreshes is not).
+    // mapped. The remaining hazards are other programs truncating the file below
+    // `offset + len` (reads fault with SIGBUS) or writing these bytes (memory changes
+    // behind shared references): this function's caller rules both out for as long as
+    // the map lives, as `NpyFile::map`'s contract requires of its own caller.
     let map = unsafe { MmapOptions::new().offset(offset).len(map_len).map(file) }?;
     debug_assert_eq!(map.len(), map_len);
     debug_assert_eq!(map.as_ptr() as u64 % 64, offset % 64);

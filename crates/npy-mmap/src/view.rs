@@ -174,8 +174,8 @@ impl<'a> ArrayView<'a> {
     ///
     /// ```
     /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../conformance/samples/c_order_f8_2d.npy");
-    /// let file = npy_mmap::NpyFile::open(path)?;
-    /// let view = file.view();
+    /// let buffer = npy_mmap::NpyBuffer::read_file(path)?;
+    /// let view = buffer.view();
     /// let middle = view.slice_rows(1..2)?;
     /// assert_eq!(middle.shape(), [1, 4]);
     /// assert_eq!(middle.bytes(), &view.bytes()[32..64]);
@@ -246,10 +246,10 @@ impl<'a> ArrayView<'a> {
     ///
     /// ```
     /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../conformance/samples/c_order_f8_2d.npy");
-    /// let file = npy_mmap::NpyFile::open(path)?;
-    /// let values: &[f64] = file.view().as_slice()?;
+    /// let buffer = npy_mmap::NpyBuffer::read_file(path)?;
+    /// let values: &[f64] = buffer.view().as_slice()?;
     /// assert_eq!(values.len(), 12);
-    /// assert!(file.view().as_slice::<f32>().is_err());
+    /// assert!(buffer.view().as_slice::<f32>().is_err());
     /// # Ok::<(), npy_mmap::Error>(())
     /// ```
     pub fn as_slice<T: Element>(&self) -> Result<&'a [T], Error> {
@@ -306,12 +306,12 @@ impl<'a> ArrayView<'a> {
     /// ```
     /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../conformance/samples/structured_padded.npy");
     /// // dtype {'names': ['a', 'b', 'c'], 'formats': ['<i4', '<f8', 'u1'], 'offsets': [0, 8, 16], 'itemsize': 24}
-    /// let file = npy_mmap::NpyFile::open(path)?;
-    /// let b = file.view().field("b")?;
+    /// let buffer = npy_mmap::NpyBuffer::read_file(path)?;
+    /// let b = buffer.view().field("b")?;
     /// assert_eq!((b.offset(), b.stride(), b.len()), (8, 24, 3));
     /// assert_eq!(b.dtype().to_descr(), "'<f8'");
     /// assert_eq!(b.to_vec::<f64>()?.len(), 3);
-    /// assert_eq!(b.get(1).unwrap(), &file.view().bytes()[32..40]);
+    /// assert_eq!(b.get(1).unwrap(), &buffer.view().bytes()[32..40]);
     /// # Ok::<(), npy_mmap::Error>(())
     /// ```
     pub fn field(&self, name: &str) -> Result<FieldView<'a>, Error> {

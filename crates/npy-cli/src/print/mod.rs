@@ -9,11 +9,13 @@
 //! imply them. The integration tests compare the output with NumPy's own `repr` of the
 //! same file.
 //!
-//! Items are read through the view's strides, so only the items shown are touched: the
-//! summary of a 4 GiB memory-mapped array reads a few pages.
+//! Items are looked up by logical index ([`Array::item`]), so only the items shown are
+//! touched: [`Shown`] reads just those from a file, and the summary of a 4 GiB array
+//! costs a few pages.
 
 pub mod float;
 pub mod python;
+mod shown;
 pub mod time;
 
 use std::fmt;
@@ -24,6 +26,8 @@ use npy_mmap::ArrayView;
 use self::float::{FloatFormat, Width};
 use self::python::{bytes_repr, len, str_repr, void_str};
 use self::time::{datetime_string, NAT};
+
+pub use self::shown::Shown;
 
 /// More items than this are summarised (NumPy's `threshold`).
 const THRESHOLD: u64 = 1000;
@@ -40,6 +44,39 @@ pub struct Options {
     pub all: bool,
 }
 
+/// An array the printer reads: its dtype and shape, and items by logical index.
+///
+/// An [`ArrayView`] is one; [`Shown`] is another, which holds only the items a repr
+/// shows.
+pub trait Array {
+    /// The data type of one item.
+    fn dtype(&self) -> &Dtype;
+    /// The array's shape.
+    fn shape(&self) -> &[u64];
+    /// The bytes of the item at `index` (one entry per axis), or `None` outside the
+    /// array (or, for [`Shown`], outside the items it holds).
+    fn item(&self, index: &[u64]) -> Option<&[u8]>;
+}
+
+impl Array for ArrayView<'_> {
+    fn dtype(&self) -> &Dtype {
+        ArrayView::dtype(self)
+    }
+
+    fn shape(&self) -> &[u64] {
+        ArrayView::shape(self)
+    }
+
+    fn item(&self, index: &[u64]) -> Option<&[u8]> {
+        ArrayView::item(self, index)
+    }
+}
+
+/// Whether the repr of an array of this shape is summarised with `...`.
+pub fn summarises(shape: &[u64], options: Options) -> bool {
+    !options.all && shape.iter().product::<u64>() > THRESHOLD
+}
+
 /// A dtype this printer cannot show as NumPy would.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unsupported(pub String);
@@ -52,38 +89,38 @@ impl fmt::Display for Unsupported {
 
 impl std::error::Error for Unsupported {}
 
-/// `repr(arr)` of the array `view`, restricted to the logical shape `shape` (which
-/// may be shorter than the view's on the first axis: `repr(arr[:n])`).
+/// `repr(arr)` of `array`, restricted to the logical shape `shape` (which may be
+/// shorter than the array's on the first axis: `repr(arr[:n])`).
 ///
 /// ```
 /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../conformance/samples/c_order_f8_2d.npy");
-/// let file = npy_mmap::NpyFile::open(path)?;
-/// let view = file.view();
+/// let buffer = npy_mmap::NpyBuffer::read_file(path)?;
+/// let view = buffer.view();
 /// let text = npy_cli::print::array_repr(&view, view.shape(), npy_cli::print::Options::default())?;
 /// assert_eq!(text, "array([[0.  , 0.25, 0.5 , 0.75],\n       [1.  , 1.25, 1.5 , 1.75],\n       [2.  , 2.25, 2.5 , 2.75]])");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn array_repr(
-    view: &ArrayView<'_>,
+    array: &dyn Array,
     shape: &[u64],
     options: Options,
 ) -> Result<String, Unsupported> {
-    debug_assert!(shape.len() == view.shape().len());
-    let dtype = view.dtype();
+    debug_assert!(shape.len() == array.shape().len());
+    let dtype = array.dtype();
     check_supported(dtype)?;
     let size: u64 = shape.iter().product();
-    let summarise = !options.all && size > THRESHOLD;
+    let summarise = summarises(shape, options);
     let body = if size == 0 {
         "[]".to_string()
     } else {
         let shown = shown_indices(shape, summarise);
         let mut items = Vec::new();
         for_each_index(&shown, &mut |index| {
-            items.push(view.item(index).expect("index within the shape"));
+            items.push(array.item(index).expect("index within the shape"));
         });
         let format = Format::new(dtype, &items, shape.is_empty(), options)?;
         let printer = Printer {
-            view,
+            array,
             shape,
             format: &format,
             summarise,
@@ -165,21 +202,21 @@ fn check_supported(dtype: &Dtype) -> Result<(), Unsupported> {
 }
 
 /// `_formatArray`: nested brackets, `, ` between items, lines wrapped at the width.
-struct Printer<'a, 'v> {
-    view: &'a ArrayView<'v>,
+struct Printer<'a> {
+    array: &'a dyn Array,
     shape: &'a [u64],
     format: &'a Format,
     summarise: bool,
 }
 
-impl Printer<'_, '_> {
+impl Printer<'_> {
     fn recurse(&self, index: &mut Vec<u64>, hanging: &str, width: usize) -> String {
         let axis = index.len();
         let left = self.shape.len() - axis;
         if left == 0 {
             return self
                 .format
-                .format(self.view.item(index).expect("index within the shape"));
+                .format(self.array.item(index).expect("index within the shape"));
         }
         let next_hanging = format!("{hanging} ");
         let next_width = width.saturating_sub(1);

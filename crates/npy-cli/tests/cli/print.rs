@@ -1,12 +1,14 @@
 //! `npy cat` and `npy head` print exactly what NumPy's `repr` prints: NumPy (the
 //! oracle) saves a few hundred arrays and reprs them, summarised, in full
 //! (`threshold=sys.maxsize`) and sliced (`arr[:n]`); our printer must give the same
-//! text for the saved file. Then the commands themselves, end to end.
+//! text for the saved file, from the array in memory and from only the items shown
+//! read from the file. Then the commands themselves, end to end.
 
+use std::fs::File;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use npy_cli::print::{array_repr, Options};
+use npy_cli::print::{array_repr, Options, Shown};
 use npy_mmap::NpyBuffer;
 
 use crate::{npy, root, sample, stderr, stdout, Scratch};
@@ -155,31 +157,48 @@ fn repr_equals_numpys() {
             Err(e) => failures.push(format!("{name}: {e}")),
         }
     };
+    // Each repr is made twice: from the whole array in memory, and from only the items
+    // shown, read from the file by position as `npy cat` reads a large file.
+    let scratch = Scratch::new();
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let bytes = unhex(case["file"].as_str().unwrap());
         let buffer = NpyBuffer::read(&bytes[..]).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let file = File::open(scratch.write("case.npy", &bytes)).unwrap();
         let view = buffer.view();
         let shape = view.shape().to_vec();
-        check(
+        let mut variants = vec![(
             name.to_string(),
-            array_repr(&view, &shape, Options::default()),
+            shape.clone(),
+            Options::default(),
             case["repr"].as_str().unwrap(),
-        );
+        )];
         if let Some(all) = case["all"].as_str() {
-            check(
+            variants.push((
                 format!("{name} (all)"),
-                array_repr(&view, &shape, Options { all: true }),
+                shape.clone(),
+                Options { all: true },
                 all,
-            );
+            ));
         }
         for (n, text) in case["head"].as_object().unwrap() {
             let mut head = shape.clone();
             head[0] = head[0].min(n.parse().unwrap());
-            check(
+            variants.push((
                 format!("{name} [:{n}]"),
-                array_repr(&view, &head, Options::default()),
+                head,
+                Options::default(),
                 text.as_str().unwrap(),
+            ));
+        }
+        for (label, shape, options, numpy) in variants {
+            check(label.clone(), array_repr(&view, &shape, options), numpy);
+            let shown = Shown::read(&file, buffer.layout(), &shape, options)
+                .unwrap_or_else(|e| panic!("{label}: {e}"));
+            check(
+                format!("{label} (the items shown, read by position)"),
+                array_repr(&shown, &shape, options),
+                numpy,
             );
         }
     }
@@ -230,8 +249,8 @@ fn cat_reads_stdin() {
     child.stdin.take().unwrap().write_all(&bytes).unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let mapped = npy(&["cat", &sample("structured_padded.npy")]);
-    assert_eq!(stdout(&out), stdout(&mapped));
+    let from_file = npy(&["cat", &sample("structured_padded.npy")]);
+    assert_eq!(stdout(&out), stdout(&from_file));
     assert!(stdout(&out).contains("dtype={'names': ['a', 'b', 'c'], 'formats': ['<i4', '<f8', 'u1'], 'offsets': [0, 8, 16], 'itemsize': 24}"));
 }
 
@@ -255,6 +274,37 @@ fn cat_all_and_summaries() {
     assert_eq!(text.matches(',').count(), 1500);
     let out = npy(&["head", "-n", "2", &path]);
     assert_eq!(stdout(&out), "array([0, 1], dtype=int16)\n");
+}
+
+/// Of a 4 GiB file (sparse: it costs no disk) only the items shown are read: the text
+/// is NumPy's repr of the same file memory-mapped, which reads only those items too.
+/// Values sit at the edges, where they are shown, and in the middle, where they are not.
+#[test]
+fn cat_and_head_of_a_4_gib_file() {
+    let s = Scratch::new();
+    for (fortran, shape) in [(false, "(1 << 23, 64)"), (true, "(64, 1 << 23)")] {
+        let path = s.dir.path().join("big.npy").display().to_string();
+        let v = npy_oracle::eval_json(&format!(
+            "m = np.lib.format.open_memmap({path:?}, mode='w+', dtype='<f8', shape={shape}, fortran_order={fortran_py})\n\
+             rows, cols = m.shape\n\
+             for i in [*range(4), *range(rows - 4, rows)]:\n\
+             \x20   for j in [*range(4), *range(cols - 4, cols)]:\n\
+             \x20       m[i, j] = i * 1000 + j + 0.5\n\
+             m[rows // 2, cols // 2] = 7.25\n\
+             m.flush(); del m\n\
+             a = np.load({path:?}, mmap_mode='r')\n\
+             result = {{'cat': repr(np.asarray(a)), 'head': repr(np.asarray(a[:2]))}}",
+            fortran_py = if fortran { "True" } else { "False" },
+        ))
+        .unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 128 + (4 << 30));
+        let out = npy(&["cat", &path]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stdout(&out), format!("{}\n", v["cat"].as_str().unwrap()));
+        let out = npy(&["head", "-n", "2", &path]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stdout(&out), format!("{}\n", v["head"].as_str().unwrap()));
+    }
 }
 
 #[test]

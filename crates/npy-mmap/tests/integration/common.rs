@@ -1,6 +1,6 @@
 //! Helpers: building files, reading them every way, and checking the ways agree.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use npy_header::{ByteOrder, Dtype, Header, Kind, Scalar, Version};
 use npy_mmap::{ArrayView, Error, Layout, NpyBuffer, NpyFile};
@@ -98,13 +98,17 @@ pub fn describe(view: &ArrayView<'_>, layout: &Layout) -> Outcome {
     }
 }
 
-/// Reads `bytes` mapped (from a temporary file), from a slice, and one byte at a time;
-/// asserts the three agree (layouts, bytes, logical order, typed-slice results, or
-/// error kind, offset and message) and returns the mapped reader's result.
+/// Reads `bytes` mapped (from a temporary file), read whole from that file, from a
+/// slice, and one byte at a time; asserts the four agree (layouts, bytes, logical
+/// order, typed-slice results, or error kind, offset and message; the two file readers'
+/// errors name the file, the streams' do not) and returns the mapped reader's result.
 pub fn read_every_way(bytes: &[u8]) -> Result<NpyFile, Error> {
     let scratch = Scratch::new();
     let path = scratch.write("a.npy", bytes);
-    let mapped = NpyFile::open(&path);
+    // SAFETY: the file is this function's own, in its own temporary directory, and
+    // nothing writes it while it is mapped.
+    let mapped = unsafe { NpyFile::map(&path) };
+    let from_file = NpyBuffer::read_file(&path);
     let whole = NpyBuffer::read(bytes);
     let trickled = NpyBuffer::read(OneByteReader(bytes));
     let m = match &mapped {
@@ -117,17 +121,22 @@ pub fn read_every_way(bytes: &[u8]) -> Result<NpyFile, Error> {
             err(e)
         }
     };
-    let outcome = |r: &Result<NpyBuffer, Error>| match r {
+    let outcome = |r: &Result<NpyBuffer, Error>, path: Option<&Path>| match r {
         Ok(b) => describe(&b.view(), b.layout()),
         Err(e) => {
-            assert_eq!(e.path(), None);
+            assert_eq!(e.path(), path);
             err(e)
         }
     };
-    assert_eq!(m, outcome(&whole), "mapped and read whole differ");
     assert_eq!(
         m,
-        outcome(&trickled),
+        outcome(&from_file, Some(&path)),
+        "mapped and read from the file differ"
+    );
+    assert_eq!(m, outcome(&whole, None), "mapped and read whole differ");
+    assert_eq!(
+        m,
+        outcome(&trickled, None),
         "mapped and read one byte at a time differ"
     );
     mapped

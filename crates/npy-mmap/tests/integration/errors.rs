@@ -1,4 +1,5 @@
-//! Every error, word for word, from the mapped reader and the streaming reader.
+//! Every error, word for word, from the mapped reader, the file reader and the
+//! streaming reader.
 
 use std::fs::OpenOptions;
 
@@ -43,6 +44,22 @@ fn data_shorter_than_the_header_says() {
     let extra = read_every_way(&file_bytes(&header, None, &[0; 19])).unwrap();
     assert_eq!(extra.layout().trailing_bytes(), 3);
     assert_eq!(extra.bytes().len(), 16);
+}
+
+/// A header that claims a terabyte over 100 bytes of data is refused by each reader
+/// having cost what the file holds: the file reader checks the claim against the
+/// file's size before it sizes anything, the stream grows with what arrives.
+#[test]
+fn a_huge_claim_is_refused_before_memory_is_sized_from_it() {
+    let bytes = file_bytes(&f8_header(vec![1 << 37]), None, &[0; 100]);
+    let err = read_every_way(&bytes).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &ErrorKind::DataTooShort {
+            needed: 1 << 40,
+            available: 100
+        }
+    );
 }
 
 #[test]
@@ -123,7 +140,8 @@ fn header_limit_is_checked_before_reading_the_header() {
 
 #[test]
 fn io_errors_carry_the_path() {
-    let err = NpyFile::open("/nonexistent/dir/x.npy").unwrap_err();
+    // SAFETY: there is no file to map.
+    let err = unsafe { NpyFile::map("/nonexistent/dir/x.npy") }.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Io);
     assert_eq!(err.kind_name(), "io");
     assert_eq!(err.message(), "No such file or directory (os error 2)");
@@ -132,6 +150,8 @@ fn io_errors_carry_the_path() {
         "/nonexistent/dir/x.npy: No such file or directory (os error 2)"
     );
     assert_eq!(err.io_error().unwrap().kind(), std::io::ErrorKind::NotFound);
+    let from_file = NpyBuffer::read_file("/nonexistent/dir/x.npy").unwrap_err();
+    assert_eq!(from_file.to_string(), err.to_string());
 }
 
 #[test]
@@ -203,7 +223,7 @@ fn structured_and_row_errors() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../conformance/samples/structured_padded.npy"
     );
-    let file = NpyFile::open(sample).unwrap();
+    let file = NpyBuffer::read_file(sample).unwrap();
     let view = file.view();
     let err = view.field("d").unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::NoSuchField);
@@ -234,7 +254,7 @@ fn structured_and_row_errors() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../conformance/samples/scalar_0d.npy"
     );
-    let file = NpyFile::open(scalar_file).unwrap();
+    let file = NpyBuffer::read_file(scalar_file).unwrap();
     assert_eq!(
         file.view().slice_rows(0..1).unwrap_err().message(),
         "a 0-d array has no rows (bytes() gives its one item)"
@@ -251,7 +271,11 @@ fn refresh_refuses_a_file_that_shrank() {
         open_ended: true,
     };
     let path = s.write("shrink.npy", &file_bytes(&header, None, &[7; 12]));
-    let mut file = NpyFile::open(&path).unwrap();
+    // SAFETY: the test truncates the mapped data below, breaking the contract on
+    // purpose to see `refresh` refuse; it holds no slice of the map then or after, and
+    // the map (bytes 128..140) stays within the file's first page, which stays backed
+    // while the file is not empty, so no access can fault.
+    let mut file = unsafe { NpyFile::map(&path) }.unwrap();
     assert_eq!(file.layout().rows(), 3);
     // Cutting the partial row of a later append is fine; cutting mapped rows is not.
     OpenOptions::new()
@@ -286,7 +310,12 @@ fn refresh_refuses_a_rewritten_header() {
         "rewritten.npy",
         &file_bytes(&header, Some(Version::V1_0), &[0; 24]),
     );
-    let mut file = NpyFile::open(&path).unwrap();
+    // SAFETY: the test rewrites the file under the map on purpose, as other programs
+    // might, to see `refresh` refuse what it finds. It holds no slice of the map while
+    // it does; the data is zero bytes before and after; and the map (bytes 128..152)
+    // lies within the file's first page, which stays backed while the file is not
+    // empty, so no access can fault.
+    let mut file = unsafe { NpyFile::map(&path) }.unwrap();
 
     let rewrite = |h: &Header| {
         let bytes = h.emit_in_place(Version::V1_0, 128).unwrap();

@@ -12,11 +12,11 @@
 //! * for structured dtypes, each field's items in C order equal `arr[name].tobytes()`
 //!   (whole items are compared too, except padding bytes of Fortran-order arrays:
 //!   padding holds no value, and NumPy's own reordering copy does not keep it);
-//! * shape and strides equal the loaded array's, and the three readers (mapped, read
-//!   whole, read one byte at a time) agree.
+//! * shape and strides equal the loaded array's, and the four readers (mapped, read
+//!   from the file, read whole from a slice, read one byte at a time) agree.
 
 use npy_header::{Kind, Limits, Version};
-use npy_mmap::{ArrayView, Element, Loader, NpyFile};
+use npy_mmap::{ArrayView, Element, Loader, NpyBuffer, NpyFile};
 use serde_json::Value;
 
 use crate::common::{read_every_way, unhex, Scratch};
@@ -175,7 +175,12 @@ fn values_equal_numpys() {
             limits.max_header_len = 200_000;
             let loader = Loader::with_limits(limits);
             let path = scratch.write("wide.npy", &bytes);
-            let file = loader.open(&path).unwrap();
+            // SAFETY: the test's own file, in its own temporary directory, which nothing
+            // writes while it is mapped.
+            let file = unsafe { loader.map(&path) }.unwrap();
+            let from_file = loader.read_file(&path).unwrap();
+            assert_eq!(from_file.layout(), file.layout());
+            assert_eq!(from_file.bytes(), file.bytes());
             assert_eq!(loader.read(&bytes[..]).unwrap().bytes(), file.bytes());
             file
         } else {
@@ -254,7 +259,7 @@ fn object_arrays_numpy_writes_are_refused() {
     assert_eq!(err.kind_name(), "object_dtype");
 }
 
-/// `np.load(mmap_mode='r')` and our map see the same bytes of a larger file.
+/// `np.load(mmap_mode='r')`, our map and our read see the same bytes of a larger file.
 #[test]
 fn numpy_memmap_agrees() {
     let scratch = Scratch::new();
@@ -269,8 +274,12 @@ fn numpy_memmap_agrees() {
         path.display().to_string()
     );
     let v = npy_oracle::eval_json(&code).unwrap();
-    let file = NpyFile::open(&path).unwrap();
+    // SAFETY: the test's own file, in its own temporary directory; NumPy has closed
+    // it, and nothing writes it while it is mapped.
+    let file = unsafe { NpyFile::map(&path) }.unwrap();
     assert_eq!(file.layout().data_offset(), v["offset"].as_u64().unwrap());
     let c_order: Vec<u8> = file.view().items_c_order().flatten().copied().collect();
     assert_eq!(c_order, unhex(v["c"].as_str().unwrap()));
+    let from_file = NpyBuffer::read_file(&path).unwrap();
+    assert_eq!(from_file.bytes(), file.bytes());
 }

@@ -172,7 +172,7 @@ proptest! {
     #[test]
     fn mapped_and_streamed_agree(case in case()) {
         let bytes = build(&case);
-        // `read_every_way` asserts that the three readers agree.
+        // `read_every_way` asserts that the four readers agree.
         match read_every_way(&bytes) {
             Ok(file) => {
                 let layout = file.layout();

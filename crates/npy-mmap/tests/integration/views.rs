@@ -277,7 +277,9 @@ fn refresh_open_ended() {
             open_ended: true,
         };
         let path = s.write("grow.npy", &header.emit(None).unwrap().bytes);
-        let mut file = NpyFile::open(&path).unwrap();
+        // SAFETY: the test's own file, in its own temporary directory, only appended
+        // to (and its header rewritten) while it is mapped.
+        let mut file = unsafe { NpyFile::map(&path) }.unwrap();
         assert_eq!(file.layout().rows(), 0);
         assert!(file.bytes().is_empty());
         let mut w = OpenOptions::new().append(true).open(&path).unwrap();
@@ -313,7 +315,9 @@ fn refresh_rewritten_header() {
             "append.npy",
             &file_bytes(&header, Some(version), &le_bytes_u32(0..3)),
         );
-        let mut file = NpyFile::open(&path).unwrap();
+        // SAFETY: the test's own file, in its own temporary directory, only appended
+        // to (and its header rewritten) while it is mapped.
+        let mut file = unsafe { NpyFile::map(&path) }.unwrap();
         let total = file.layout().data_offset();
         let mut w = OpenOptions::new().write(true).open(&path).unwrap();
         // Data first: the reader still sees the header's one row, plus trailing bytes.
