@@ -1,44 +1,6 @@
 //! Typed slices and the conversions an append may apply.
 
-use npy_header::{ByteOrder, Dtype, Kind, Scalar};
-
-mod private {
-    pub trait Sealed {}
-}
-
-/// A Rust number type that [`Appender::append`](crate::Appender::append) writes
-/// directly: the integer and float types NumPy calls `int8` … `uint64`, `float32` and
-/// `float64`. Values are taken in native byte order and converted when the file's
-/// dtype is in the other order.
-pub trait Element: bytemuck::Pod + private::Sealed {
-    /// The dtype kind the file must have.
-    const KIND: Kind;
-    /// NumPy's name for the type, for messages.
-    const NAME: &'static str;
-}
-
-macro_rules! element {
-    ($($t:ty => $kind:ident, $name:literal;)*) => {$(
-        impl private::Sealed for $t {}
-        impl Element for $t {
-            const KIND: Kind = Kind::$kind;
-            const NAME: &'static str = $name;
-        }
-    )*};
-}
-
-element! {
-    u8 => UInt, "uint8";
-    i8 => Int, "int8";
-    u16 => UInt, "uint16";
-    i16 => Int, "int16";
-    u32 => UInt, "uint32";
-    i32 => Int, "int32";
-    u64 => UInt, "uint64";
-    i64 => Int, "int64";
-    f32 => Float, "float32";
-    f64 => Float, "float64";
-}
+use npy_header::{ByteOrder, Dtype, Element, Kind, Scalar};
 
 /// Which conversions [`Appender::append_npy`](crate::Appender::append_npy) may apply
 /// when the input's dtype is not the file's. Nothing is ever converted silently

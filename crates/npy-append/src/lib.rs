@@ -271,7 +271,7 @@ mod writer;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use crate::cast::{Cast, Element};
+pub use crate::cast::Cast;
 pub use crate::convert::{convert, convert_on, convert_with, finalize, finalize_on, Converted};
 pub use crate::ensure::{
     ensure_appendable, ensure_appendable_in_place_on, ensure_appendable_with, Appendable,
@@ -287,3 +287,5 @@ pub use crate::storage::Storage;
 pub use crate::writer::{
     Appender, Batch, Durability, HeaderPolicy, NewArray, Options, DEFAULT_BUFFER_BYTES,
 };
+/// The Rust number types [`Appender::append`] takes (from `npy-header`).
+pub use npy_header::Element;

@@ -6,9 +6,9 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use npy_header::{python_tuple, Dtype, Header, Version};
+use npy_header::{python_tuple, Dtype, Element, Header, Version};
 
-use crate::cast::{element_order, Element};
+use crate::cast::element_order;
 use crate::error::{Error, ErrorKind, Result};
 use crate::journal::{self, Found};
 use crate::layout::{parser, read_header, Geometry, HeaderState, HeaderText};
@@ -597,15 +597,13 @@ impl<S: Storage, J: Storage> Appender<S, J> {
         if !swap {
             return self.append_with(rows, |sink| sink.push(bytes));
         }
+        // Each value swapped as its type says (a complex number's two parts apart).
         self.append_with(rows, |sink| {
-            let mut scratch = Vec::with_capacity(SCRATCH_BYTES);
-            for chunk in bytes.chunks(SCRATCH_BYTES / size * size) {
+            let mut scratch: Vec<T> = Vec::with_capacity(SCRATCH_BYTES / size);
+            for chunk in items.chunks((SCRATCH_BYTES / size).max(1)) {
                 scratch.clear();
-                scratch.extend_from_slice(chunk);
-                for item in scratch.chunks_exact_mut(size) {
-                    item.reverse();
-                }
-                sink.push(&scratch)?;
+                scratch.extend(chunk.iter().map(|&v| v.swap_bytes()));
+                sink.push(bytemuck::cast_slice(&scratch))?;
             }
             Ok(())
         })

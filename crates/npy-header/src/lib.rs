@@ -97,6 +97,7 @@
 
 mod descr;
 mod dtype;
+mod element;
 mod emit;
 mod error;
 mod fast;
@@ -109,6 +110,7 @@ mod typestr;
 mod version;
 
 pub use crate::dtype::{ByteOrder, Dtype, Field, Kind, Scalar, TimeUnit, MAX_ITEMSIZE};
+pub use crate::element::Element;
 pub use crate::emit::Emitted;
 pub use crate::error::{Category, Error, ErrorKind};
 pub use crate::header::{Header, Parsed, Resolved, Warning};

@@ -187,7 +187,9 @@ pub use crate::error::{Error, ErrorKind};
 pub use crate::layout::{read_header, Layout};
 pub use crate::mmap::NpyFile;
 pub use crate::stream::NpyBuffer;
-pub use crate::view::{ArrayView, COrderItems, Element, FieldView, Items};
+pub use crate::view::{ArrayView, COrderItems, FieldView, Items};
+/// The Rust number types views give (from `npy-header`).
+pub use npy_header::Element;
 
 /// Reads or maps arrays with chosen header [`Limits`] (the defaults are
 /// [`npy_header::Limits::default`]).

@@ -3,86 +3,10 @@
 use std::mem::{align_of, size_of};
 use std::ops::Range;
 
-use npy_header::{ByteOrder, Dtype, Field, Kind};
+use npy_header::{ByteOrder, Dtype, Element, Field, Kind};
 
 use crate::error::{Error, ErrorKind};
 use crate::layout::Layout;
-
-mod sealed {
-    pub trait Sealed {}
-}
-
-/// A plain numeric type whose values can be viewed in place: `i8`…`i64`, `u8`…`u64`,
-/// `f32`, `f64`, and complex numbers as `[f32; 2]` / `[f64; 2]` (real, imaginary).
-///
-/// `u8` also reads NumPy's `bool` (`|b1`). A `&[bool]` view is not offered: NumPy
-/// writes 0 and 1, but a file from elsewhere may hold any byte, which NumPy reads as
-/// true and which would be undefined behaviour in a Rust `bool`. Read bools as `u8`
-/// and compare with 0.
-///
-/// `float16`, `longdouble`, datetimes and strings have no `Element` type; their bytes
-/// are available through [`ArrayView::bytes`] and [`ArrayView::item`].
-///
-/// The trait is sealed: the set of types is what `bytemuck` can cast safely and what
-/// NumPy's kinds mean.
-pub trait Element: bytemuck::Pod + sealed::Sealed {
-    /// The Rust name of the type, for messages.
-    const NAME: &'static str;
-
-    /// Whether an item of this NumPy kind and of `size_of::<Self>()` bytes is this type.
-    fn accepts(kind: Kind) -> bool;
-
-    /// The value with its bytes in the other order (each part separately for complex
-    /// numbers).
-    fn swap_bytes(self) -> Self;
-}
-
-macro_rules! int_element {
-    ($($t:ty => $kind:pat),* $(,)?) => {$(
-        impl sealed::Sealed for $t {}
-        impl Element for $t {
-            const NAME: &'static str = stringify!($t);
-            fn accepts(kind: Kind) -> bool {
-                matches!(kind, $kind)
-            }
-            fn swap_bytes(self) -> Self {
-                <$t>::swap_bytes(self)
-            }
-        }
-    )*};
-}
-
-int_element!(
-    i8 => Kind::Int, i16 => Kind::Int, i32 => Kind::Int, i64 => Kind::Int,
-    u8 => Kind::UInt | Kind::Bool, u16 => Kind::UInt, u32 => Kind::UInt, u64 => Kind::UInt,
-);
-
-macro_rules! float_element {
-    ($($t:ty),*) => {$(
-        impl sealed::Sealed for $t {}
-        impl Element for $t {
-            const NAME: &'static str = stringify!($t);
-            fn accepts(kind: Kind) -> bool {
-                kind == Kind::Float
-            }
-            fn swap_bytes(self) -> Self {
-                <$t>::from_bits(self.to_bits().swap_bytes())
-            }
-        }
-        impl sealed::Sealed for [$t; 2] {}
-        impl Element for [$t; 2] {
-            const NAME: &'static str = concat!("[", stringify!($t), "; 2]");
-            fn accepts(kind: Kind) -> bool {
-                kind == Kind::Complex
-            }
-            fn swap_bytes(self) -> Self {
-                self.map(Element::swap_bytes)
-            }
-        }
-    )*};
-}
-
-float_element!(f32, f64);
 
 /// A read-only view of an array's data, borrowed from an [`crate::NpyFile`] or an
 /// [`crate::NpyBuffer`]: the two give equal views of the same file.
@@ -261,7 +185,7 @@ impl<'a> ArrayView<'a> {
                     "cannot view {}-endian {} data as &[{}] on this {}-endian machine (to_vec() copies it and swaps the bytes)",
                     endian_name(order),
                     self.dtype.to_descr(),
-                    T::NAME,
+                    T::RUST_NAME,
                     endian_name(ByteOrder::NATIVE),
                 ),
             ));
@@ -278,7 +202,7 @@ impl<'a> ArrayView<'a> {
                 format!(
                     "cannot view the data at file offset {} as &[{}]: the offset is not a multiple of {align}, the type's alignment (to_vec() copies it instead)",
                     self.file_offset,
-                    T::NAME
+                    T::RUST_NAME
                 ),
             )
             .at(self.file_offset));
@@ -288,7 +212,7 @@ impl<'a> ArrayView<'a> {
         bytemuck::try_cast_slice(self.data).map_err(|e| {
             Error::new(
                 ErrorKind::Unaligned { align },
-                format!("cannot view the data as &[{}]: {e}", T::NAME),
+                format!("cannot view the data as &[{}]: {e}", T::RUST_NAME),
             )
         })
     }
@@ -344,18 +268,24 @@ impl<'a> ArrayView<'a> {
     }
 }
 
+/// Whether items of `kind` (of `T`'s size) are `T`s: its own kind, and for `u8` also
+/// NumPy's `bool`, whose bytes (0 and 1 from NumPy, any from elsewhere) a `u8` holds.
+fn reads_as<T: Element>(kind: Kind) -> bool {
+    kind == T::KIND || (T::KIND == Kind::UInt && size_of::<T>() == 1 && kind == Kind::Bool)
+}
+
 /// `T`'s byte order requirement met? Returns the dtype's byte order if the dtype is
 /// `T`.
 fn check_type<T: Element>(dtype: &Dtype) -> Result<ByteOrder, Error> {
     match dtype {
-        Dtype::Scalar(s) if T::accepts(s.kind) && s.itemsize == size_of::<T>() as u64 => {
+        Dtype::Scalar(s) if reads_as::<T>(s.kind) && s.itemsize == size_of::<T>() as u64 => {
             Ok(s.byte_order)
         }
         Dtype::Record { .. } => Err(Error::new(
             ErrorKind::TypeMismatch,
             format!(
                 "cannot read structured data as {}: look up a field with field()",
-                T::NAME
+                T::RUST_NAME
             ),
         )),
         other => Err(Error::new(
@@ -363,7 +293,7 @@ fn check_type<T: Element>(dtype: &Dtype) -> Result<ByteOrder, Error> {
             format!(
                 "cannot read {} data ({other}) as {}: ask for the type its dtype names",
                 other.to_descr(),
-                T::NAME
+                T::RUST_NAME
             ),
         )),
     }

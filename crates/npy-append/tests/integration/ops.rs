@@ -927,3 +927,23 @@ fn finalize_writes_numpys_header_at_every_header_length() {
     // the 64 lengths.
     assert_eq!(to_v2.len(), 2, "{to_v2:?}");
 }
+
+/// The writer and the loader share npy-header's `Element`: complex numbers, which the
+/// loader viewed as `[f64; 2]`, are appended as such too, in either byte order.
+#[test]
+fn complex_values_are_appended_as_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    for descr in ["'<c16'", "'>c16'"] {
+        let p = dir.path().join("c.npy");
+        let w = Appender::create(&p, &NewArray::new(dtype(descr), [2]), Options::new()).unwrap();
+        w.append(&[[1.0f64, -2.0], [3.5, 0.25]]).unwrap();
+        w.close().unwrap();
+        let got = py(&format!(
+            "a = np.load({})\nresult = [a.dtype.str, [[z.real, z.imag] for z in a[0]]]",
+            lit(&p)
+        ));
+        let want = serde_json::json!([descr.trim_matches('\''), [[1.0, -2.0], [3.5, 0.25]]]);
+        assert_eq!(got, want);
+        std::fs::remove_file(&p).unwrap();
+    }
+}
