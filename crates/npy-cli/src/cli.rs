@@ -127,7 +127,7 @@ pub enum Command {
     ///
     /// Prints every case grouped by requirement, each requirement's tally and a
     /// summary.
-    Conformance(crate::conformance::ConformanceArgs),
+    Conformance(npy_conformance::ConformanceArgs),
 }
 
 /// Arguments of `npy inspect`.
@@ -215,7 +215,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8
             err,
         ),
         Command::Append(cmd) => crate::append::run(cmd, out, err),
-        Command::Conformance(args) => crate::conformance::conformance(args, out, err),
+        Command::Conformance(args) => {
+            npy_conformance::command(args, &crate::conformance::OwnReader, out, err)
+        }
     }
 }
 

@@ -18,8 +18,8 @@
 //!   per file.
 //! * [`print`](mod@print) writes an array as NumPy's `repr()` does, for `npy cat` and `npy head`;
 //!   the arrays come from `npy-mmap` (mapped files, or stdin).
-//! * [`conformance`] runs the conformance corpus against this reader or, through an
-//!   adapter command, another one (`npy conformance`).
+//! * [`conformance`] is the reader `npy conformance` checks against the corpus; the
+//!   corpus (built in) and the runner are the `npy-conformance` crate's.
 //! * [`append`](mod@append) holds the commands that change files (`npy append`,
 //!   `recover`, `ensure-appendable`, `finalize`, `convert`), backed by `npy-append`.
 //! * [`cli`] holds the command-line definitions and the commands themselves.
