@@ -6,9 +6,12 @@
 //!   `cargo test --workspace --doc ARGS` with the oracle environment (below).
 //! * `lint`: `setup`, then `cargo fmt --check` (also of `fuzz/`), `cargo clippy -D
 //!   warnings` and `cargo doc` with `-D warnings`, with the oracle environment.
-//! * `ci`: `lint`, then `test`, then `cargo bench --workspace --no-run` (the benches are
-//!   built in the bench profile, unoptimised to save time, and not run; `test` already
-//!   ran each one once on small inputs).
+//! * `package`: `cargo package` of every published crate (under `crates/`, without
+//!   `publish = false`), each built from its package alone, and a size check of each
+//!   `.crate` (see `package.rs`).
+//! * `ci`: `lint`, then `package`, then `test`, then `cargo bench --workspace --no-run`
+//!   (the benches are built in the bench profile, unoptimised to save time, and not
+//!   run; `test` already ran each one once on small inputs).
 //! * `fuzz-seeds`: copy the conformance files and the committed fuzz regressions into
 //!   `fuzz/corpus/<target>/` (git-ignored) as seeds.
 //! * `fuzz-smoke [SECONDS]`: install cargo-fuzz if missing, lint the fuzz workspace,
@@ -24,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod fuzz;
+mod package;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
@@ -31,7 +35,8 @@ commands:
   setup          create .venv with the pinned requirements-oracle.txt (idempotent)
   test [ARGS]    setup, then cargo test --workspace --all-targets ARGS and --doc ARGS
   lint           setup, then cargo fmt --check, clippy -D warnings, doc -D warnings
-  ci             lint, then test, then cargo bench --workspace --no-run
+  package        cargo package every published crate, build each alone, check sizes
+  ci             lint, then package, then test, then cargo bench --workspace --no-run
   fuzz-seeds     seed fuzz/corpus/<target>/ from conformance/ and fuzz/regressions/
   fuzz-smoke [SECONDS]
                  lint and seed fuzz/, replay its regressions, fuzz each target
@@ -46,8 +51,10 @@ fn main() -> ExitCode {
         Some("setup") => setup().map(drop),
         Some("test") => setup().and_then(|env| test(&env, &args[1..])),
         Some("lint") if args.len() == 1 => setup().and_then(|env| lint(&env)),
+        Some("package") if args.len() == 1 => package::package(root()),
         Some("ci") if args.len() == 1 => setup().and_then(|env| {
             lint(&env)
+                .and_then(|()| package::package(root()))
                 .and_then(|()| test(&env, &[]))
                 .and_then(|()| bench_build(&env))
         }),
