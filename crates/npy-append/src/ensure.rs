@@ -35,7 +35,7 @@ pub enum EnsureMode {
     #[default]
     Replace,
     /// Make room in the same file: by inserting a range at its start where the
-    /// filesystem can (no data is moved; see the module docs and
+    /// filesystem can (no data is moved; see the crate docs, "Crash guarantees", and
     /// [`MoveOptions::insert_range`]), else by moving the data towards the end, last
     /// chunk first, each chunk journaled before it is copied (see the crate docs,
     /// "Crash guarantees"; needs room for two chunks more). A crash midway is finished

@@ -90,8 +90,8 @@ array is printed whole. Only the rows shown are read from a memory-mapped file.
 
 Exit status as for `npy cat`.";
 
-/// Inspect and validate NumPy `.npy` files (format 1.0 to 4.0) without reading their
-/// data.
+/// Inspect, validate, print, append to, recover and convert NumPy `.npy` files (format
+/// 1.0 to 4.0), and run the conformance suite.
 #[derive(Debug, Parser)]
 #[command(name = "npy", version, after_help = MAIN_EXAMPLES)]
 pub struct Cli {

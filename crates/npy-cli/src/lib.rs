@@ -1,5 +1,7 @@
 //! The library behind the `npy` command: read a `.npy` header from a file safely,
-//! describe it for people and for programs, and check that a file is consistent.
+//! describe it for people and for programs, check that a file is consistent, print
+//! arrays as NumPy does, change files through `npy-append`, and read the conformance
+//! corpus.
 //!
 //! The binary (`src/main.rs`) only parses arguments and calls [`cli::run`]; everything
 //! else lives here so it can be unit-tested.
