@@ -4,11 +4,11 @@
 //! crate's [`command`] with the `npy` tool's own reader plugged in.
 //!
 //! The corpus is built into the crate ([`Corpus::built_in`]): the manifest and several
-//! hundred small files, about 1.2 MB in all, generated and checked against NumPy by `conformance/generate.py`
-//! in the repository. For each case the [`Manifest`] gives the expected verdict
-//! (`accept`, `accept-with-warning`, `reject`), the requirement ids of the
-//! specification (`spec/npy-format.md`) it exercises and, for accepted files, the values
-//! a reader must report: version, descr, `fortran_order`, resolved shape and the
+//! hundred small files, about 1.2 MB in all, generated and checked against NumPy by
+//! `conformance/generate.py` in the repository. For each case the [`Manifest`] gives the
+//! expected verdict (`accept`, `accept-with-warning`, `reject`), the requirement ids of
+//! the specification (`spec/npy-format.md`) it exercises and, for accepted files, the
+//! values a reader must report: version, descr, `fortran_order`, resolved shape and the
 //! SHA-256 of the data bytes.
 //!
 //! A case passes when the reader's verdict is the expected one and, for accepted
