@@ -133,7 +133,8 @@ impl Manifest {
         let path = corpus.join("manifest.json");
         let text = fs::read_to_string(&path).map_err(|e| {
             format!(
-                "cannot read {}: {e} (pass the conformance directory with --corpus DIR)",
+                "cannot read {}: {e} (--corpus takes a directory holding manifest.json, such \
+                 as conformance/ in the repository; without --corpus the built-in corpus runs)",
                 path.display()
             )
         })?;

@@ -267,7 +267,8 @@ fn usage_errors() {
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
         "error: cannot read /nonexistent/manifest.json: No such file or directory (os error 2) \
-         (pass the conformance directory with --corpus DIR)\n"
+         (--corpus takes a directory holding manifest.json, such as conformance/ in the \
+         repository; without --corpus the built-in corpus runs)\n"
     );
     let out = npy(&["conformance", "--reader", "'unclosed"]);
     assert_eq!(out.status.code(), Some(2));
