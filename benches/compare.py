@@ -28,9 +28,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import npy_append_array
 import numpy as np
 import numpy.lib.format as fmt
-import npy_append_array
 from npy_append_array import NpyAppendArray
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,7 +194,8 @@ CASES = [
      "ours `fdatasync`s the cut; npy-append-array does not sync"),
     ("`ensure_appendable` in place, 1 GiB", ours("ensure-in-place"), py_ensure,
      "npy-append-array `ensure_appendable(inplace=True)`", 2, 1.5,
-     "ours inserts a range (O(1), journaled, synced); theirs moves the data in 16 MiB chunks, no sync"),
+     "ours inserts a range (O(1), journaled, synced); theirs moves the data in 16 MiB chunks, "
+     "no sync"),
 ]
 
 
@@ -244,9 +245,12 @@ CRITERION_ROWS = [
      "header_parse/structured_20_fields/npyz", "npyz", 50),
     ("parse a header nested 6 deep", "header_parse/nested_depth/npy-header/6",
      "header_parse/nested_depth/npyz/6", "npyz", None),
-    ("open + map 4 KiB", "open_map/npy-mmap/4KiB", "open_map/floor/4KiB", "open+mmap floor", 1 / 1.5),
-    ("open + map 4 GiB", "open_map/npy-mmap/4GiB", "open_map/floor/4GiB", "open+mmap floor", 1 / 1.5),
-    ("open + map 4 GiB", "open_map/npy-mmap/4GiB", "open_map/ndarray-npy/4GiB", "ndarray-npy", None),
+    ("open + map 4 KiB", "open_map/npy-mmap/4KiB", "open_map/floor/4KiB", "open+mmap floor",
+     1 / 1.5),
+    ("open + map 4 GiB", "open_map/npy-mmap/4GiB", "open_map/floor/4GiB", "open+mmap floor",
+     1 / 1.5),
+    ("open + map 4 GiB", "open_map/npy-mmap/4GiB", "open_map/ndarray-npy/4GiB", "ndarray-npy",
+     None),
     ("append a row, header every append", "append_row_128B/npy-append/header_every_append",
      "append_row_128B/floor/one_pwrite", "one `pwrite`", None),
     ("append a row, buffered, header on close",
@@ -318,6 +322,10 @@ def machine():
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
+    if hasattr(npy_append_array, "__version__"):
+        peer_version = npy_append_array.__version__
+    else:
+        peer_version = pip_version()
     return [
         f"- date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, commit {commit}",
         f"- machine: {os.cpu_count()} CPUs (`nproc`), {cpu}, Linux {platform.release()}; "
@@ -325,7 +333,7 @@ def machine():
         f"{os.getloadavg()[0]:.2f} at the end: the machine is shared, so absolute times are "
         "noisy; the ratios within this run are what count",
         f"- Python {platform.python_version()}, NumPy {np.__version__}, npy-append-array "
-        f"{npy_append_array.__version__ if hasattr(npy_append_array, '__version__') else pip_version()}",
+        f"{peer_version}",
         f"- {rustc}, npyz {locked('npyz')}, ndarray-npy {locked('ndarray-npy')}, "
         f"criterion {locked('criterion')}",
     ]
@@ -386,7 +394,8 @@ def write_report(rows, crit, rounds, memory):
             f"{rounds} rounds per row, sides interleaved (ours, peer, ours, …); median "
             "(min–max) of the per-round time per operation; ratio = peer median / our median "
             "(higher is better for us). Writes go to the page cache without fsync.", "",
-            "| figure | ours | peer | peer time | ratio | target | |", "|---|---|---|---|---|---|---|"]
+            "| figure | ours | peer | peer time | ratio | target | |",
+            "|---|---|---|---|---|---|---|"]
     for name, ta, tb, peer, ratio, target, note in rows:
         tgt = f"≥ {target}×" if target else "—"
         extra = f" {note}" if note else ""
@@ -409,8 +418,8 @@ def write_report(rows, crit, rounds, memory):
             tgt = f"≥ {target}×"
         else:
             tgt = f"≥ {target:.2f}× (ours ≤ {1 / target:.2f}× the floor's time)"
-        out.append(f"| {name} | {fmt_ns(crit[a])} | {peer} | {fmt_ns(crit[b])} | {ratio:.2f}× | {tgt} | "
-                   f"{met(ratio, target)} |")
+        out.append(f"| {name} | {fmt_ns(crit[a])} | {peer} | {fmt_ns(crit[b])} | {ratio:.2f}× "
+                   f"| {tgt} | {met(ratio, target)} |")
     for k in sorted(crit):
         if k.startswith("ensure_appendable_in_place/npy-append/"):
             label = k.rsplit("/", 1)[1]
@@ -425,8 +434,8 @@ def write_report(rows, crit, rounds, memory):
                     ratio = crit[floor] / crit[chunked]
                     out.append(f"| `ensure_appendable` in place, {label}, chunked move "
                                f"(`insert_range(false)`, journaled and synced) | "
-                               f"{fmt_ns(crit[chunked])} | the same floor | {fmt_ns(crit[floor])} | "
-                               f"{ratio:.2f}× | — | — |")
+                               f"{fmt_ns(crit[chunked])} | the same floor | "
+                               f"{fmt_ns(crit[floor])} | {ratio:.2f}× | — | — |")
     curve = sorted((int(k.rsplit('/', 1)[1]), v) for k, v in crit.items()
                    if k.startswith("header_parse/nested_depth/npy-header/"))
     if curve:

@@ -60,7 +60,8 @@ def main():
     readers = [
         ("npy (this project)", []),
         ("NumPy %s" % numpy.__version__,
-         ["--reader", "'%s' conformance/adapters/numpy_adapter.py" % sys.executable, "--known", "numpy"]),
+         ["--reader", "'%s' conformance/adapters/numpy_adapter.py" % sys.executable,
+          "--known", "numpy"]),
         ("npyz %s" % npyz, ["--reader", str(bin_dir / "npyz_adapter")]),
         ("ndarray-npy %s" % ndarray, ["--reader", str(bin_dir / "ndarray_npy_adapter")]),
     ]
@@ -72,12 +73,14 @@ def main():
     manifest = json.loads((HERE / "manifest.json").read_text(encoding="utf-8"))
     cases = manifest["cases"]
     lines = [BEGIN, ""]
-    lines.append("%d cases: %d accept, %d accept-with-warning, %d reject; NumPy %s wrote and checked the corpus."
+    lines.append("%d cases: %d accept, %d accept-with-warning, %d reject; "
+                 "NumPy %s wrote and checked the corpus."
                  % (len(cases), sum(c["verdict"] == "accept" for c in cases),
                     sum(c["verdict"] == "accept-with-warning" for c in cases),
                     sum(c["verdict"] == "reject" for c in cases), manifest["numpy_version"]))
     lines.append("")
-    lines.append("| reader | pass | known differences | fail | valid files read | invalid files refused | timeouts | crashes or errors |")
+    lines.append("| reader | pass | known differences | fail | valid files read "
+                 "| invalid files refused | timeouts | crashes or errors |")
     lines.append("|---|---|---|---|---|---|---|---|")
     for name, r in results:
         cs = r["cases"]
@@ -97,13 +100,14 @@ def main():
         files = {c["file"] for c in cases if any(group_of(r) == g for r in c["requirements"])}
         cells = []
         for _, r in results:
-            ok = sum(1 for c in r["cases"] if c["file"] in files and c["status"] in ("pass", "known"))
+            ok = sum(1 for c in r["cases"]
+                     if c["file"] in files and c["status"] in ("pass", "known"))
             cells.append("%d" % ok)
         lines.append("| `%s` | %d | %s |" % (g, len(files), " | ".join(cells)))
     lines.append("")
-    lines.append("(For NumPy, known differences count as passed: %d cases where NumPy does what the "
-                 "manifest records, format 4.0 and the deliberate differences of the spec's section 12.)"
-                 % results[1][1]["summary"]["known"])
+    lines.append("(For NumPy, known differences count as passed: %d cases where NumPy does "
+                 "what the manifest records, format 4.0 and the deliberate differences of the "
+                 "spec's section 12.)" % results[1][1]["summary"]["known"])
     lines.append("")
     lines.append(END)
 

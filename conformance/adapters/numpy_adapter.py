@@ -55,7 +55,9 @@ def describe(path, max_header_len=DEFAULT_MAX_HEADER_LEN):
     refuses the file."""
     with open(path, "rb") as fp:
         version = npformat.read_magic(fp)
-        shape, fortran_order, dtype = _read_array_header(fp, version, max_header_size=max_header_len)
+        shape, fortran_order, dtype = _read_array_header(
+            fp, version, max_header_size=max_header_len
+        )
         data_start = fp.tell()
     if dtype.hasobject:
         with open(path, "rb") as fp:

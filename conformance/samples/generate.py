@@ -3,8 +3,9 @@
 
 Run as ``python conformance/samples/generate.py`` with any Python that has NumPy
 (1.24 or later, whose header layout this project matches byte for byte). The files
-are written next to this script; README.md records the NumPy version that wrote them. Everything is deterministic: no randomness, no
-timestamps, explicit byte orders, so running it twice gives the same bytes.
+are written next to this script; README.md records the NumPy version that wrote them.
+Everything is deterministic: no randomness, no timestamps, explicit byte orders, so
+running it twice gives the same bytes.
 
 Most files are written by ``np.save`` itself. NumPy cannot write format 4.0 (the
 proposed open-ended format whose growth-axis length is ``-1``), so those headers are
@@ -136,14 +137,19 @@ def main():
     save(
         "v3_utf8_field_names.npy",
         arr,
-        "format 3.0 (UTF-8 header): field names `温度` and `湿度`, which latin-1 cannot hold; shape (2,)",
+        "format 3.0 (UTF-8 header): field names `温度` and `湿度`, which latin-1 cannot hold; "
+        "shape (2,)",
     )
 
     # 6. A 0-d array: shape ().
     save("scalar_0d.npy", np.array(3.25, dtype="<f8"), "0-d array, shape `()`, one `<f8` item")
 
     # 7. An empty array: no data bytes at all.
-    save("empty_0x5.npy", np.zeros((0, 5), dtype="<f4"), "empty array, shape (0, 5), `<f4`: no data bytes")
+    save(
+        "empty_0x5.npy",
+        np.zeros((0, 5), dtype="<f4"),
+        "empty array, shape (0, 5), `<f4`: no data bytes",
+    )
 
     # 8. Fixed-length Unicode strings (UCS-4, 4 bytes per character).
     save(

@@ -1,14 +1,19 @@
 //! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
 //!
 //! * `setup`: create `<root>/.venv` (`python3 -m venv`) and install the pinned
-//!   `requirements-oracle.txt` into it, unless it already has exactly those versions.
+//!   `requirements-oracle.txt` (NumPy for the oracle) and `requirements-dev.txt` (ruff)
+//!   into it, unless it already has exactly those versions.
 //! * `test [ARGS]`: `setup`, then `cargo test --workspace --all-targets ARGS` and
 //!   `cargo test --workspace --doc ARGS` with the oracle environment (below).
-//! * `lint`: `setup`, then `cargo fmt --check` (also of `fuzz/`), `cargo clippy -D
-//!   warnings` and `cargo doc` with `-D warnings`, with the oracle environment.
-//! * `ci`: `lint`, then `test`, then `cargo bench --workspace --no-run` (the benches are
-//!   built in the bench profile, unoptimised to save time, and not run; `test` already
-//!   ran each one once on small inputs).
+//! * `lint`: `setup`, then `cargo fmt --check` (also of `fuzz/`), `ruff check` of the
+//!   Python (`ruff.toml`), `cargo clippy -D warnings` and `cargo doc` with `-D warnings`,
+//!   with the oracle environment.
+//! * `package`: `cargo package` of every published crate (under `crates/`, without
+//!   `publish = false`), each built from its package alone, and a size check of each
+//!   `.crate` (see `package.rs`).
+//! * `ci`: `lint`, then `package`, then `test`, then `cargo bench --workspace --no-run`
+//!   (the benches are built in the bench profile, unoptimised to save time, and not
+//!   run; `test` already ran each one once on small inputs).
 //! * `fuzz-seeds`: copy the conformance files and the committed fuzz regressions into
 //!   `fuzz/corpus/<target>/` (git-ignored) as seeds.
 //! * `fuzz-smoke [SECONDS]`: install cargo-fuzz if missing, lint the fuzz workspace,
@@ -24,14 +29,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod fuzz;
+mod package;
 
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  setup          create .venv with the pinned requirements-oracle.txt (idempotent)
+  setup          create .venv with the pinned requirements-*.txt (idempotent)
   test [ARGS]    setup, then cargo test --workspace --all-targets ARGS and --doc ARGS
-  lint           setup, then cargo fmt --check, clippy -D warnings, doc -D warnings
-  ci             lint, then test, then cargo bench --workspace --no-run
+  lint           setup, then cargo fmt --check, ruff check, clippy and doc -D warnings
+  package        cargo package every published crate, build each alone, check sizes
+  ci             lint, then package, then test, then cargo bench --workspace --no-run
   fuzz-seeds     seed fuzz/corpus/<target>/ from conformance/ and fuzz/regressions/
   fuzz-smoke [SECONDS]
                  lint and seed fuzz/, replay its regressions, fuzz each target
@@ -46,8 +53,10 @@ fn main() -> ExitCode {
         Some("setup") => setup().map(drop),
         Some("test") => setup().and_then(|env| test(&env, &args[1..])),
         Some("lint") if args.len() == 1 => setup().and_then(|env| lint(&env)),
+        Some("package") if args.len() == 1 => package::package(root()),
         Some("ci") if args.len() == 1 => setup().and_then(|env| {
             lint(&env)
+                .and_then(|()| package::package(root()))
                 .and_then(|()| test(&env, &[]))
                 .and_then(|()| bench_build(&env))
         }),
@@ -153,7 +162,11 @@ fn check_venv(python: &Path, pins: &[String]) -> Result<VenvState, String> {
     Ok(state)
 }
 
-/// `name==version` lines of requirements-oracle.txt.
+/// The pinned Python requirements, installed into `.venv`: NumPy and what the oracle
+/// needs, then the development tools.
+const REQUIREMENTS: [&str; 2] = ["requirements-oracle.txt", "requirements-dev.txt"];
+
+/// `name==version` lines of a requirements file.
 fn pins(requirements: &Path) -> Result<Vec<String>, String> {
     let text = std::fs::read_to_string(requirements)
         .map_err(|e| format!("cannot read {}: {e}", requirements.display()))?;
@@ -177,8 +190,12 @@ fn pins(requirements: &Path) -> Result<Vec<String>, String> {
 fn setup() -> Result<OracleEnv, String> {
     let venv = root().join(".venv");
     let python = venv_python(&venv);
-    let requirements = root().join("requirements-oracle.txt");
-    let pins = pins(&requirements)?;
+    let requirements: Vec<PathBuf> = REQUIREMENTS.iter().map(|r| root().join(r)).collect();
+    let pins = requirements
+        .iter()
+        .map(|r| pins(r))
+        .collect::<Result<Vec<_>, _>>()?
+        .concat();
 
     let usable = python.exists()
         && Command::new(&python)
@@ -204,8 +221,10 @@ fn setup() -> Result<OracleEnv, String> {
     if !state.missing.is_empty() {
         println!("xtask: installing into .venv: {}", state.missing.join(", "));
         let mut pip = Command::new(&python);
-        pip.args(["-m", "pip", "install", "--disable-pip-version-check", "-r"])
-            .arg(&requirements);
+        pip.args(["-m", "pip", "install", "--disable-pip-version-check"]);
+        for r in &requirements {
+            pip.arg("-r").arg(r);
+        }
         run(&mut pip)?;
         state = check_venv(&python, &pins)?;
         if !state.missing.is_empty() {
@@ -336,6 +355,9 @@ fn lint(env: &OracleEnv) -> Result<(), String> {
             "--check",
         ],
     ))?;
+    let mut ruff = Command::new(&env.python);
+    ruff.current_dir(root()).args(["-m", "ruff", "check"]);
+    run(&mut ruff)?;
     run(&mut cargo(
         env,
         &[

@@ -92,8 +92,8 @@ shown are read.
 
 Exit status as for `npy cat`.";
 
-/// Inspect and validate NumPy `.npy` files (format 1.0 to 4.0) without reading their
-/// data.
+/// Inspect, validate, print, append to, recover and convert NumPy `.npy` files (format
+/// 1.0 to 4.0), and run the conformance suite.
 #[derive(Debug, Parser)]
 #[command(name = "npy", version, after_help = MAIN_EXAMPLES)]
 pub struct Cli {
@@ -129,7 +129,7 @@ pub enum Command {
     ///
     /// Prints every case grouped by requirement, each requirement's tally and a
     /// summary.
-    Conformance(crate::conformance::ConformanceArgs),
+    Conformance(npy_conformance::ConformanceArgs),
 }
 
 /// Arguments of `npy inspect`.
@@ -217,7 +217,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8
             err,
         ),
         Command::Append(cmd) => crate::append::run(cmd, out, err),
-        Command::Conformance(args) => crate::conformance::conformance(args, out, err),
+        Command::Conformance(args) => {
+            npy_conformance::command(args, &crate::conformance::OwnReader, out, err)
+        }
     }
 }
 

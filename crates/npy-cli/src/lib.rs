@@ -1,5 +1,7 @@
 //! The library behind the `npy` command: read a `.npy` header from a file safely,
-//! describe it for people and for programs, and check that a file is consistent.
+//! describe it for people and for programs, check that a file is consistent, print
+//! arrays as NumPy does, change files through `npy-append`, and read the conformance
+//! corpus.
 //!
 //! The binary (`src/main.rs`) only parses arguments and calls [`cli::run`]; everything
 //! else lives here so it can be unit-tested.
@@ -19,8 +21,8 @@
 //! * [`print`](mod@print) writes an array as NumPy's `repr()` does, for `npy cat` and `npy head`;
 //!   the arrays come from `npy-mmap` (files read whole, or stdin), or only the items
 //!   shown are read from a large file ([`print::Shown`]). Files are never mapped.
-//! * [`conformance`] runs the conformance corpus against this reader or, through an
-//!   adapter command, another one (`npy conformance`).
+//! * [`conformance`] is the reader `npy conformance` checks against the corpus; the
+//!   corpus (built in) and the runner are the `npy-conformance` crate's.
 //! * [`append`](mod@append) holds the commands that change files (`npy append`,
 //!   `recover`, `ensure-appendable`, `finalize`, `convert`), backed by `npy-append`.
 //! * [`cli`] holds the command-line definitions and the commands themselves.

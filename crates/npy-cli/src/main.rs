@@ -1,5 +1,6 @@
-//! `npy`: inspect and validate NumPy `.npy` files. See the `npy_cli` library for the
-//! logic; this file only parses arguments and sets the exit status.
+//! `npy`: inspect, validate, print, append to, recover and convert NumPy `.npy` files,
+//! and run the conformance suite. See the `npy_cli` library for the logic; this file
+//! only parses arguments and sets the exit status.
 
 #![forbid(unsafe_code)]
 

@@ -1,15 +1,15 @@
-//! The conformance corpus (`conformance/`): this project's reader and NumPy must give
-//! every expected verdict, every requirement of the spec must have a case, the files
-//! must be what the manifest says and what the generator writes, and the runner must
-//! survive adapters that hang, crash or break the protocol.
+//! `npy conformance`: this project's reader and NumPy must give every expected verdict
+//! of the corpus (`conformance/`, built into the binary), the runner must survive
+//! adapters that hang, crash or break the protocol, and an installed binary must find
+//! its corpus wherever it runs. The corpus itself is checked by `npy-conformance`'s
+//! tests.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -117,172 +117,6 @@ fn numpy_gives_every_verdict_but_the_recorded_differences() {
     assert_eq!(observed, recorded);
     // Format 4.0 is among them: NumPy refuses it by its version byte (V4-6).
     assert!(recorded.iter().any(|f| f.contains("v4_")));
-}
-
-/// `- **ID** (title).` lines of the spec: every requirement id, and whether it is
-/// withdrawn.
-fn spec_ids() -> BTreeMap<String, bool> {
-    let spec = fs::read_to_string(root().join("spec/npy-format.md")).expect("read the spec");
-    let mut ids = BTreeMap::new();
-    for line in spec.lines() {
-        let Some(rest) = line.strip_prefix("- **") else {
-            continue;
-        };
-        let Some((id, after)) = rest.split_once("** (") else {
-            continue;
-        };
-        let (group, n) = id.rsplit_once('-').expect("ids are GROUP-N");
-        assert!(
-            ["F", "H", "D", "V4", "W", "R", "A", "G", "S", "DIFF"].contains(&group)
-                && n.parse::<u32>().is_ok(),
-            "not a requirement id: {id}"
-        );
-        let withdrawn = after.starts_with("withdrawn)");
-        assert!(
-            ids.insert(id.to_string(), withdrawn).is_none(),
-            "{id} twice"
-        );
-    }
-    for id in [
-        "F-1", "H-8", "D-9", "V4-9", "W-12", "R-13", "A-8", "G-5", "S-10", "DIFF-17",
-    ] {
-        assert!(ids.contains_key(id), "{id} not parsed from the spec");
-    }
-    ids
-}
-
-#[test]
-fn every_requirement_of_the_spec_has_a_case() {
-    let spec = spec_ids();
-    let listed: BTreeSet<String> = manifest()["requirements"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .cloned()
-        .collect();
-    assert_eq!(
-        listed,
-        spec.keys().cloned().collect::<BTreeSet<_>>(),
-        "the manifest's requirement list is not the spec's: regenerate the corpus \
-         (`.venv/bin/python conformance/generate.py`)"
-    );
-    let covered: BTreeSet<String> = cases()
-        .iter()
-        .flat_map(|c| c["requirements"].as_array().unwrap().clone())
-        .map(|r| r.as_str().unwrap().to_string())
-        .collect();
-    let missing: Vec<&String> = spec
-        .iter()
-        .filter(|(id, withdrawn)| !**withdrawn && !covered.contains(*id))
-        .map(|(id, _)| id)
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "requirements without a case: {missing:?} (add cases to conformance/generate.py and \
-         regenerate)"
-    );
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Every file under `dir`, relative to `base`, sorted.
-fn files_under(dir: &Path, base: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(base).unwrap().to_string_lossy();
-                out.push(rel.replace('\\', "/"));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-#[test]
-fn manifest_matches_the_files() {
-    let cases = cases();
-    let mut listed: Vec<String> = Vec::new();
-    for c in &cases {
-        let file = c["file"].as_str().unwrap();
-        let bytes = fs::read(corpus().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert_eq!(
-            sha256(&bytes),
-            c["sha256"].as_str().unwrap(),
-            "{file} is not the file the manifest describes: regenerate with \
-             `.venv/bin/python conformance/generate.py`"
-        );
-        listed.push(file.to_string());
-    }
-    listed.sort();
-    let n = listed.len();
-    listed.dedup();
-    assert_eq!(listed.len(), n, "a file is listed twice");
-    assert_eq!(
-        files_under(&corpus().join("corpus"), &corpus()),
-        listed,
-        "files in conformance/corpus that the manifest does not list, or the reverse"
-    );
-    // Several hundred cases, of every verdict.
-    assert!(n >= 300, "{n} cases");
-    for verdict in ["accept", "accept-with-warning", "reject"] {
-        assert!(cases.iter().any(|c| c["verdict"] == verdict), "{verdict}");
-    }
-}
-
-#[test]
-fn regenerating_gives_the_same_bytes() {
-    let python = python();
-    let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(&python)
-        .arg(root().join("conformance/generate.py"))
-        .arg("--out")
-        .arg(dir.path())
-        .output()
-        .expect("run generate.py");
-    assert!(
-        out.status.success(),
-        "generate.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let fresh_manifest = fs::read_to_string(dir.path().join("manifest.json")).unwrap();
-    let committed = fs::read_to_string(corpus().join("manifest.json")).unwrap();
-    if let Some((n, (a, b))) = fresh_manifest
-        .lines()
-        .zip(committed.lines())
-        .enumerate()
-        .find(|(_, (a, b))| a != b)
-    {
-        panic!(
-            "manifest.json line {}: generate.py writes {a:?}, the committed file has {b:?} \
-             (a NumPy other than the manifest's numpy_version, or a stale corpus: regenerate \
-             with `.venv/bin/python conformance/generate.py`)",
-            n + 1
-        );
-    }
-    assert_eq!(
-        fresh_manifest.lines().count(),
-        committed.lines().count(),
-        "manifest.json: generate.py writes a different number of lines: regenerate"
-    );
-    let fresh = files_under(&dir.path().join("corpus"), dir.path());
-    assert_eq!(fresh, files_under(&corpus().join("corpus"), &corpus()));
-    for f in fresh {
-        assert!(
-            fs::read(dir.path().join(&f)).unwrap() == fs::read(corpus().join(&f)).unwrap(),
-            "{f}: generate.py writes other bytes than the committed file: regenerate"
-        );
-    }
 }
 
 #[test]
@@ -433,7 +267,8 @@ fn usage_errors() {
     assert_eq!(
         String::from_utf8(out.stderr).unwrap(),
         "error: cannot read /nonexistent/manifest.json: No such file or directory (os error 2) \
-         (pass the conformance directory with --corpus DIR)\n"
+         (--corpus takes a directory holding manifest.json, such as conformance/ in the \
+         repository; without --corpus the built-in corpus runs)\n"
     );
     let out = npy(&["conformance", "--reader", "'unclosed"]);
     assert_eq!(out.status.code(), Some(2));
@@ -477,4 +312,97 @@ fn a_corpus_file_that_does_not_match_the_manifest_fails_its_case() {
         "corpus/reject/frame_test_malformed_magic_92.npy does not match the manifest's SHA-256: \
          regenerate the corpus (conformance/generate.py)"
     );
+}
+
+/// Where mounting a filesystem is not permitted, says why: the test is skipped, unless
+/// the environment variable `CI` is set (there it fails).
+fn skip_without_mounts(why: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but the repository cannot be hidden ({why}): run the tests as root"
+    );
+    eprintln!(
+        "skipped: the repository cannot be hidden ({why}); run the tests as root to include \
+         this part"
+    );
+}
+
+/// `npy conformance` as `cargo install` leaves it: the binary alone in a directory of its
+/// own, run from an empty directory with an empty environment, finds its corpus (the
+/// one built in). Then again with the repository hidden under an empty tmpfs (in a
+/// private mount namespace, as root): a binary that looked for the corpus where it was
+/// built would fail there.
+#[test]
+fn an_installed_binary_finds_its_corpus_anywhere() {
+    let root = root().canonicalize().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let home_path = home.path().canonicalize().unwrap();
+    assert!(
+        !home_path.starts_with(&root),
+        "the temporary directory {} is inside the repository: set TMPDIR elsewhere",
+        home_path.display()
+    );
+    let bin = home_path.join("bin").join("npy");
+    fs::create_dir(home_path.join("bin")).unwrap();
+    fs::copy(env!("CARGO_BIN_EXE_npy"), &bin).unwrap();
+    let work = home_path.join("work");
+    fs::create_dir(&work).unwrap();
+    let expect_every_case_passes = |out: Output| {
+        let run: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON object ({e}); stderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        assert_eq!(out.status.code(), Some(0), "{:#?}", failures(&run));
+        assert_eq!(run["corpus"], "built in");
+        assert_eq!(run["summary"]["pass"], cases().len());
+    };
+
+    let out = Command::new(&bin)
+        .args(["conformance", "--format", "json"])
+        .current_dir(&work)
+        .env_clear()
+        .output()
+        .expect("run the copied npy");
+    expect_every_case_passes(out);
+
+    let unshare = |script: &str, args: &[&std::ffi::OsStr]| {
+        Command::new("unshare")
+            .args([
+                "--mount",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                script,
+                "sh",
+            ])
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .output()
+    };
+    let hide = "mount -t tmpfs tmpfs \"$1\" || exit 97";
+    match unshare(hide, &[root.as_os_str()]) {
+        Err(e) => return skip_without_mounts(&format!("cannot run unshare: {e}")),
+        Ok(out) if !out.status.success() => {
+            return skip_without_mounts(String::from_utf8_lossy(&out.stderr).trim())
+        }
+        Ok(_) => {}
+    }
+    let out = unshare(
+        &format!(
+            "{hide}; test -e \"$1/Cargo.toml\" && exit 98; cd \"$3\" && exec \"$2\" \
+             conformance --format json"
+        ),
+        &[root.as_os_str(), bin.as_os_str(), work.as_os_str()],
+    )
+    .expect("run unshare");
+    assert_ne!(
+        out.status.code(),
+        Some(98),
+        "the repository is still visible"
+    );
+    expect_every_case_passes(out);
 }

@@ -1,5 +1,6 @@
-//! The corpus manifest (`conformance/manifest.json`): what each file is and what a
-//! conforming reader must make of it. `conformance/README.md` documents the format.
+//! The corpus manifest (`manifest.json`): what each file is and what a conforming
+//! reader must make of it. `conformance/README.md` in the repository documents the
+//! format.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -132,16 +133,21 @@ impl Manifest {
         let path = corpus.join("manifest.json");
         let text = fs::read_to_string(&path).map_err(|e| {
             format!(
-                "cannot read {}: {e} (pass the conformance directory with --corpus DIR)",
+                "cannot read {}: {e} (--corpus takes a directory holding manifest.json, such \
+                 as conformance/ in the repository; without --corpus the built-in corpus runs)",
                 path.display()
             )
         })?;
-        let manifest: Manifest = serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not a valid manifest: {e}", path.display()))?;
+        Manifest::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks the text of a manifest; `name` says which one in errors.
+    pub fn parse(text: &str, name: &str) -> Result<Manifest, String> {
+        let manifest: Manifest = serde_json::from_str(text)
+            .map_err(|e| format!("{name} is not a valid manifest: {e}"))?;
         if manifest.format != FORMAT {
             return Err(format!(
-                "{} has manifest format {}, this runner reads format {FORMAT}",
-                path.display(),
+                "{name} has manifest format {}, this runner reads format {FORMAT}",
                 manifest.format
             ));
         }

@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::manifest::{compare_ids, Verdict};
-use super::{Observation, Outcome, Run, Status};
+use crate::manifest::{compare_ids, Verdict};
+use crate::{Observation, Outcome, Run, Status};
 
 /// Pass/known/fail counts of the cases listing one requirement.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
@@ -37,13 +37,14 @@ fn tallies<'a>(run: &'a Run) -> Vec<(&'a str, &'a str, Tally)> {
             by_id.entry(r).or_default().add(&o.status);
         }
     }
-    run.manifest
+    run.corpus
+        .manifest()
         .requirement_ids()
         .into_iter()
         .map(|id| {
             (
                 id,
-                run.manifest.requirements[id].as_str(),
+                run.corpus.manifest().requirements[id].as_str(),
                 by_id.get(id).copied().unwrap_or_default(),
             )
         })
@@ -80,9 +81,9 @@ pub fn text(run: &Run, failures_only: bool, out: &mut dyn Write) -> io::Result<(
     writeln!(
         out,
         "corpus: {} ({} cases; checked against NumPy {})",
-        run.corpus.display(),
-        run.manifest.cases.len(),
-        run.manifest.numpy_version
+        run.corpus.describe(),
+        run.corpus.manifest().cases.len(),
+        run.corpus.manifest().numpy_version
     )?;
     let mut groups: BTreeMap<&str, Vec<&Outcome>> = BTreeMap::new();
     for o in &run.outcomes {
@@ -99,7 +100,7 @@ pub fn text(run: &Run, failures_only: bool, out: &mut dyn Write) -> io::Result<(
             continue;
         }
         writeln!(out)?;
-        writeln!(out, "{id} {}", run.manifest.requirements[id])?;
+        writeln!(out, "{id} {}", run.corpus.manifest().requirements[id])?;
         for o in shown {
             let (mark, note) = match &o.status {
                 Status::Pass => ("pass ", None),
@@ -198,8 +199,8 @@ pub fn json(run: &Run, out: &mut dyn Write) -> io::Result<()> {
     let (pass, known, fail) = run.counts();
     let doc = JsonRun {
         reader: &run.reader,
-        corpus: run.corpus.display().to_string(),
-        numpy_version: &run.manifest.numpy_version,
+        corpus: run.corpus.describe(),
+        numpy_version: &run.corpus.manifest().numpy_version,
         known: run.known.as_deref(),
         summary: JsonSummary {
             cases: run.outcomes.len(),
@@ -268,7 +269,7 @@ pub fn junit(run: &Run, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             r#"  <testsuite name="{}" tests="{}" failures="{failures}" skipped="{skipped}" time="{time:.3}">"#,
-            xml(&format!("{id} {}", run.manifest.requirements[id])),
+            xml(&format!("{id} {}", run.corpus.manifest().requirements[id])),
             cases.len()
         )?;
         for o in cases {

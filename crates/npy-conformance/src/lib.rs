@@ -1,99 +1,72 @@
-//! `npy conformance`: run the conformance corpus (`conformance/` in the repository)
-//! against this project's reader or, through an adapter command, any other reader.
+//! The `.npy` conformance suite: a corpus of `.npy` files, each with the verdict a
+//! reader must give and, for valid files, what it must read from them; and a runner
+//! that checks a reader against it. The `npy conformance` command of `npy-cli` is this
+//! crate's [`command`] with the `npy` tool's own reader plugged in.
 //!
-//! The corpus is a directory holding `manifest.json` and the files it lists. For each
-//! case the manifest gives the expected verdict (`accept`, `accept-with-warning`,
-//! `reject`), the requirement ids of `spec/npy-format.md` it exercises and, for
-//! accepted files, the values a reader must report: version, descr, `fortran_order`,
-//! resolved shape and the SHA-256 of the data bytes.
+//! The corpus is built into the crate ([`Corpus::built_in`]): the manifest and several
+//! hundred small files, about 1.2 MB in all, generated and checked against NumPy by
+//! `conformance/generate.py` in the repository. For each case the [`Manifest`] gives the
+//! expected verdict (`accept`, `accept-with-warning`, `reject`), the requirement ids of
+//! the specification (`spec/npy-format.md`) it exercises and, for accepted files, the
+//! values a reader must report: version, descr, `fortran_order`, resolved shape and the
+//! SHA-256 of the data bytes.
 //!
 //! A case passes when the reader's verdict is the expected one and, for accepted
-//! files, every value matches. Warnings are compared only when the reader reports
-//! them: then an `accept` case must give none and an `accept-with-warning` case at
+//! files, every value matches ([`judge`]). Warnings are compared only when the reader
+//! reports them: then an `accept` case must give none and an `accept-with-warning` case at
 //! least one. A reader that crashes, exits with another status, breaks the protocol
 //! or exceeds the time limit fails the case whatever was expected. With
 //! `--known NAME`, a case on which reader NAME is recorded to differ (for NumPy: format
 //! 4.0 and the deliberate differences of the spec's section 12) counts as a known
 //! difference when the reader does what is recorded.
 //!
-//! The adapter protocol, the manifest format and how to regenerate the corpus are in
-//! `conformance/README.md`.
+//! A reader is anything that implements [`Reader`]: an in-process function, or another
+//! program behind the adapter protocol ([`Adapter`]), run once per file with a time
+//! limit. The protocol and the manifest format are described in `conformance/README.md`
+//! of the repository.
+//!
+//! ```
+//! use std::path::Path;
+//! use npy_conformance::{run_cases, Corpus, Observation, Reader, Status};
+//!
+//! /// A reader that refuses every file.
+//! struct Refuser;
+//!
+//! impl Reader for Refuser {
+//!     fn name(&self) -> String {
+//!         "refuser".to_string()
+//!     }
+//!     fn observe(&self, _path: &Path, _max_header_len: u64) -> Observation {
+//!         Observation::Rejected { reason: "no".to_string() }
+//!     }
+//! }
+//!
+//! let corpus = Corpus::built_in()?;
+//! let outcomes = run_cases(&corpus, &Refuser, None, Some("frame_test_malformed_magic"), 1);
+//! assert!(!outcomes.is_empty());
+//! assert!(outcomes.iter().all(|o| o.status == Status::Pass));
+//! # Ok::<(), String>(())
+//! ```
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod command;
+mod corpus;
 mod manifest;
 mod output;
 mod readers;
 
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use clap::{Args, ValueEnum};
-
+pub use command::{command, ConformanceArgs, Format};
+pub use corpus::Corpus;
 pub use manifest::{compare_ids, Case, Expected, Known, KnownVerdict, Manifest, Verdict};
 pub use readers::{hash_file, hash_range, Adapter, Observation, Reader};
-
-/// Where the repository's corpus is, as seen when this binary was compiled.
-pub const DEFAULT_CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../conformance");
-
-const EXAMPLES: &str = "\
-Examples:
-  npy conformance                                   This project's reader
-  npy conformance --failures-only
-  npy conformance --reader 'python3 conformance/adapters/numpy_adapter.py' --known numpy
-  npy conformance --format junit > conformance.xml
-
-The reader command is split into words like a shell does (no expansion) and run as
-`CMD FILE` for every case, with NPY_MAX_HEADER_LEN set to the case's header-length
-limit. It prints one JSON line {\"version\", \"descr\", \"fortran_order\", \"shape\",
-\"data_sha256\"} and exits 0 to accept, or exits 1 to reject. Any other exit, a crash
-or a timeout fails the case. See conformance/README.md.
-
-Exit status: 0 if every case passes (or is a known difference), 1 if any fails, 2 for
-a usage error or a corpus that cannot be read.";
-
-/// Arguments of `npy conformance`.
-#[derive(Debug, Args)]
-#[command(after_help = EXAMPLES)]
-pub struct ConformanceArgs {
-    /// The corpus directory, holding manifest.json [default: the repository's
-    /// conformance/ directory]
-    #[arg(long, value_name = "DIR")]
-    pub corpus: Option<PathBuf>,
-    /// Run another reader through an adapter command instead of this project's reader.
-    #[arg(long, value_name = "CMD")]
-    pub reader: Option<String>,
-    /// Accept the differences the manifest records for this reader (e.g. `numpy`).
-    #[arg(long, value_name = "NAME")]
-    pub known: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// List only the cases that fail (text format).
-    #[arg(long)]
-    pub failures_only: bool,
-    /// Run only the cases whose file path contains this text.
-    #[arg(long, value_name = "TEXT")]
-    pub only: Option<String>,
-    /// Seconds an adapter may take on one file before it is killed and the case fails.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
-    pub timeout: f64,
-    /// Cases run at the same time [default: the number of CPUs]
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<usize>,
-}
-
-/// Output formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// A table: every case grouped by its main requirement, then a summary.
-    Text,
-    /// One JSON object: summary, per-requirement counts and every case.
-    Json,
-    /// JUnit XML, one test suite per requirement.
-    Junit,
-}
 
 /// How a case went.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -137,10 +110,8 @@ impl Outcome<'_> {
 /// The results of a run.
 #[derive(Debug)]
 pub struct Run<'m> {
-    /// The manifest.
-    pub manifest: &'m Manifest,
-    /// The corpus directory.
-    pub corpus: PathBuf,
+    /// The corpus.
+    pub corpus: &'m Corpus,
     /// The reader's name.
     pub reader: String,
     /// The reader whose recorded differences were accepted.
@@ -183,7 +154,7 @@ pub fn judge(case: &Case, observation: &Observation, known: Option<&Known>) -> S
             let want = case
                 .expected
                 .as_ref()
-                .expect("Manifest::load checks that accepted cases have values");
+                .expect("Manifest::parse checks that accepted cases have values");
             let mut wrong = differences(want, values);
             match (verdict, warnings) {
                 (Verdict::Accept, Some(w)) if !w.is_empty() => {
@@ -244,16 +215,18 @@ fn differences(want: &Expected, got: &Expected) -> Vec<String> {
     wrong
 }
 
-/// Runs every selected case of `manifest` with `reader`, `jobs` at a time.
+/// Runs every case of `corpus` whose file path contains `only` (every case if `None`)
+/// with `reader`, `jobs` at a time, and judges each. With `known`, the differences the
+/// manifest records for that reader count as known, not failed.
 pub fn run_cases<'m>(
-    manifest: &'m Manifest,
-    corpus: &Path,
-    reader: &Reader,
+    corpus: &'m Corpus,
+    reader: &dyn Reader,
     known: Option<&str>,
     only: Option<&str>,
     jobs: usize,
 ) -> Vec<Outcome<'m>> {
-    let cases: Vec<&Case> = manifest
+    let cases: Vec<&Case> = corpus
+        .manifest()
         .cases
         .iter()
         .filter(|c| only.is_none_or(|o| c.file.contains(o)))
@@ -266,7 +239,7 @@ pub fn run_cases<'m>(
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(case) = cases.get(i) else { break };
-                let outcome = run_case(manifest, case, corpus, reader, known);
+                let outcome = run_case(corpus, case, reader, known);
                 results.lock().expect("no worker panics holding the lock")[i] = Some(outcome);
             });
         }
@@ -280,18 +253,19 @@ pub fn run_cases<'m>(
 }
 
 fn run_case<'m>(
-    manifest: &'m Manifest,
+    corpus: &'m Corpus,
     case: &'m Case,
-    corpus: &Path,
-    reader: &Reader,
+    reader: &dyn Reader,
     known: Option<&str>,
 ) -> Outcome<'m> {
-    let path = case.path(corpus);
+    let manifest = corpus.manifest();
+    let path = case.path(corpus.dir());
     let start = Instant::now();
     // A file that is not the one the manifest describes would make any verdict
     // meaningless: fail the case and say how to fix the corpus.
     let observation = match hash_file(&path) {
-        Ok(h) if h == case.sha256 => reader.observe(
+        Ok(h) if h == case.sha256 => observe(
+            reader,
             &path,
             case.max_header_len
                 .unwrap_or(manifest.default_max_header_len),
@@ -317,63 +291,20 @@ fn run_case<'m>(
     }
 }
 
-/// `npy conformance`.
-pub fn conformance(
-    args: &ConformanceArgs,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> io::Result<u8> {
-    let corpus = args
-        .corpus
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_CORPUS));
-    let manifest = match Manifest::load(&corpus) {
-        Ok(m) => m,
-        Err(e) => {
-            writeln!(err, "error: {e}")?;
-            return Ok(2);
-        }
-    };
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        writeln!(err, "error: --timeout must be a positive number of seconds")?;
-        return Ok(2);
-    }
-    let reader = match &args.reader {
-        None => Reader::Builtin,
-        Some(cmd) => match Adapter::new(cmd, Duration::from_secs_f64(args.timeout)) {
-            Ok(a) => Reader::Adapter(a),
-            Err(e) => {
-                writeln!(err, "error: {e}")?;
-                return Ok(2);
+/// `reader.observe`, with a panic reported as a broken case: a finding to report, not a
+/// reason to abort the whole run.
+fn observe(reader: &dyn Reader, path: &Path, max_header_len: u64) -> Observation {
+    std::panic::catch_unwind(AssertUnwindSafe(|| reader.observe(path, max_header_len)))
+        .unwrap_or_else(|p| {
+            let what = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Observation::Broken {
+                reason: format!("the reader panicked: {what}"),
             }
-        },
-    };
-    let jobs = args.jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
-    let outcomes = run_cases(
-        &manifest,
-        &corpus,
-        &reader,
-        args.known.as_deref(),
-        args.only.as_deref(),
-        jobs,
-    );
-    let run = Run {
-        manifest: &manifest,
-        corpus,
-        reader: reader.name(),
-        known: args.known.clone(),
-        outcomes,
-    };
-    match args.format {
-        Format::Text => output::text(&run, args.failures_only, out)?,
-        Format::Json => output::json(&run, out)?,
-        Format::Junit => output::junit(&run, out)?,
-    }
-    out.flush()?;
-    let (_, _, failed) = run.counts();
-    Ok(if failed == 0 { 0 } else { 1 })
+        })
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! The readers a corpus runs against: this project's own (in process) and any other
-//! through the adapter protocol (a command run once per file, with a time limit).
+//! What a reader is ([`Reader`]), what it reports ([`Observation`]), and the readers
+//! behind the adapter protocol (a command run once per file, with a time limit).
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -7,13 +7,11 @@ use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 
-use npy_header::HeaderParser;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use wait_timeout::ChildExt;
 
-use super::manifest::Expected;
-use crate::read::{read_header, write_error};
+use crate::manifest::Expected;
 
 /// The most of an adapter's stdout that is read; a longer output is a protocol error.
 const MAX_STDOUT: u64 = 1 << 20;
@@ -45,105 +43,17 @@ pub enum Observation {
     },
 }
 
-/// A reader to run the corpus against.
-#[derive(Clone, Debug)]
-pub enum Reader {
-    /// This project's reader: `npy-header` and the `npy` tool's file reading, in this
-    /// process.
-    Builtin,
-    /// Another reader, through an adapter command.
-    Adapter(Adapter),
-}
+/// A reader to run the corpus against: it reads one file and says what it made of it.
+///
+/// [`run_cases`](crate::run_cases) calls `observe` from several threads at once, one
+/// file per call. A panic fails the case it happened on, not the run.
+pub trait Reader: Sync {
+    /// A short name for the report.
+    fn name(&self) -> String;
 
-impl Reader {
-    /// A short name for the output.
-    pub fn name(&self) -> String {
-        match self {
-            Reader::Builtin => "npy (this project's reader, built in)".to_string(),
-            Reader::Adapter(a) => a.command.clone(),
-        }
-    }
-
-    /// Reads `path` with the given header-length limit.
-    pub fn observe(&self, path: &Path, max_header_len: u64) -> Observation {
-        match self {
-            Reader::Builtin => {
-                // The reader never panics by design; if it did, that is a finding to
-                // report, not a reason to abort the whole run.
-                std::panic::catch_unwind(|| builtin(path, max_header_len)).unwrap_or_else(|p| {
-                    let what = p
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| p.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
-                    Observation::Broken {
-                        reason: format!("the reader panicked: {what}"),
-                    }
-                })
-            }
-            Reader::Adapter(a) => a.observe(path, max_header_len),
-        }
-    }
-}
-
-/// This project's reader: the header as the `npy` tool reads it from a file, the shape
-/// resolved against the file size, and the data bytes the shape covers.
-fn builtin(path: &Path, max_header_len: u64) -> Observation {
-    let parser = HeaderParser::new().max_header_len(max_header_len);
-    let file = match read_header(path, &parser) {
-        Ok(file) => file,
-        Err(e) => {
-            return Observation::Rejected {
-                reason: e.to_string(),
-            }
-        }
-    };
-    let data_len = file.data_len();
-    let parsed = file.parsed;
-    let header = &parsed.header;
-    let mut warnings: Vec<String> = parsed.warnings.iter().map(|w| w.to_string()).collect();
-    let (shape, len) = if header.dtype.has_object() {
-        // The data is one pickle of the whole array (D-8), not items: its length says
-        // nothing about the shape, and all of it is the data.
-        (header.shape.clone(), data_len)
-    } else {
-        match header.resolve(data_len) {
-            Ok(r) => {
-                if r.trailing_bytes > 0 {
-                    warnings.push(if header.open_ended {
-                        format!("a partial trailing row of {} bytes", r.trailing_bytes)
-                    } else {
-                        format!("{} bytes after the array data", r.trailing_bytes)
-                    });
-                }
-                (r.shape, r.data_bytes)
-            }
-            Err(e) => {
-                let mut reason = String::new();
-                write_error(&mut reason, e.kind_name(), e.offset(), e.message())
-                    .expect("writing to a String");
-                return Observation::Rejected { reason };
-            }
-        }
-    };
-    let data_sha256 = match hash_range(path, parsed.data_offset(), len) {
-        Ok(h) => h,
-        Err(e) => {
-            return Observation::Rejected {
-                reason: format!("io: {e}"),
-            }
-        }
-    };
-    Observation::Accepted {
-        values: Expected {
-            version: parsed.version.to_string(),
-            descr: crate::descr::descr_to_json(&header.dtype),
-            fortran_order: header.fortran_order,
-            shape,
-            data_sha256,
-        },
-        warnings: Some(warnings),
-    }
+    /// Reads the file at `path` with the given header-length limit (the manifest's
+    /// `max_header_len` for the case).
+    fn observe(&self, path: &Path, max_header_len: u64) -> Observation;
 }
 
 /// SHA-256 of `len` bytes of the file at `offset`, read in a stream (never held whole).
@@ -216,15 +126,6 @@ impl Adapter {
         })
     }
 
-    fn observe(&self, path: &Path, max_header_len: u64) -> Observation {
-        match self.run(path, max_header_len) {
-            Ok(o) => o,
-            Err(e) => Observation::Broken {
-                reason: format!("cannot run {:?}: {e}", self.program),
-            },
-        }
-    }
-
     fn run(&self, path: &Path, max_header_len: u64) -> io::Result<Observation> {
         // Output goes to unnamed temporary files, not pipes: a killed adapter's children
         // cannot then keep the runner waiting on a pipe they hold open.
@@ -266,6 +167,21 @@ impl Adapter {
                 ),
             },
         })
+    }
+}
+
+impl Reader for Adapter {
+    fn name(&self) -> String {
+        self.command.clone()
+    }
+
+    fn observe(&self, path: &Path, max_header_len: u64) -> Observation {
+        match self.run(path, max_header_len) {
+            Ok(o) => o,
+            Err(e) => Observation::Broken {
+                reason: format!("cannot run {:?}: {e}", self.program),
+            },
+        }
     }
 }
 

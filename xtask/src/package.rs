@@ -1,0 +1,102 @@
+//! `cargo xtask package`: packages every published crate as crates.io would receive it,
+//! builds each package on its own (with the workspace's other packages standing in for
+//! crates.io, as `cargo publish` of several packages does; cargo 1.90 or newer), and
+//! checks that no package has grown past [`MAX_CRATE_BYTES`].
+//!
+//! Published crates are those under `crates/` whose manifest does not say
+//! `publish = false`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The largest `.crate` file accepted. The largest today is npy-conformance with its
+/// corpus, 140 KiB compressed; a package over this has taken in files it does not need
+/// (test data, build output).
+const MAX_CRATE_BYTES: u64 = 1 << 20;
+
+struct Package {
+    name: String,
+    version: String,
+}
+
+/// The published crates under `crates/`, sorted by name.
+fn published(root: &Path) -> Result<Vec<Package>, String> {
+    let dir = root.join("crates");
+    let entries =
+        std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut packages = Vec::new();
+    for entry in entries {
+        let manifest = entry.map_err(|e| e.to_string())?.path().join("Cargo.toml");
+        if !manifest.is_file() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&manifest)
+            .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+        let (mut name, mut version, mut publish) = (None, None, true);
+        // The keys of the [package] table: from its header to the next table header.
+        let package = text
+            .split_once("[package]")
+            .map_or("", |(_, rest)| rest.split("\n[").next().unwrap_or(""));
+        for line in package.lines() {
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            let value = value.trim().trim_matches('"').to_string();
+            match key.trim() {
+                "name" => name = Some(value),
+                "version" => version = Some(value),
+                "publish" => publish = value != "false",
+                _ => {}
+            }
+        }
+        match (name, version) {
+            (Some(name), Some(version)) if publish => packages.push(Package { name, version }),
+            (Some(_), Some(_)) => {}
+            _ => {
+                return Err(format!(
+                    "{}: no package name and version",
+                    manifest.display()
+                ))
+            }
+        }
+    }
+    packages.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(packages)
+}
+
+pub fn package(root: &Path) -> Result<(), String> {
+    let packages = published(root)?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    // --allow-dirty: what is checked is what the files hold, committed or not.
+    cmd.current_dir(root).args(["package", "--allow-dirty"]);
+    for p in &packages {
+        cmd.args(["-p", &p.name]);
+    }
+    crate::run(&mut cmd)?;
+
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), |t| root.join(PathBuf::from(t)));
+    let mut too_big = Vec::new();
+    for p in &packages {
+        let file = target
+            .join("package")
+            .join(format!("{}-{}.crate", p.name, p.version));
+        let size = std::fs::metadata(&file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?
+            .len();
+        println!("xtask: {}: {} KiB", file.display(), size.div_ceil(1024));
+        if size > MAX_CRATE_BYTES {
+            too_big.push(format!("{} ({size} bytes)", p.name));
+        }
+    }
+    if too_big.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "packages over {MAX_CRATE_BYTES} bytes: {} (see `cargo package --list -p NAME`; \
+             leave out what the package does not need with `include` in its Cargo.toml)",
+            too_big.join(", ")
+        ))
+    }
+}
