@@ -59,7 +59,8 @@ def same(a, b):
 
 /// For tests that spawn children of this test binary: unless `driver` is set in the
 /// environment, re-runs this binary with only `test` (and `driver` set), checks that it
-/// passed and returns `false`: the caller returns. In that process it returns `true`.
+/// ran that one test and passed, and returns `false`: the caller returns. In that
+/// process it returns `true`.
 ///
 /// A child spawned from a process running other tests would inherit, between fork and
 /// exec, the files other tests' threads hold locked (flock), and make their next open
@@ -83,7 +84,33 @@ pub fn in_a_process_of_its_own(test: &str, driver: &str) -> bool {
         text(&out.stdout),
         text(&out.stderr)
     );
+    // A name that matches no test (one renamed since) runs none, and passes.
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.lines().any(|l| l == "running 1 test")
+            && stdout
+                .lines()
+                .any(|l| l.starts_with("test result: ok. 1 passed;")),
+        "{test} did not run in its own process (is that still its name?):\n{stdout}"
+    );
     eprint!("{}", text(&out.stderr));
+    false
+}
+
+/// Reads a child test binary's stdout up to the line `marker`, which the test prints;
+/// whether it came, after libtest's `running 1 test` (a child given a name that
+/// matches no test runs none).
+pub fn ran_one_test_until(
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+    marker: &str,
+) -> bool {
+    let mut one_test = false;
+    for line in lines.map_while(Result::ok) {
+        if line == marker {
+            return one_test;
+        }
+        one_test |= line == "running 1 test";
+    }
     false
 }
 

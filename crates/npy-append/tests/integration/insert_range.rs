@@ -261,8 +261,8 @@ fn kill_cycles_in(exe: &Path, dir: &Path, cycles: u64) {
                 .unwrap();
             let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
             assert!(
-                lines.by_ref().map_while(Result::ok).any(|l| l == "@ready"),
-                "cycle {i}: the child did not start"
+                crate::common::ran_one_test_until(&mut lines, "@ready"),
+                "cycle {i}: the child did not start ({ENSURE_TEST}: is that still its name?)"
             );
             let wait = took.as_micros() * u128::from(rng.u64(0..120)) / 100;
             std::thread::sleep(Duration::from_micros(u64::try_from(wait).unwrap()));
