@@ -24,9 +24,9 @@
 use std::sync::Arc;
 
 use arbitrary::{Result as ArbResult, Unstructured};
-use npy_append::testing::{CrashFile, Rng};
 use npy_append::{Adopt, Appender, Durability, HeaderPolicy, NewArray, Options, RecoverOptions};
 use npy_header::{ByteOrder, Dtype, Field, Header, Kind, Scalar, Version};
+use npy_testing::{CrashFile, Rng};
 
 use super::recover::{load, recover_and_check};
 
@@ -397,7 +397,7 @@ fn crash_and_recover(
         );
         for p in r.file.pending() {
             match p {
-                npy_append::testing::Pending::Write { offset, bytes } => eprintln!(
+                npy_testing::Pending::Write { offset, bytes } => eprintln!(
                     "  pending write at {offset}: {:?}",
                     String::from_utf8_lossy(&bytes)
                 ),

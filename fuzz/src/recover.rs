@@ -1,5 +1,5 @@
-//! The properties of the `recover` target, over the public API of `npy-append` (with
-//! its `testing` feature) and `npy-mmap`.
+//! The properties of the `recover` target, over the public API of `npy-append` and
+//! `npy-mmap` (with the in-memory file of `npy-testing`).
 //!
 //! Plain Rust, no libFuzzer: the target calls it, and
 //! `crates/npy-append/tests/integration/fuzz_regressions.rs` includes it with `#[path]`
@@ -7,10 +7,10 @@
 //! `append_ops` checks (a sibling module) use [`recover_and_check`] after every
 //! simulated crash. Each check panics when a property fails.
 
-use npy_append::testing::MemFile;
 use npy_append::{recover_on, Adopt, Error, RecoverOptions, Recovered, MAX_HEADER_LEN};
 use npy_header::{ByteOrder, Dtype, Header, HeaderParser, Kind, Scalar, Version};
 use npy_mmap::{Loader, NpyBuffer};
+use npy_testing::MemFile;
 
 /// Headers the `recover` target may pass as [`RecoverOptions::template`]: a 1.0 file of
 /// bytes, a 1.0 C-order file of rows of three `<f8`, a 4.0 file of `<i4` (all as

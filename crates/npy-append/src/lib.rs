@@ -219,9 +219,9 @@
 //! (which exists only while it holds bytes). The `*_on` functions
 //! ([`Appender::create_on`], [`recover_on`], [`ensure_appendable_in_place_on`],
 //! [`finalize_on`], [`convert_on`]) take any storage for the array and one for its
-//! journal, and no lock. The `testing` feature adds an in-memory file, a file that
-//! simulates power loss (files on one simulated disk lose power together), and one
-//! that injects failures (see that module).
+//! journal, and no lock. The crate's tests implement it with an in-memory file, a file
+//! that simulates power loss (files on one simulated disk lose power together), and
+//! one that injects failures (the repository's unpublished `npy-testing` crate).
 //!
 //! The crate's own crash tests use them. **The fault matrix** (`tests/integration/`
 //! `faults.rs` and `op_faults.rs`) takes every operation that writes and, for every
@@ -309,9 +309,6 @@ mod recover;
 mod sidecar;
 mod storage;
 mod writer;
-
-#[cfg(feature = "testing")]
-pub mod testing;
 
 pub use crate::cast::{Cast, Element};
 pub use crate::convert::{convert, convert_on, convert_with, finalize, finalize_on, Converted};

@@ -1,4 +1,4 @@
-//! Crash tests with the simulated-crash file (`testing::CrashFile`): seeded workloads
+//! Crash tests with the simulated-crash file (`npy_testing::CrashFile`): seeded workloads
 //! cut by a power loss before a random storage call, then `recover`, one campaign per
 //! header policy and one for 4.0 (the issue asks for 10 000+ crashes each: run them
 //! with `NPY_APPEND_CRASHES`). Real `SIGKILL`s are in `sigkill.rs`.
@@ -7,12 +7,12 @@
 //! ([`CI_CRASHES`]), e.g. `NPY_APPEND_CRASHES=20000 cargo xtask test -p npy-append
 //! --release`.
 
-use npy_append::testing::{CrashFile, MemFile, Rng};
 use npy_append::{
     ensure_appendable_in_place_on, recover_on, Adopt, Durability, HeaderPolicy, Method,
     MoveOptions, RecoverOptions, Replayed, Storage,
 };
 use npy_header::Version;
+use npy_testing::{CrashFile, MemFile, Rng};
 
 use crate::workload::{check_recovered, Workload};
 

@@ -2,12 +2,12 @@
 
 use std::path::Path;
 
-use npy_append::testing::MemFile;
 use npy_append::{
     convert, ensure_appendable, finalize, recover, recover_on, Appender, Cast, EnsureMode,
     ErrorKind, NewArray, Options, RecoverOptions,
 };
 use npy_header::{Dtype, Header, Version, MAX_DIM};
+use npy_testing::MemFile;
 
 use crate::common::dtype;
 
@@ -131,7 +131,7 @@ fn open_checks_in_order_without_touching_the_file() {
 
 #[test]
 fn a_journal_left_by_a_crash_means_recover_first() {
-    use npy_append::testing::CrashFile;
+    use npy_testing::CrashFile;
     let file = CrashFile::new();
     let journal = file.on_same_disk();
     let opts = Options::new()

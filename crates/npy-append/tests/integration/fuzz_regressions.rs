@@ -10,9 +10,9 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use npy_append::testing::MemFile;
 use npy_append::{finalize_on, Recovered};
 use npy_header::{Dtype, Version};
+use npy_testing::MemFile;
 
 #[path = "../../../../fuzz/src/append_ops.rs"]
 mod append_ops;
@@ -192,7 +192,7 @@ fn append_ops_findings_and_seeds_pass_the_target_checks() {
     for (_, bytes) in conformance() {
         append_ops::append_ops(&bytes[..bytes.len().min(4096)]);
     }
-    let mut rng = fastrand::Rng::with_seed(1);
+    let mut rng = npy_testing::Rng::with_seed(1);
     for _ in 0..replay_cases() {
         let len = rng.usize(0..400);
         let data: Vec<u8> = (0..len).map(|_| rng.u8(..)).collect();
@@ -208,9 +208,9 @@ fn append_ops_findings_and_seeds_pass_the_target_checks() {
 /// the template counts the rows from the size.
 #[test]
 fn a_garbled_header_rewrite_never_reads_as_fewer_rows() {
-    use npy_append::testing::{CrashFile, Fate, Pending, Rng};
     use npy_append::{recover_on, Adopt, Appender, Durability, NewArray, Options, RecoverOptions};
     use npy_header::{ByteOrder, Kind, Scalar};
+    use npy_testing::{CrashFile, Fate, Pending, Rng};
 
     let f4 = Dtype::Scalar(Scalar::new(Kind::Float, ByteOrder::Little, 4).unwrap());
     let new = NewArray::new(f4, [1, 1]).version(Version::V1_0);

@@ -231,8 +231,8 @@ fn kill_cycles_in(exe: &Path, dir: &Path, cycles: u64) {
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
 
-    use npy_append::testing::Rng;
     use npy_append::{recover, Adopt, RecoverOptions, Replayed};
+    use npy_testing::Rng;
 
     let p = dir.join("a.npy");
     // 1 MiB of data: 16 journaled chunks of 64 KiB when moved.
@@ -302,10 +302,10 @@ fn kill_cycles_in(exe: &Path, dir: &Path, cycles: u64) {
 
 #[test]
 fn recover_refuses_an_insert_a_power_loss_left_half_done() {
-    use npy_append::testing::{CrashFile, MemFile};
     use npy_append::{
         ensure_appendable_in_place_on, recover_on, ErrorKind, RecoverOptions, Replayed,
     };
+    use npy_testing::{CrashFile, MemFile};
 
     // 19 998 bytes of data: several 4 KiB blocks.
     let original = tight_file_of(Version::V1_0, 3333);

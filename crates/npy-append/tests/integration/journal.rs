@@ -4,12 +4,12 @@
 
 use std::path::Path;
 
-use npy_append::testing::{CrashFile, MemFile, Pending, Rng};
 use npy_append::{
     finalize, recover, recover_on, Adopt, Appender, Durability, ErrorKind, NewArray, Options,
     RecoverOptions, Replayed, Sidecar,
 };
 use npy_header::Version;
+use npy_testing::{CrashFile, MemFile, Pending, Rng};
 
 use crate::common::{dtype, lit, py, Mount};
 

@@ -119,17 +119,9 @@ fn a_garbled_header_needs_the_template() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
     let template = {
-        let f = npy_append::testing::MemFile::new();
+        let f = npy_testing::MemFile::new();
         let new = NewArray::new(dtype("'<u2'"), [3]).version(Version::V3_0);
-        drop(
-            Appender::create_on(
-                &f,
-                npy_append::testing::MemFile::new(),
-                &new,
-                Options::new(),
-            )
-            .unwrap(),
-        );
+        drop(Appender::create_on(&f, npy_testing::MemFile::new(), &new, Options::new()).unwrap());
         f.bytes()
     };
     written(&p, 40, Version::V3_0, false);
@@ -397,13 +389,11 @@ fn convert_keeps_the_room_to_grow() {
 
     // convert_on works in place only: it reports the loss.
     make();
-    let mem = npy_append::testing::MemFile::from_bytes(std::fs::read(&p).unwrap());
-    let done =
-        npy_append::convert_on(&mem, &npy_append::testing::MemFile::new(), Version::V2_0).unwrap();
+    let mem = npy_testing::MemFile::from_bytes(std::fs::read(&p).unwrap());
+    let done = npy_append::convert_on(&mem, &npy_testing::MemFile::new(), Version::V2_0).unwrap();
     assert_eq!((done.in_place, done.lost_room), (true, true));
     let in_place = mem.bytes();
-    let done =
-        npy_append::convert_on(&mem, &npy_append::testing::MemFile::new(), Version::V1_0).unwrap();
+    let done = npy_append::convert_on(&mem, &npy_testing::MemFile::new(), Version::V1_0).unwrap();
     assert_eq!(
         (done.in_place, done.lost_room),
         (true, false),
@@ -559,7 +549,7 @@ fn ensure_appendable_to_copies_an_appendable_file_unchanged() {
 
 #[test]
 fn a_crash_during_a_synced_digit_change_is_finished_by_recover() {
-    use npy_append::testing::{CrashFile, MemFile};
+    use npy_testing::{CrashFile, MemFile};
     // Calls of the append: data, sync, journal, sync, header, sync, journal removed,
     // sync.
     for (ops_before_crash, replayed, rows) in [
@@ -603,7 +593,7 @@ fn a_crash_during_a_synced_digit_change_is_finished_by_recover() {
 
 #[test]
 fn a_damaged_journal_is_removed_and_the_file_kept() {
-    use npy_append::testing::{CrashFile, MemFile};
+    use npy_testing::{CrashFile, MemFile};
     let file = CrashFile::new();
     let journal = file.on_same_disk();
     let opts = Options::new()
@@ -657,10 +647,10 @@ fn a_damaged_journal_is_removed_and_the_file_kept() {
 #[test]
 fn the_buffer_grows_only_as_needed() {
     // A buffer limit beyond memory is a limit, not an allocation.
-    let f = npy_append::testing::MemFile::new();
+    let f = npy_testing::MemFile::new();
     let w = Appender::create_on(
         &f,
-        npy_append::testing::MemFile::new(),
+        npy_testing::MemFile::new(),
         &NewArray::new(dtype("'<u2'"), [3]),
         Options::new().buffer_bytes(usize::MAX),
     )
@@ -733,8 +723,8 @@ fn damaged_files() -> Vec<(&'static str, Vec<u8>)> {
 
 #[test]
 fn unsynced_recover_makes_the_same_file_without_syncing() {
-    use npy_append::testing::{Call, FaultyFile, MemFile};
     use npy_append::Durability;
+    use npy_testing::{Call, FaultyFile, MemFile};
     for (what, bytes) in damaged_files() {
         for adopt in [Adopt::WholeRows, Adopt::Counted] {
             for zerofill in [false, true] {
@@ -766,8 +756,8 @@ fn unsynced_recover_makes_the_same_file_without_syncing() {
 
 #[test]
 fn unsynced_recover_survives_its_process_crashing_at_every_step() {
-    use npy_append::testing::CrashFile;
     use npy_append::Durability;
+    use npy_testing::CrashFile;
     for (what, bytes) in damaged_files() {
         let opts = RecoverOptions::new();
         let clean = CrashFile::from_bytes(bytes.clone());
@@ -792,10 +782,10 @@ fn unsynced_recover_survives_its_process_crashing_at_every_step() {
 fn a_batch_holds_the_writer_for_its_appends() {
     // Four threads each append 200 rows through a batch, and 200 more one call at a
     // time: a batch's rows are contiguous; the single calls interleave anyhow.
-    let f = npy_append::testing::MemFile::new();
+    let f = npy_testing::MemFile::new();
     let w = Appender::create_on(
         &f,
-        npy_append::testing::MemFile::new(),
+        npy_testing::MemFile::new(),
         &NewArray::new(dtype("'<u2'"), [3]),
         Options::new(),
     )

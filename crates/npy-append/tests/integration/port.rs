@@ -332,5 +332,5 @@ result = checks
 fn one_writer_is_shared_across_threads() {
     fn shareable<T: Send + Sync>() {}
     shareable::<Appender>();
-    shareable::<Appender<npy_append::testing::MemFile>>();
+    shareable::<Appender<npy_testing::MemFile>>();
 }

@@ -13,9 +13,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use npy_append::testing::Rng;
 use npy_append::{recover, Adopt, Appender, Durability, HeaderPolicy, RecoverOptions};
 use npy_header::Version;
+use npy_testing::Rng;
 
 use crate::workload::{check_recovered, rows, Workload, ROW_BYTES};
 
