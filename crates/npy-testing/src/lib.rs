@@ -1,7 +1,9 @@
 //! Test support for the npy crates (not published): test doubles for npy-append's
 //! [`Storage`](npy_append::Storage), used by its crash and fault tests and by the fuzz
-//! targets.
+//! targets, and raw `.npy` headers for the tests and benchmarks of every crate.
 //!
+//! * [`header`]: `.npy` headers built byte by byte (as NumPy pads them, filled to a
+//!   length with no room to grow, or exactly as given).
 //! * [`MemFile`]: a file in memory.
 //! * [`CrashFile`]: a file in memory that simulates power loss (files on one simulated
 //!   disk lose power together).
@@ -52,6 +54,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod header;
 mod storage;
 
 pub use fastrand::Rng;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use npy_header::{Dtype, Header};
+use npy_header::{Dtype, Header, Version};
 use serde_json::Value;
 
 /// Runs Python code in the NumPy oracle and returns `result`; panics with the code on
@@ -28,14 +28,7 @@ pub fn dtype(descr: &str) -> Dtype {
 /// Parses a header dict (padded here to a valid 3.0 header, so that any field name
 /// reads as written).
 pub fn header(dict: &str) -> Header {
-    let mut text = dict.as_bytes().to_vec();
-    while !(12 + text.len() + 1).is_multiple_of(64) {
-        text.push(b' ');
-    }
-    text.push(b'\n');
-    let mut file = b"\x93NUMPY\x03\x00".to_vec();
-    file.extend_from_slice(&u32::try_from(text.len()).unwrap().to_le_bytes());
-    file.extend_from_slice(&text);
+    let file = npy_testing::header::padded(Version::V3_0, dict);
     npy_header::parse(&file).unwrap().header
 }
 

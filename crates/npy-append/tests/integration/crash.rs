@@ -12,7 +12,7 @@ use npy_append::{
     MoveOptions, RecoverOptions, Replayed, Storage,
 };
 use npy_header::Version;
-use npy_testing::{CrashFile, MemFile, Rng};
+use npy_testing::{header, CrashFile, MemFile, Rng};
 
 use crate::workload::{check_recovered, Workload};
 
@@ -209,17 +209,12 @@ fn process_crash_loses_only_the_buffer_and_whole_rows_recovers_the_rest() {
 
 /// A 1.0 file whose header has no spare room, durable on a `CrashFile`.
 pub fn tight_file(rows: u64) -> Vec<u8> {
-    let dict = |n: usize| {
+    let mut bytes = header::filled(Version::V1_0, 128, |n| {
         format!(
             "{{'descr': [('{}', '<u2')], 'fortran_order': False, 'shape': ({rows}, 3), }}",
             "n".repeat(n)
         )
-    };
-    let text = dict(117 - dict(0).len());
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&118u16.to_le_bytes());
-    bytes.extend_from_slice(text.as_bytes());
-    bytes.push(b'\n');
+    });
     bytes.extend_from_slice(&crate::workload::rows(0, rows));
     bytes
 }

@@ -8,6 +8,7 @@ use npy_append::{
     ensure_appendable, ensure_appendable_with, Appender, EnsureMode, Method, MoveOptions, Options,
 };
 use npy_header::Version;
+use npy_testing::header;
 
 use crate::common::{lit, py, PY_SAME};
 use crate::workload::rows;
@@ -24,25 +25,13 @@ fn tight_file(version: Version) -> Vec<u8> {
 
 /// [`tight_file`] with `count` rows.
 fn tight_file_of(version: Version, count: u64) -> Vec<u8> {
-    let (major, pre) = (version.major(), version.preamble_len());
     let first = if version.is_utf8() { "ψ" } else { "n" };
-    let dict = |n: usize| {
+    let mut bytes = header::filled(version, 128, |n| {
         format!(
             "{{'descr': [('{first}{}', '<u2', (3,))], 'fortran_order': False, 'shape': ({count},), }}",
             "n".repeat(n)
         )
-    };
-    let text = dict(128 - pre - 1 - dict(0).len());
-    let mut bytes = b"\x93NUMPY".to_vec();
-    bytes.extend_from_slice(&[major, 0]);
-    let hlen = u32::try_from(text.len() + 1).unwrap();
-    if major == 1 {
-        bytes.extend_from_slice(&u16::try_from(hlen).unwrap().to_le_bytes());
-    } else {
-        bytes.extend_from_slice(&hlen.to_le_bytes());
-    }
-    bytes.extend_from_slice(text.as_bytes());
-    bytes.push(b'\n');
+    });
     assert_eq!(bytes.len(), 128);
     bytes.extend_from_slice(&rows(0, count));
     bytes
@@ -163,9 +152,7 @@ fn headers_not_on_64_bytes_are_moved_to_keep_the_data_aligned() {
             "n".repeat(n)
         )
     };
-    let mut bytes = b"\x93NUMPY\x01\x00\x56\x00".to_vec();
-    bytes.extend_from_slice(dict(85 - dict(0).len()).as_bytes());
-    bytes.push(b'\n');
+    let mut bytes = header::filled(Version::V1_0, 96, dict);
     assert_eq!(bytes.len(), 96);
     bytes.extend_from_slice(&rows(0, ROWS));
     let dir = tempfile::tempdir().unwrap();

@@ -9,6 +9,7 @@ use npy_append::{
     Options,
 };
 use npy_header::Version;
+use npy_testing::header;
 
 use crate::common::{lit, parsed, py};
 
@@ -23,15 +24,8 @@ fn wide(path: &Path, rows: u64) -> Vec<u8> {
         "{{'descr': [{}], 'fortran_order': False, 'shape': ({rows},), }}",
         fields.join(", ")
     );
-    let mut text = dict.into_bytes();
-    while !(10 + text.len() + 1).is_multiple_of(64) {
-        text.push(b' ');
-    }
-    assert_eq!(text.len(), 9973, "no padding");
-    text.push(b'\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&u16::try_from(text.len()).unwrap().to_le_bytes());
-    bytes.extend_from_slice(&text);
+    let mut bytes = header::raw(Version::V1_0, &format!("{dict}\n"));
+    assert_eq!(bytes.len(), 9984, "no padding: 64-byte aligned as it is");
     let row: Vec<u8> = (0..551 * 2).map(|i| (i % 251) as u8).collect();
     for _ in 0..rows {
         bytes.extend_from_slice(&row);

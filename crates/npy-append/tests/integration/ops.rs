@@ -8,6 +8,7 @@ use npy_append::{
     EnsureMode, ErrorKind, Method, MoveOptions, NewArray, Options, RecoverOptions, Replayed,
 };
 use npy_header::{Header, Version};
+use npy_testing::header;
 
 use crate::common::{dtype, lit, py, PY_SAME};
 
@@ -318,10 +319,7 @@ fn convert_rewrites_when_the_header_does_not_fit() {
             "n".repeat(n)
         )
     };
-    let text = dict(117 - dict(0).len());
-    let mut bytes = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
-    bytes.extend_from_slice(text.as_bytes());
-    bytes.push(b'\n');
+    let mut bytes = header::filled(Version::V1_0, 128, dict);
     bytes.extend_from_slice(&crate::workload::rows(0, 2));
     std::fs::write(&p, &bytes).unwrap();
     let done = convert(&p, Version::V2_0).unwrap();
@@ -426,10 +424,7 @@ fn ensure_appendable_modes() {
         )
     };
     for rows in [0u64, 5] {
-        let text = dict(117 - dict(0, rows).len(), rows);
-        let mut bytes = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
-        bytes.extend_from_slice(text.as_bytes());
-        bytes.push(b'\n');
+        let mut bytes = header::filled(Version::V1_0, 128, |n| dict(n, rows));
         bytes.extend_from_slice(&crate::workload::rows(0, rows));
         for mode in [
             EnsureMode::InPlace,
@@ -674,11 +669,7 @@ fn a_header_laid_out_by_another_writer_is_rewritten_whole_then_patched() {
         let path = dir.path().join(format!("foreign-{fortran}.npy"));
         let order = if fortran { "True" } else { "False" };
         let dict = format!("{{'shape':{shape},'fortran_order':{order},'descr':'<u2'}}");
-        let mut text = dict.into_bytes();
-        text.resize(127 - 10, b' ');
-        text.push(b'\n');
-        let mut file = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
-        file.extend_from_slice(&text);
+        let mut file = header::padded_to(Version::V1_0, 128, &dict);
         // In Fortran order the (3, n) array's columns are the rows, stored one after another.
         file.extend_from_slice(&crate::workload::rows(0, 2));
         std::fs::write(&path, &file).unwrap();
@@ -855,11 +846,7 @@ fn zero_filling_a_huge_partial_row_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("huge.npy");
     let dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (0, 1099511627776), }";
-    let mut text = dict.as_bytes().to_vec();
-    text.resize(117, b' ');
-    text.push(b'\n');
-    let mut file = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
-    file.extend_from_slice(&text);
+    let mut file = header::padded_to(Version::V1_0, 128, dict);
     file.extend_from_slice(&[7; 100]);
     std::fs::write(&p, &file).unwrap();
     let opts = RecoverOptions::new().zerofill_incomplete(true);

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use npy_append::{convert, ensure_appendable, Appender, EnsureMode, ErrorKind, Method, Options};
 use npy_header::Version;
+use npy_testing::header;
 
 use crate::common::parsed;
 use crate::workload::rows;
@@ -16,16 +17,12 @@ use crate::workload::rows;
 /// A 1.0 file of `rows` rows of 3 `<u2`, its header 128 bytes with no padding (as NumPy
 /// before 1.24 wrote a long field name): not appendable, and too long for 2.0 in place.
 fn no_room(path: &Path, n: u64) -> Vec<u8> {
-    let dict = |len: usize| {
+    let mut bytes = header::filled(Version::V1_0, 128, |len| {
         format!(
             "{{'descr': [('{}', '<u2')], 'fortran_order': False, 'shape': ({n}, 3), }}",
             "n".repeat(len)
         )
-    };
-    let text = dict(117 - dict(0).len());
-    let mut bytes = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
-    bytes.extend_from_slice(text.as_bytes());
-    bytes.push(b'\n');
+    });
     bytes.extend_from_slice(&rows(0, n));
     fs::write(path, &bytes).unwrap();
     bytes

@@ -277,7 +277,7 @@ fn emit_finds_a_repeated_name_among_many_fields() {
 /// Findings of the differential run that were bugs of this reader, each stated
 /// exactly (their inputs are under `fuzz/regressions/differential/agree-*`).
 fn parse_v3(text: &str) -> Result<npy_header::Parsed, npy_header::Error> {
-    npy_header::parse(&crate::common::raw(npy_header::Version::V3_0, text))
+    npy_header::parse(&npy_testing::header::raw(npy_header::Version::V3_0, text))
 }
 
 fn descr_error(descr: &str) -> String {

@@ -1,7 +1,6 @@
 //! All integration tests in one binary (one link step, shared helpers).
 
 mod accept;
-mod common;
 mod emit;
 mod fuzz_regressions;
 mod oracle;

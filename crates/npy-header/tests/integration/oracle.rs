@@ -11,7 +11,7 @@
 use npy_header::{parse, HeaderParser, Limits, Version};
 use proptest::prelude::*;
 
-use crate::common::raw;
+use npy_testing::header::raw;
 
 fn lenient() -> HeaderParser {
     HeaderParser::with_limits(Limits::none())
@@ -439,7 +439,7 @@ fn accept_table_agrees_with_numpy() {
         if version == Version::V4_0 {
             continue;
         }
-        agrees_with_numpy(&crate::common::padded(version, text), text).unwrap();
+        agrees_with_numpy(&npy_testing::header::padded(version, text), text).unwrap();
     }
     for text in crate::accept::LAYOUT_CASES {
         agrees_with_numpy(&raw(Version::V1_0, text), text).unwrap();
@@ -448,16 +448,16 @@ fn accept_table_agrees_with_numpy() {
         "{'descr': '<f8', 'fortran_order': False, 'shape': (2 L L, 3\x0cL)}",
         "{'descr': '<f8', 'fortran_order': False, 'shape': (2\\\nL, 3L)}",
     ] {
-        agrees_with_numpy(&crate::common::padded(Version::V2_0, text), text).unwrap();
+        agrees_with_numpy(&npy_testing::header::padded(Version::V2_0, text), text).unwrap();
     }
     // NumPy reads the Python 2 suffix too.
     let text = "{'descr': '<f8', 'fortran_order': False, 'shape': (3L, 4 L), }";
-    agrees_with_numpy(&crate::common::padded(Version::V1_0, text), text).unwrap();
+    agrees_with_numpy(&npy_testing::header::padded(Version::V1_0, text), text).unwrap();
 }
 
 #[test]
 fn numpy_refuses_4_0_by_its_version_byte() {
-    let h = parse(&crate::common::padded(
+    let h = parse(&npy_testing::header::padded(
         Version::V4_0,
         "{'descr': '<f8', 'fortran_order': False, 'shape': (-1, 3), }",
     ))
