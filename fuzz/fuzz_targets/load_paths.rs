@@ -1,6 +1,6 @@
 //! Arbitrary file bytes → the memory-mapped loader, the streaming reader fed the whole
 //! input and fed one byte at a time: the same verdict and the same data (see
-//! `npy_fuzz::load_paths`).
+//! `npy_fuzz_checks::load_paths`).
 
 #![no_main]
 #![forbid(unsafe_code)]
@@ -25,4 +25,4 @@ fn scratch() -> &'static PathBuf {
     })
 }
 
-fuzz_target!(|data: &[u8]| npy_fuzz::load_paths::load_paths(data, scratch()));
+fuzz_target!(|data: &[u8]| npy_fuzz_checks::load_paths::load_paths(data, scratch()));

@@ -1,7 +1,7 @@
 //! The `recover` and `append_ops` fuzz targets' checks, replayed on stable Rust.
 //!
-//! The properties live in `fuzz/src/recover.rs` and `fuzz/src/append_ops.rs`, included
-//! here with `#[path]`, so `cargo test` runs exactly what the targets run over every
+//! The properties live in `npy-fuzz-checks` (`recover` and `append_ops`), which the
+//! targets call too, so `cargo test` runs exactly what the targets run over every
 //! committed finding (`fuzz/regressions/<target>/`) and over seeds: the conformance
 //! `.npy` files, also cut short and with bytes appended, and a fixed number of seeded
 //! random operation sequences (`NPY_FUZZ_REPLAY_CASES`, default 300). Every file
@@ -14,12 +14,7 @@ use npy_append::{finalize_on, Recovered};
 use npy_header::{Dtype, Version};
 use npy_testing::MemFile;
 
-#[path = "../../../../fuzz/src/append_ops.rs"]
-mod append_ops;
-// The target's entry point takes raw fuzzer input; the replay calls its parts.
-#[allow(dead_code)]
-#[path = "../../../../fuzz/src/recover.rs"]
-mod recover;
+use npy_fuzz_checks::{append_ops, recover};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

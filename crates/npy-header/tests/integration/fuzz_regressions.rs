@@ -2,9 +2,9 @@
 //!
 //! Every minimized input the fuzz targets found is committed under
 //! `fuzz/regressions/<target>/` and replayed here through the very checks the target
-//! runs (`fuzz/src/checks.rs`, included below), so a finding stays fixed without
-//! libFuzzer or a nightly toolchain. Each bug also has a test of its own that states
-//! the corrected behaviour exactly. See `fuzz/README.md` for how the files are made.
+//! runs (`npy_fuzz_checks::checks`), so a finding stays fixed without libFuzzer or a
+//! nightly toolchain. Each bug also has a test of its own that states the corrected
+//! behaviour exactly. See `fuzz/README.md` for how the files are made.
 //!
 //! The heap bound of the `parse_header` target needs a counting global allocator and is
 //! checked only by the target itself (`cargo xtask fuzz-smoke` replays these files
@@ -16,10 +16,7 @@ use npy_header::{
     ByteOrder, Dtype, ErrorKind, Field, Header, Kind, Scalar, TimeUnit, MAX_DIM, MAX_ITEMSIZE,
 };
 
-// The allocation-bound helpers are used by the fuzz target only.
-#[allow(dead_code)]
-#[path = "../../../../fuzz/src/checks.rs"]
-mod checks;
+use npy_fuzz_checks::checks;
 
 fn regressions(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))

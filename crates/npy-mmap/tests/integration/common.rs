@@ -7,7 +7,7 @@ use npy_mmap::{ArrayView, Error, Layout, NpyBuffer, NpyFile};
 
 /// A reader that returns one byte per `read` call, as a slow pipe may: the fuzz
 /// target's, so that both feed the streaming reader the same way.
-pub use crate::fuzz_regressions::load_paths::OneByteReader;
+pub use npy_fuzz_checks::load_paths::OneByteReader;
 
 /// A temporary directory holding test files; removed when dropped.
 pub struct Scratch {

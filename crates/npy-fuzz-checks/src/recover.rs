@@ -1,11 +1,10 @@
 //! The properties of the `recover` target, over the public API of `npy-append` and
 //! `npy-mmap` (with the in-memory file of `npy-testing`).
 //!
-//! Plain Rust, no libFuzzer: the target calls it, and
-//! `crates/npy-append/tests/integration/fuzz_regressions.rs` includes it with `#[path]`
-//! so that `cargo test` runs the same checks over every committed finding. The
-//! `append_ops` checks (a sibling module) use [`recover_and_check`] after every
-//! simulated crash. Each check panics when a property fails.
+//! Plain Rust, no libFuzzer: the target calls it, and so does
+//! `crates/npy-append/tests/integration/fuzz_regressions.rs`, so that `cargo test` runs
+//! the same checks over every committed finding. The `append_ops` checks use
+//! [`recover_and_check`] after every simulated crash. Each check panics when a property fails.
 
 use npy_append::{recover_on, Adopt, Error, RecoverOptions, Recovered, MAX_HEADER_LEN};
 use npy_header::{ByteOrder, Dtype, Header, HeaderParser, Kind, Scalar, Version};
@@ -52,7 +51,8 @@ pub fn options_from_byte(b: u8) -> RecoverOptions {
     options_from_byte_for(b, &[])
 }
 
-/// [`options_from_byte`] for the file `bytes`, zero-filling bounded as [`bounded`] says.
+/// [`options_from_byte`] for the file `bytes`: zero-filling is turned off when its header
+/// (or the template, if it is the one used) has rows larger than [`MAX_ZEROFILL_ROW`].
 pub fn options_from_byte_for(b: u8, bytes: &[u8]) -> RecoverOptions {
     let adopt = if b & 1 == 0 {
         Adopt::WholeRows

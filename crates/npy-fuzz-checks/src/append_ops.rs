@@ -2,8 +2,8 @@
 //! `npy-append` writer over a crash-simulating file, checked against a model after
 //! every simulated crash and recovery.
 //!
-//! Plain Rust, no libFuzzer: the target calls it, and
-//! `crates/npy-append/tests/integration/fuzz_regressions.rs` includes it with `#[path]`.
+//! Plain Rust, no libFuzzer: the target calls it, and so does
+//! `crates/npy-append/tests/integration/fuzz_regressions.rs`.
 //!
 //! The checks are the crate manual's crash-guarantee table ("Crash guarantees" in
 //! `crates/npy-append/src/lib.rs`), row by row, and no more:
@@ -28,7 +28,7 @@ use npy_append::{Adopt, Appender, Durability, HeaderPolicy, NewArray, Options, R
 use npy_header::{ByteOrder, Dtype, Field, Header, Kind, Scalar, Version};
 use npy_testing::{CrashFile, Rng};
 
-use super::recover::{load, recover_and_check};
+use crate::recover::{load, recover_and_check};
 
 /// At most this many operations per input, so that an input costs little.
 const MAX_OPS: usize = 48;
