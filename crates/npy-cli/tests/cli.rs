@@ -1,5 +1,9 @@
 //! End-to-end tests of the `npy` binary on the files in `conformance/samples` and on
 //! malformed files made in a temporary directory.
+//!
+//! The tests that ask NumPy (through `npy-oracle`, or the oracle virtualenv's Python
+//! for the conformance corpus) are ignored unless the `oracle` feature is on, as
+//! `cargo xtask test` has it: a plain `cargo test` needs no Python.
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -127,6 +127,7 @@ fn numpy_reads(bytes: &[u8], done: &Recovered, original: &[u8]) -> Result<(), St
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn recover_findings_and_seeds_pass_the_target_checks_and_load_in_numpy() {
     let mut inputs: Vec<(String, u8, Vec<u8>)> = Vec::new();
     for (path, data) in regressions("recover") {

@@ -81,6 +81,7 @@ fn whole_rows_v4(path: &Path) -> (u64, Vec<u8>) {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn a_full_disk_during_finalize_adds_no_rows() {
     let Some(fs) = Mount::tmpfs(1024) else { return };
     let path = fs.path().join("log.npy");

@@ -51,6 +51,7 @@ result = bool(a.shape == ref.shape and a.dtype == ref.dtype and np.array_equal(a
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn adopt_policies_and_zerofill() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -95,6 +96,7 @@ fn adopt_policies_and_zerofill() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn a_count_beyond_the_data_is_clamped_for_both_policies() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -116,6 +118,7 @@ fn a_count_beyond_the_data_is_clamped_for_both_policies() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn a_garbled_header_needs_the_template() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -142,6 +145,7 @@ fn a_garbled_header_needs_the_template() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn edge_cases_npy_append_array_crashes_on() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -189,6 +193,7 @@ fn edge_cases_npy_append_array_crashes_on() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn recover_equals_npy_append_array_recover_at_every_cut() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("ours.npy");
@@ -217,6 +222,7 @@ fn recover_equals_npy_append_array_recover_at_every_cut() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn finalize_makes_a_4_0_file_numpy_readable() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -278,6 +284,7 @@ fn finalize_makes_a_4_0_file_numpy_readable() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn convert_round_trip_through_every_version() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -309,6 +316,7 @@ fn convert_round_trip_through_every_version() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn convert_rewrites_when_the_header_does_not_fit() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -348,6 +356,7 @@ fn one_field_at_the_edge_of_2_0() -> npy_header::Dtype {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn convert_keeps_the_room_to_grow() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -413,6 +422,7 @@ fn convert_keeps_the_room_to_grow() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn ensure_appendable_modes() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -480,6 +490,7 @@ fn ensure_appendable_modes() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn ensure_appendable_to_copies_an_appendable_file_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -660,6 +671,7 @@ fn the_buffer_grows_only_as_needed() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn a_header_laid_out_by_another_writer_is_rewritten_whole_then_patched() {
     // Keys in another order, no spaces after colons, the shape first: the count is not
     // where this crate's own text would have it, so the first rewrite must write the
