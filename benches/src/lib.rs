@@ -96,16 +96,12 @@ pub fn sparse_rows_file(dir: &Path, name: &str, total: u64) -> PathBuf {
 /// `<f8` record: the field name fills the header, so the count cannot grow in place and
 /// `ensure_appendable` must make room. (`benches/compare.py` writes the same bytes.)
 pub fn old_header(items: u64) -> Vec<u8> {
-    let dict = |n: usize| {
+    let header = npy_testing::header::filled(Version::V1_0, 128, |n| {
         format!(
             "{{'descr': [('{}', '<f8')], 'fortran_order': False, 'shape': ({items},), }}",
             "x".repeat(n)
         )
-    };
-    let text = dict(117 - dict(0).len());
-    let mut header = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
-    header.extend_from_slice(text.as_bytes());
-    header.push(b'\n');
+    });
     assert_eq!(header.len(), 128, "the dict fills the header");
     header
 }

@@ -21,15 +21,19 @@
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    pyo3_build_config::add_libpython_rpath_link_args();
-    if let Some(lib_dir) = pyo3_build_config::get().lib_dir() {
-        println!("cargo:rustc-env=NPY_ORACLE_PYTHON_LIBDIR={lib_dir}");
+    // Without the `oracle` feature there is no interpreter to link.
+    #[cfg(feature = "oracle")]
+    {
+        pyo3_build_config::add_libpython_rpath_link_args();
+        if let Some(lib_dir) = pyo3_build_config::get().lib_dir() {
+            println!("cargo:rustc-env=NPY_ORACLE_PYTHON_LIBDIR={lib_dir}");
+        }
+        #[cfg(unix)]
+        link_libpython_into_out_dir();
     }
-    #[cfg(unix)]
-    link_libpython_into_out_dir();
 }
 
-#[cfg(unix)]
+#[cfg(all(feature = "oracle", unix))]
 fn link_libpython_into_out_dir() {
     use std::path::PathBuf;
 

@@ -1,6 +1,6 @@
 //! Arbitrary file bytes → the memory-mapped loader, the file reader, the streaming
 //! reader fed the whole input and fed one byte at a time: the same verdict and the same
-//! data (see `npy_fuzz::load_paths`).
+//! data (see `npy_fuzz_checks::load_paths`).
 
 #![no_main]
 // `deny`, not `forbid`: mapping the scratch file takes `unsafe`, allowed in `run` alone.
@@ -29,12 +29,12 @@ fn scratch() -> &'static PathBuf {
 #[allow(unsafe_code)]
 fn run(data: &[u8]) {
     let path = scratch();
-    npy_fuzz::load_paths::write_input(data, path);
+    npy_fuzz_checks::load_paths::write_input(data, path);
     // SAFETY: the scratch file is named after this process's id and only this process
     // writes it, each time before it maps it; `load_paths` drops the map before the
     // next input is written.
     let mapped = unsafe { npy_mmap::NpyFile::map(path) };
-    npy_fuzz::load_paths::load_paths(data, path, mapped);
+    npy_fuzz_checks::load_paths::load_paths(data, path, mapped);
 }
 
 fuzz_target!(|data: &[u8]| run(data));

@@ -1,6 +1,6 @@
 //! Arbitrary bytes → `npy_header::parse` with the default limits: never panics, stays
 //! within a heap bound linear in the input, and agrees with every other way of
-//! reading the same bytes (see `npy_fuzz::checks::parse_header`).
+//! reading the same bytes (see `npy_fuzz_checks::checks::parse_header`).
 
 #![no_main]
 #![forbid(unsafe_code)]
@@ -9,7 +9,7 @@ use std::alloc::System;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use libfuzzer_sys::fuzz_target;
-use npy_fuzz::checks;
+use npy_fuzz_checks::checks;
 use peakmem_alloc::{PeakMemAlloc, PeakMemAllocTrait};
 
 #[global_allocator]

@@ -3,11 +3,14 @@
 //! * `setup`: create `<root>/.venv` (`python3 -m venv`) and install the pinned
 //!   `requirements-oracle.txt` (NumPy for the oracle) and `requirements-dev.txt` (ruff)
 //!   into it, unless it already has exactly those versions.
-//! * `test [ARGS]`: `setup`, then `cargo test --workspace --all-targets ARGS` and
-//!   `cargo test --workspace --doc ARGS` with the oracle environment (below).
+//! * `test [ARGS]`: `setup`, then `cargo test --workspace --all-targets --features
+//!   oracle ARGS` and `cargo test --workspace --doc --features oracle ARGS` with the
+//!   oracle environment (below). The `oracle` feature of the crates builds in the
+//!   NumPy oracle (pyo3) and runs the tests that ask it, which a plain `cargo test`
+//!   ignores.
 //! * `lint`: `setup`, then `cargo fmt --check` (also of `fuzz/`), `ruff check` of the
-//!   Python (`ruff.toml`), `cargo clippy -D warnings` and `cargo doc` with `-D warnings`,
-//!   with the oracle environment.
+//!   Python (`ruff.toml`), `cargo clippy -D warnings` with and without the `oracle`
+//!   feature, and `cargo doc` with `-D warnings`, with the oracle environment.
 //! * `package`: `cargo package` of every published crate (under `crates/`, without
 //!   `publish = false`), each built from its package alone, and a size check of each
 //!   `.crate` (see `package.rs`).
@@ -35,8 +38,10 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   setup          create .venv with the pinned requirements-*.txt (idempotent)
-  test [ARGS]    setup, then cargo test --workspace --all-targets ARGS and --doc ARGS
-  lint           setup, then cargo fmt --check, ruff check, clippy and doc -D warnings
+  test [ARGS]    setup, then cargo test --workspace --all-targets --features oracle ARGS,
+                 and --doc (the oracle feature runs the tests that ask NumPy)
+  lint           setup, then cargo fmt --check, ruff check, clippy -D warnings (with and
+                 without the oracle feature), doc -D warnings
   package        cargo package every published crate, build each alone, check sizes
   ci             lint, then package, then test, then cargo bench --workspace --no-run
   fuzz-seeds     seed fuzz/corpus/<target>/ from conformance/ and fuzz/regressions/
@@ -318,6 +323,13 @@ fn test(env: &OracleEnv, extra: &[String]) -> Result<(), String> {
     } else {
         &["--workspace"]
     };
+    // Every test that asks NumPy, unless only packages without them were chosen (cargo
+    // refuses a feature none of the selected packages has).
+    let features: &[&str] = if !selects_packages || selected_packages(cargo_args).any(has_oracle) {
+        &["--features", ORACLE_FEATURE]
+    } else {
+        &[]
+    };
     let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
     // `--all-targets` does not include doctests, hence the second run.
     let target_sets: &[&[&str]] = if selects_targets {
@@ -326,10 +338,40 @@ fn test(env: &OracleEnv, extra: &[String]) -> Result<(), String> {
         &[&["--all-targets"], &["--doc"]]
     };
     for targets in target_sets {
-        let args = [&["test"], scope, targets, &extra].concat();
+        let args = [&["test"], scope, features, targets, &extra].concat();
         run(&mut cargo(env, &args))?;
     }
     Ok(())
+}
+
+/// The feature of the crates that builds in the NumPy oracle and runs the tests that ask
+/// it (see `crates/npy-oracle`).
+const ORACLE_FEATURE: &str = "oracle";
+
+/// The packages `-p`/`--package` name in cargo arguments.
+fn selected_packages(args: &[String]) -> impl Iterator<Item = &str> {
+    let mut next_is_package = false;
+    args.iter().filter_map(move |a| {
+        if std::mem::take(&mut next_is_package) {
+            return Some(a.as_str());
+        }
+        if a == "-p" || a == "--package" {
+            next_is_package = true;
+            return None;
+        }
+        a.strip_prefix("--package=")
+            .or_else(|| a.strip_prefix("-p"))
+            .filter(|p| !p.is_empty())
+    })
+}
+
+/// Whether the workspace member `package` (under `crates/`) has the oracle feature.
+fn has_oracle(package: &str) -> bool {
+    let manifest = root().join("crates").join(package).join("Cargo.toml");
+    std::fs::read_to_string(manifest).is_ok_and(|text| {
+        text.lines()
+            .any(|l| l.trim_start().starts_with(&format!("{ORACLE_FEATURE} = [")))
+    })
 }
 
 fn bench_build(env: &OracleEnv) -> Result<(), String> {
@@ -358,17 +400,16 @@ fn lint(env: &OracleEnv) -> Result<(), String> {
     let mut ruff = Command::new(&env.python);
     ruff.current_dir(root()).args(["-m", "ruff", "check"]);
     run(&mut ruff)?;
-    run(&mut cargo(
-        env,
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-    ))?;
+    // With the oracle built in (what `test` builds), and without (a plain `cargo test`).
+    for features in [&["--features", ORACLE_FEATURE][..], &[]] {
+        let args = [
+            &["clippy", "--workspace", "--all-targets"],
+            features,
+            &["--", "-D", "warnings"],
+        ]
+        .concat();
+        run(&mut cargo(env, &args))?;
+    }
     let mut rustdocflags = std::env::var_os("RUSTDOCFLAGS").unwrap_or_default();
     if !rustdocflags.is_empty() {
         rustdocflags.push(" ");

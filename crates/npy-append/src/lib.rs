@@ -213,8 +213,9 @@
 //! (which exists only while it holds bytes). The `*_on` functions
 //! ([`Appender::create_on`], [`recover_on`], [`ensure_appendable_in_place_on`],
 //! [`finalize_on`], [`convert_on`]) take any storage for the array and one for its
-//! journal, and no lock: the test suite runs them on in-memory files that inject
-//! failures and simulate power loss (the `testing` feature; see
+//! journal, and no lock. The crate's tests implement it with an in-memory file, a file
+//! that simulates power loss (files on one simulated disk lose power together), and
+//! one that injects failures (the repository's unpublished `npy-testing` crate; see
 //! `crates/npy-append/tests/README.md`).
 //!
 //! # Limits and memory
@@ -267,9 +268,6 @@ mod recover;
 mod sidecar;
 mod storage;
 mod writer;
-
-#[cfg(feature = "testing")]
-pub mod testing;
 
 pub use crate::cast::Cast;
 pub use crate::convert::{convert, convert_on, convert_with, finalize, finalize_on, Converted};

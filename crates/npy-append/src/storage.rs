@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 /// Positional I/O on one file: everything this crate does to a file goes through these
 /// calls, so tests can substitute a file that simulates crashes or injects failures
-/// (see the `testing` feature).
+/// (this crate's tests take theirs from the repository's unpublished `npy-testing`).
 ///
 /// Implemented for [`std::fs::File`] with `pread`/`pwrite` (`std::os::unix::fs::FileExt`;
 /// this crate is unix-only) and, on Linux, `fallocate(FALLOC_FL_INSERT_RANGE)`; and for

@@ -944,3 +944,53 @@ impl<S: Storage, J: Storage> Sink<'_, S, J> {
 
 /// Bytes converted at a time (byte swaps, casts, reordering reads).
 pub(crate) const SCRATCH_BYTES: usize = 64 << 10;
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::fs::{self, File};
+
+    use npy_header::{ByteOrder, Dtype, Kind, Scalar};
+
+    use super::{is_still_at, Appender, NewArray, Options};
+
+    /// 2 rows of 3 `<u2`.
+    const ROWS: [u8; 12] = [1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0];
+
+    /// The bytes after the header.
+    fn data(path: &std::path::Path) -> Vec<u8> {
+        let bytes = fs::read(path).unwrap();
+        let offset = usize::try_from(npy_header::parse(&bytes).unwrap().data_offset()).unwrap();
+        bytes[offset..].to_vec()
+    }
+
+    #[test]
+    fn a_lock_on_a_file_renamed_over_is_noticed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.npy");
+        let link = dir.path().join("link.npy");
+        std::os::unix::fs::symlink(&p, &link).unwrap();
+        let u2 = Dtype::Scalar(Scalar::new(Kind::UInt, ByteOrder::Little, 2).unwrap());
+        Appender::create(&p, &NewArray::new(u2, [3]), Options::new())
+            .unwrap()
+            .close()
+            .unwrap();
+        let open = File::options().read(true).write(true).open(&p).unwrap();
+        assert!(is_still_at(&open, &p).unwrap());
+        assert!(is_still_at(&open, &link).unwrap());
+        // A rewrite renames its copy over the path after this open.
+        let copy = dir.path().join("copy.npy");
+        fs::copy(&p, &copy).unwrap();
+        fs::rename(&copy, &p).unwrap();
+        assert!(!is_still_at(&open, &p).unwrap());
+        assert!(!is_still_at(&open, &link).unwrap());
+        // Opening again reaches the file now at the path.
+        let w = Appender::open(&p, Options::new()).unwrap();
+        w.append_bytes(&ROWS).unwrap();
+        w.close().unwrap();
+        assert_eq!(data(&p), ROWS);
+        // The file opened first is the old one, unlinked: its 0 rows.
+        assert_eq!(open.metadata().unwrap().len(), 128);
+        fs::remove_file(&p).unwrap();
+        assert!(!is_still_at(&open, &p).unwrap());
+    }
+}

@@ -1,5 +1,9 @@
 //! End-to-end tests of the `npy` binary on the files in `conformance/samples` and on
 //! malformed files made in a temporary directory.
+//!
+//! The tests that ask NumPy (through `npy-oracle`, or the oracle virtualenv's Python
+//! for the conformance corpus) are ignored unless the `oracle` feature is on, as
+//! `cargo xtask test` has it: a plain `cargo test` needs no Python.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -63,14 +67,7 @@ fn inspect_json(path: &str) -> (Value, Output) {
 
 /// A v1.0 file: the dict padded as NumPy pads it, then `data`.
 fn v1_file(dict: &str, data: &[u8]) -> Vec<u8> {
-    let mut text = dict.as_bytes().to_vec();
-    while !(10 + text.len() + 1).is_multiple_of(64) {
-        text.push(b' ');
-    }
-    text.push(b'\n');
-    let mut file = b"\x93NUMPY\x01\x00".to_vec();
-    file.extend_from_slice(&u16::try_from(text.len()).unwrap().to_le_bytes());
-    file.extend_from_slice(&text);
+    let mut file = npy_testing::header::padded(npy_header::Version::V1_0, dict);
     file.extend_from_slice(data);
     file
 }

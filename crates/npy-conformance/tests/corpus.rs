@@ -172,6 +172,7 @@ fn manifest_matches_the_files() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn regenerating_gives_the_same_bytes() {
     let python = python();
     let dir = tempfile::tempdir().unwrap();

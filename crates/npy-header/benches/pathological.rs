@@ -19,25 +19,14 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use npy_header::{HeaderParser, Limits};
+use npy_header::{HeaderParser, Limits, Version};
 
-/// A 3.0 file holding `dict` as its header text, padded as NumPy pads.
-fn file(dict: &str) -> Vec<u8> {
-    let mut text = dict.as_bytes().to_vec();
-    while (12 + text.len() + 1) % 64 != 0 {
-        text.push(b' ');
-    }
-    text.push(b'\n');
-    let mut out = b"\x93NUMPY\x03\x00".to_vec();
-    out.extend_from_slice(&u32::try_from(text.len()).unwrap().to_le_bytes());
-    out.extend_from_slice(&text);
-    out
-}
-
+/// A 3.0 file holding a header of `descr` and `shape`, padded as NumPy pads.
 fn header(descr: &str, shape: &str) -> Vec<u8> {
-    file(&format!(
-        "{{'descr': {descr}, 'fortran_order': False, 'shape': {shape}, }}"
-    ))
+    npy_testing::header::padded(
+        Version::V3_0,
+        &format!("{{'descr': {descr}, 'fortran_order': False, 'shape': {shape}, }}"),
+    )
 }
 
 /// A shape entry inside `depth` brackets in all: the dict, the shape tuple, and
@@ -91,13 +80,7 @@ fn at_max_length(kind: &str) -> Vec<u8> {
     } else {
         unit.repeat(room / unit.len())
     };
-    let mut text = skeleton.replace('@', &filler).into_bytes();
-    text.resize(9_999, b' ');
-    text.push(b'\n');
-    let mut out = b"\x93NUMPY\x03\x00".to_vec();
-    out.extend_from_slice(&10_000u32.to_le_bytes());
-    out.extend_from_slice(&text);
-    out
+    npy_testing::header::padded_to(Version::V3_0, 12 + 10_000, &skeleton.replace('@', &filler))
 }
 
 fn huge_int(digits: usize) -> Vec<u8> {

@@ -20,6 +20,16 @@
 //! NPY_ORACLE_VENV to a virtualenv that has numpy. Tests using the oracle
 //! therefore fail, never silently pass, when NumPy is missing.
 //!
+//! # The `oracle` feature
+//!
+//! The interpreter is embedded only with the `oracle` feature, whose build needs a
+//! Python 3 with a shared libpython (found as pyo3 finds one: `PYO3_PYTHON`, else
+//! `python3` on the `PATH`). Without it, nothing of pyo3 or Python is built and every
+//! function panics, saying how to turn it on; so a plain `cargo test` builds and passes
+//! on a machine without Python. Each crate that tests against NumPy has an `oracle`
+//! feature of its own that turns this one on; without it, its NumPy tests are ignored.
+//! `cargo xtask test` turns it on everywhere.
+//!
 //! # Errors
 //!
 //! When NumPy raises, functions return `Err("ExceptionType: message")`, e.g.
@@ -29,7 +39,8 @@
 //!
 //! # Example
 //!
-//! ```
+#![cfg_attr(feature = "oracle", doc = "```")]
+#![cfg_attr(not(feature = "oracle"), doc = "```ignore")]
 //! let header = npy_oracle::header_bytes("'<f8'", "(3,)", false, None).unwrap();
 //! assert_eq!(header.len(), 128);
 //! let info = npy_oracle::read_header(&header).unwrap();
@@ -48,23 +59,31 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::ffi::CString;
-use std::path::{Path, PathBuf};
-
-use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::PyModule;
 use serde_json::Value;
 
 /// How to get NumPy; part of every "NumPy is missing" panic.
 const INSTALL_HINT: &str = "run `cargo xtask setup` (creates .venv with the pinned NumPy) \
      or set NPY_ORACLE_VENV to a virtualenv that has numpy";
 
-const BOOTSTRAP_PY: &str = include_str!("bootstrap.py");
-const ORACLE_PY: &str = include_str!("oracle.py");
+#[cfg(feature = "oracle")]
+mod python;
 
-/// The `_npy_oracle` helper module (oracle.py), loaded once per process.
-static ORACLE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+#[cfg(feature = "oracle")]
+use crate::python::call;
+
+/// Without the `oracle` feature there is no interpreter to ask: every function panics
+/// here, saying how to build one in.
+#[cfg(not(feature = "oracle"))]
+fn call<A>(name: &str, _args: A) -> Result<Value, String> {
+    panic!(
+        "npy-oracle: built without its `oracle` feature, so there is no NumPy to ask \
+         (`{name}`).\n\
+         The tests that ask NumPy are behind the crates' `oracle` feature: run them with \
+         `cargo xtask test`, which turns it on, or `cargo test --features oracle` with \
+         PYO3_PYTHON naming a Python 3 built with a shared libpython. NumPy then comes \
+         from a virtualenv: {INSTALL_HINT}."
+    )
+}
 
 /// Header fields as NumPy's own reader (`numpy.lib.format`) understands them.
 #[derive(Debug, Clone, PartialEq)]
@@ -272,89 +291,6 @@ fn field_info(v: &Value) -> FieldInfo {
             t => Some(expect_str(t, "field title").to_owned()),
         },
         descr_str: expect_str(key(v, "descr_str"), "field descr_str").to_owned(),
-    }
-}
-
-/// Calls `name(*args)` in the helper module; it answers `{"ok": v}` or `{"err": "..."}`.
-fn call<A>(name: &str, args: A) -> Result<Value, String>
-where
-    A: for<'py> pyo3::call::PyCallArgs<'py>,
-{
-    // One call at a time: the helper records warnings with `warnings.catch_warnings`,
-    // which swaps process-global state, and test threads switching inside it lose
-    // each other's warnings.
-    let _one_at_a_time = CALLS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let answer = Python::attach(|py| -> PyResult<String> {
-        oracle(py).call_method1(name, args)?.extract::<String>()
-    })
-    // The helper catches NumPy's exceptions itself; reaching this is an
-    // oracle bug (e.g. an argument that did not convert), reported the same way.
-    .map_err(|e| e.to_string())?;
-    let mut v: Value = serde_json::from_str(&answer).unwrap_or_else(|e| {
-        panic!("npy-oracle bug: helper {name} returned invalid JSON ({e}): {answer}")
-    });
-    if let Some(ok) = v.get_mut("ok") {
-        return Ok(ok.take());
-    }
-    match v.get("err").and_then(Value::as_str) {
-        Some(err) => Err(err.to_owned()),
-        None => bug(name, &v),
-    }
-}
-
-/// Serialises every call into Python (see [`call`]).
-static CALLS: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// The helper module, loading it (and NumPy) on first use.
-fn oracle(py: Python<'_>) -> &Bound<'_, PyModule> {
-    ORACLE.get_or_init(py, || load_oracle(py)).bind(py)
-}
-
-fn load_oracle(py: Python<'_>) -> Py<PyModule> {
-    let venv = venv_dir();
-    let boot = module(
-        py,
-        BOOTSTRAP_PY,
-        "npy_oracle_bootstrap.py",
-        "_npy_oracle_bootstrap",
-    );
-    let (interpreter, wrong_python, problem) = boot
-        .call_method1("prepare", (&venv, option_env!("NPY_ORACLE_PYTHON_LIBDIR")))
-        .and_then(|o| o.extract::<(String, String, String)>())
-        .unwrap_or_else(|e| panic!("npy-oracle bug: bootstrap failed: {e}"));
-    if !wrong_python.is_empty() {
-        panic!("npy-oracle: wrong Python: {wrong_python}.");
-    }
-    if !problem.is_empty() {
-        panic!(
-            "npy-oracle: NumPy is not available: {problem}.\n\
-             Embedded interpreter: {interpreter}; oracle virtualenv: {} \
-             (NPY_ORACLE_VENV, default <workspace root>/.venv).\n\
-             To fix: {INSTALL_HINT}.",
-            venv.display()
-        );
-    }
-    module(py, ORACLE_PY, "npy_oracle.py", "_npy_oracle").unbind()
-}
-
-fn module<'py>(py: Python<'py>, code: &str, file: &str, name: &str) -> Bound<'py, PyModule> {
-    let c = |s: &str| CString::new(s).expect("embedded Python source has no NUL bytes");
-    PyModule::from_code(py, &c(code), &c(file), &c(name))
-        .unwrap_or_else(|e| panic!("npy-oracle bug: cannot load embedded {file}: {e}"))
-}
-
-/// `$NPY_ORACLE_VENV` (relative to the workspace root if relative), else `<workspace root>/.venv`.
-fn venv_dir() -> PathBuf {
-    // npy-oracle lives at <workspace root>/crates/npy-oracle.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .and_then(Path::parent)
-        .expect("crates/npy-oracle is two levels below the workspace root");
-    match std::env::var_os("NPY_ORACLE_VENV") {
-        Some(v) if !v.is_empty() => root.join(v), // join keeps an absolute path as is
-        _ => root.join(".venv"),
     }
 }
 

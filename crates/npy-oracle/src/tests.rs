@@ -33,6 +33,7 @@ fn v1_header_matches_numpy_layout() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn numpy_version_is_the_pinned_one() {
     let pin = include_str!("../../../requirements-oracle.txt")
         .lines()
@@ -47,6 +48,7 @@ fn numpy_version_is_the_pinned_one() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn header_bytes_f8_vector() {
     let h = header_bytes("'<f8'", "(3,)", false, None).unwrap();
     assert_eq!(h.len(), 128);
@@ -54,6 +56,7 @@ fn header_bytes_f8_vector() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn header_bytes_structured_and_explicit_versions() {
     let h = header_bytes(
         "[('a','<i4'),('b','>f8',(2,3))]",
@@ -92,6 +95,7 @@ fn header_bytes_structured_and_explicit_versions() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn header_bytes_picks_version_2_for_long_headers_without_raising() {
     // 6000 fields make the header longer than the 65535 bytes version 1.0 allows;
     // NumPy warns "Stored array in format 2.0", which must not turn into an error.
@@ -115,6 +119,7 @@ fn header_bytes_picks_version_2_for_long_headers_without_raising() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn header_bytes_errors() {
     let err = header_bytes("'<f8'", "(3,)", false, Some((4, 0))).unwrap_err();
     assert_eq!(
@@ -129,6 +134,7 @@ fn header_bytes_errors() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn read_header_f8_vector() {
     let mut file = f8_3_header();
     file.extend_from_slice(&[0u8; 24]);
@@ -150,6 +156,7 @@ fn read_header_f8_vector() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn read_header_structured_with_titles_and_padding() {
     let h = header_bytes(
         "{'names':['a','b'],'formats':['<i2',('>f4',(2,))],'offsets':[2,8],'titles':['T',None],'itemsize':20}",
@@ -193,6 +200,7 @@ fn read_header_structured_with_titles_and_padding() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn read_header_python2_long_suffix_warns() {
     let h = v1_header("{'descr': '<i8', 'fortran_order': False, 'shape': (3L, 4L), }");
     let info = read_header(&h).unwrap();
@@ -208,6 +216,7 @@ fn read_header_python2_long_suffix_warns() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn read_header_errors() {
     let mut bad = f8_3_header();
     bad[0] = b'X';
@@ -239,6 +248,7 @@ fn read_header_errors() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn read_header_limit() {
     let h = header_bytes(
         "[('f%d' % i, '<i4') for i in range(1000)]",
@@ -258,6 +268,7 @@ fn read_header_limit() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn read_header_huge_shape() {
     let h = header_bytes("'<u1'", "(2**70, 0)", false, None).unwrap();
     assert_eq!(read_header(&h).unwrap().shape, vec![1i128 << 70, 0]);
@@ -266,6 +277,7 @@ fn read_header_huge_shape() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn dtype_info_values_and_warnings() {
     assert_eq!(
         dtype_info("'>i2'").unwrap(),
@@ -289,6 +301,7 @@ fn dtype_info_values_and_warnings() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn eval_json_basics() {
     assert_eq!(
         eval_json("result = {'v': fmt.MAGIC_PREFIX.hex(), 'n': np.int64(7), 'a': np.arange(3)}")
@@ -313,6 +326,7 @@ fn eval_json_basics() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn load_array_json_round_trip() {
     let code =
         "buf = io.BytesIO(); np.save(buf, np.arange(6, dtype='>u2').reshape(2, 3, order='F')); \

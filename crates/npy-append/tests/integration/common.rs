@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use npy_header::{Dtype, Header};
+use npy_header::{Dtype, Header, Version};
 use serde_json::Value;
 
 /// Runs Python code in the NumPy oracle and returns `result`; panics with the code on
@@ -28,14 +28,7 @@ pub fn dtype(descr: &str) -> Dtype {
 /// Parses a header dict (padded here to a valid 3.0 header, so that any field name
 /// reads as written).
 pub fn header(dict: &str) -> Header {
-    let mut text = dict.as_bytes().to_vec();
-    while !(12 + text.len() + 1).is_multiple_of(64) {
-        text.push(b' ');
-    }
-    text.push(b'\n');
-    let mut file = b"\x93NUMPY\x03\x00".to_vec();
-    file.extend_from_slice(&u32::try_from(text.len()).unwrap().to_le_bytes());
-    file.extend_from_slice(&text);
+    let file = npy_testing::header::padded(Version::V3_0, dict);
     npy_header::parse(&file).unwrap().header
 }
 
@@ -59,7 +52,8 @@ def same(a, b):
 
 /// For tests that spawn children of this test binary: unless `driver` is set in the
 /// environment, re-runs this binary with only `test` (and `driver` set), checks that it
-/// passed and returns `false`: the caller returns. In that process it returns `true`.
+/// ran that one test and passed, and returns `false`: the caller returns. In that
+/// process it returns `true`.
 ///
 /// A child spawned from a process running other tests would inherit, between fork and
 /// exec, the files other tests' threads hold locked (flock), and make their next open
@@ -83,7 +77,33 @@ pub fn in_a_process_of_its_own(test: &str, driver: &str) -> bool {
         text(&out.stdout),
         text(&out.stderr)
     );
+    // A name that matches no test (one renamed since) runs none, and passes.
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.lines().any(|l| l == "running 1 test")
+            && stdout
+                .lines()
+                .any(|l| l.starts_with("test result: ok. 1 passed;")),
+        "{test} did not run in its own process (is that still its name?):\n{stdout}"
+    );
     eprint!("{}", text(&out.stderr));
+    false
+}
+
+/// Reads a child test binary's stdout up to the line `marker`, which the test prints;
+/// whether it came, after libtest's `running 1 test` (a child given a name that
+/// matches no test runs none).
+pub fn ran_one_test_until(
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+    marker: &str,
+) -> bool {
+    let mut one_test = false;
+    for line in lines.map_while(Result::ok) {
+        if line == marker {
+            return one_test;
+        }
+        one_test |= line == "running 1 test";
+    }
     false
 }
 

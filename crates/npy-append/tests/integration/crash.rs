@@ -1,4 +1,4 @@
-//! Crash tests with the simulated-crash file (`testing::CrashFile`): seeded workloads
+//! Crash tests with the simulated-crash file (`npy_testing::CrashFile`): seeded workloads
 //! cut by a power loss before a random storage call, then `recover`, one campaign per
 //! header policy and one for 4.0 (the issue asks for 10 000+ crashes each: run them
 //! with `NPY_APPEND_CRASHES`). Real `SIGKILL`s are in `sigkill.rs`.
@@ -7,12 +7,12 @@
 //! ([`CI_CRASHES`]), e.g. `NPY_APPEND_CRASHES=20000 cargo xtask test -p npy-append
 //! --release`.
 
-use npy_append::testing::{CrashFile, MemFile, Rng};
 use npy_append::{
     ensure_appendable_in_place_on, recover_on, Adopt, Durability, HeaderPolicy, Method,
     MoveOptions, RecoverOptions, Replayed, Storage,
 };
 use npy_header::Version;
+use npy_testing::{header, CrashFile, MemFile, Rng};
 
 use crate::workload::{check_recovered, Workload};
 
@@ -209,17 +209,12 @@ fn process_crash_loses_only_the_buffer_and_whole_rows_recovers_the_rest() {
 
 /// A 1.0 file whose header has no spare room, durable on a `CrashFile`.
 pub fn tight_file(rows: u64) -> Vec<u8> {
-    let dict = |n: usize| {
+    let mut bytes = header::filled(Version::V1_0, 128, |n| {
         format!(
             "{{'descr': [('{}', '<u2')], 'fortran_order': False, 'shape': ({rows}, 3), }}",
             "n".repeat(n)
         )
-    };
-    let text = dict(117 - dict(0).len());
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&118u16.to_le_bytes());
-    bytes.extend_from_slice(text.as_bytes());
-    bytes.push(b'\n');
+    });
     bytes.extend_from_slice(&crate::workload::rows(0, rows));
     bytes
 }

@@ -2,12 +2,12 @@
 
 use std::path::Path;
 
-use npy_append::testing::MemFile;
 use npy_append::{
     convert, ensure_appendable, finalize, recover, recover_on, Appender, Cast, EnsureMode,
     ErrorKind, NewArray, Options, RecoverOptions,
 };
 use npy_header::{Dtype, Header, Version, MAX_DIM};
+use npy_testing::{header, MemFile};
 
 use crate::common::dtype;
 
@@ -18,29 +18,20 @@ fn write(path: &Path, header: &Header, version: Option<Version>, data: &[u8]) {
     std::fs::write(path, bytes).unwrap();
 }
 
-/// The dict of a structured array with one field of `ty` whose name is as long as
-/// makes the 1.0 header exactly 128 bytes with no padding: no room for a longer count.
-fn tight(ty: &str, shape: &str) -> String {
-    let dict = |n: usize| {
+/// A 1.0 header of a structured array with one field of `ty` whose name is as long as
+/// makes the header exactly 128 bytes with no padding: no room for a longer count.
+fn tight(ty: &str, shape: &str) -> Vec<u8> {
+    header::filled(Version::V1_0, 128, |n| {
         format!(
             "{{'descr': [('{}', '{ty}')], 'fortran_order': False, 'shape': {shape}, }}",
             "n".repeat(n)
         )
-    };
-    let n = 117 - dict(0).len();
-    dict(n)
+    })
 }
 
-/// A 1.0 file with this dict, padded minimally (as NumPy before 1.24 wrote).
-fn write_tight(path: &Path, dict: &str, data: &[u8]) {
-    let mut text = dict.as_bytes().to_vec();
-    while !(10 + text.len() + 1).is_multiple_of(64) {
-        text.push(b' ');
-    }
-    text.push(b'\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&u16::try_from(text.len()).unwrap().to_le_bytes());
-    bytes.extend_from_slice(&text);
+/// A file of `header` and `data`.
+fn write_raw(path: &Path, header: Vec<u8>, data: &[u8]) {
+    let mut bytes = header;
     bytes.extend_from_slice(data);
     std::fs::write(path, bytes).unwrap();
 }
@@ -92,7 +83,7 @@ fn open_checks_in_order_without_touching_the_file() {
         ),
         // Object dtype first, though the header is also not appendable and the data short.
         (
-            Box::new(|| write_tight(&p, &tight("|O", "(3,)"), b"")),
+            Box::new(|| write_raw(&p, tight("|O", "(3,)"), b"")),
             ErrorKind::ObjectDtype,
             "the dtype holds Python objects: the data is a pickle, not rows, and cannot be appended to",
         ),
@@ -103,7 +94,7 @@ fn open_checks_in_order_without_touching_the_file() {
         ),
         // Not appendable before needing recovery (the data is short here too).
         (
-            Box::new(|| write_tight(&p, &tight("<f8", "(3,)"), &[0; 8])),
+            Box::new(|| write_raw(&p, tight("<f8", "(3,)"), &[0; 8])),
             ErrorKind::NotAppendable,
             "the header is not appendable: it has no spare room for a longer growth-axis length (128 bytes, NumPy's layout needs 192); run ensure_appendable first",
         ),
@@ -131,7 +122,7 @@ fn open_checks_in_order_without_touching_the_file() {
 
 #[test]
 fn a_journal_left_by_a_crash_means_recover_first() {
-    use npy_append::testing::CrashFile;
+    use npy_testing::CrashFile;
     let file = CrashFile::new();
     let journal = file.on_same_disk();
     let opts = Options::new()
@@ -405,9 +396,12 @@ fn recover_errors() {
         Some(&p),
         "the 0-d array's data is incomplete (3 of 8 bytes) and has no rows to cut: pass zerofill_incomplete to complete it with zeros",
     );
-    write_tight(
+    write_raw(
         &p,
-        "{'descr': '|O', 'fortran_order': False, 'shape': (3,), }",
+        header::padded(
+            Version::V1_0,
+            "{'descr': '|O', 'fortran_order': False, 'shape': (3,), }",
+        ),
         b"xyz",
     );
     expect(
@@ -417,7 +411,7 @@ fn recover_errors() {
         "the dtype holds Python objects: the data is one pickle, not rows, and cannot be recovered",
     );
     // No room for a count with more digits.
-    write_tight(&p, &tight("|u1", "(9,)"), &[7; 12]);
+    write_raw(&p, tight("|u1", "(9,)"), &[7; 12]);
     let before = std::fs::read(&p).unwrap();
     expect(
         recover(&p, &RecoverOptions::new()),
@@ -467,7 +461,7 @@ fn version_errors() {
     );
     let out = dir.path().join("exists.npy");
     std::fs::write(&out, b"").unwrap();
-    write_tight(&p, &tight("<f8", "(1,)"), &[0; 8]);
+    write_raw(&p, tight("<f8", "(1,)"), &[0; 8]);
     expect(
         ensure_appendable(&p, EnsureMode::To(out.clone())),
         ErrorKind::Parameter,

@@ -1,11 +1,11 @@
-//! First failure-injection tests (`testing::FaultyFile`): each failure point of a
+//! First failure-injection tests (`npy_testing::FaultyFile`): each failure point of a
 //! workload in turn. The writer reports the error, is poisoned (later calls fail
 //! loudly, and it never retries an fsync), and the file stays recoverable without
 //! losing an acknowledged row. A short write is not an error.
 
-use npy_append::testing::{Call, Fault, FaultyFile, MemFile, Rng};
 use npy_append::{recover_on, Appender, Durability, ErrorKind, RecoverOptions};
 use npy_header::Version;
+use npy_testing::{Call, Fault, FaultyFile, MemFile, Rng};
 
 use crate::workload::{check_recovered, Workload};
 
@@ -141,8 +141,8 @@ fn short_writes_are_continued() {
 /// acknowledged row is still there.
 #[test]
 fn the_fault_matrix_of_the_writer() {
-    use npy_append::testing::CrashFile;
     use npy_append::{Adopt, HeaderPolicy};
+    use npy_testing::CrashFile;
 
     let rounds = match std::env::var("NPY_APPEND_FAULTS").as_deref() {
         Ok("all") => 64,

@@ -1,7 +1,7 @@
 //! The `recover` and `append_ops` fuzz targets' checks, replayed on stable Rust.
 //!
-//! The properties live in `fuzz/src/recover.rs` and `fuzz/src/append_ops.rs`, included
-//! here with `#[path]`, so `cargo test` runs exactly what the targets run over every
+//! The properties live in `npy-fuzz-checks` (`recover` and `append_ops`), which the
+//! targets call too, so `cargo test` runs exactly what the targets run over every
 //! committed finding (`fuzz/regressions/<target>/`) and over seeds: the conformance
 //! `.npy` files, also cut short and with bytes appended, and a fixed number of seeded
 //! random operation sequences (`NPY_FUZZ_REPLAY_CASES`, default 300). Every file
@@ -10,16 +10,11 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use npy_append::testing::MemFile;
 use npy_append::{finalize_on, Recovered};
 use npy_header::{Dtype, Version};
+use npy_testing::MemFile;
 
-#[path = "../../../../fuzz/src/append_ops.rs"]
-mod append_ops;
-// The target's entry point takes raw fuzzer input; the replay calls its parts.
-#[allow(dead_code)]
-#[path = "../../../../fuzz/src/recover.rs"]
-mod recover;
+use npy_fuzz_checks::{append_ops, recover};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -132,6 +127,7 @@ fn numpy_reads(bytes: &[u8], done: &Recovered, original: &[u8]) -> Result<(), St
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn recover_findings_and_seeds_pass_the_target_checks_and_load_in_numpy() {
     let mut inputs: Vec<(String, u8, Vec<u8>)> = Vec::new();
     for (path, data) in regressions("recover") {
@@ -192,7 +188,7 @@ fn append_ops_findings_and_seeds_pass_the_target_checks() {
     for (_, bytes) in conformance() {
         append_ops::append_ops(&bytes[..bytes.len().min(4096)]);
     }
-    let mut rng = fastrand::Rng::with_seed(1);
+    let mut rng = npy_testing::Rng::with_seed(1);
     for _ in 0..replay_cases() {
         let len = rng.usize(0..400);
         let data: Vec<u8> = (0..len).map(|_| rng.u8(..)).collect();
@@ -208,9 +204,9 @@ fn append_ops_findings_and_seeds_pass_the_target_checks() {
 /// the template counts the rows from the size.
 #[test]
 fn a_garbled_header_rewrite_never_reads_as_fewer_rows() {
-    use npy_append::testing::{CrashFile, Fate, Pending, Rng};
     use npy_append::{recover_on, Adopt, Appender, Durability, NewArray, Options, RecoverOptions};
     use npy_header::{ByteOrder, Kind, Scalar};
+    use npy_testing::{CrashFile, Fate, Pending, Rng};
 
     let f4 = Dtype::Scalar(Scalar::new(Kind::Float, ByteOrder::Little, 4).unwrap());
     let new = NewArray::new(f4, [1, 1]).version(Version::V1_0);

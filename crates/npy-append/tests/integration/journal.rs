@@ -4,27 +4,14 @@
 
 use std::path::Path;
 
-use npy_append::testing::{CrashFile, MemFile, Pending, Rng};
 use npy_append::{
     finalize, recover, recover_on, Adopt, Appender, Durability, ErrorKind, NewArray, Options,
     RecoverOptions, Replayed, Sidecar,
 };
 use npy_header::Version;
+use npy_testing::{header, CrashFile, MemFile, Pending, Rng};
 
 use crate::common::{dtype, lit, py, Mount};
-
-/// A 64-byte-aligned 1.0 header for `dict`.
-fn npy_header_bytes(dict: &str) -> Vec<u8> {
-    let mut text = dict.as_bytes().to_vec();
-    while !(10 + text.len() + 1).is_multiple_of(64) {
-        text.push(b' ');
-    }
-    text.push(b'\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend_from_slice(&u16::try_from(text.len()).unwrap().to_le_bytes());
-    out.extend_from_slice(&text);
-    out
-}
 
 /// 352 bytes of `u1` rows that hold, after 64 ordinary bytes, a 128-byte `<f8` header
 /// and a footer with a valid CRC-32 in the journal format `magic` names, then an
@@ -32,7 +19,10 @@ fn npy_header_bytes(dict: &str) -> Vec<u8> {
 /// kept after the data.
 fn crafted_rows(magic: &[u8; 8], data_offset: u64) -> Vec<u8> {
     let mut rows: Vec<u8> = (0..64u8).collect();
-    let fake = npy_header_bytes("{'descr': '<f8', 'fortran_order': False, 'shape': (8,), }");
+    let fake = header::padded(
+        Version::V1_0,
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (8,), }",
+    );
     assert_eq!(fake.len(), 128);
     let payload_at = data_offset + 64;
     rows.extend_from_slice(&fake);
@@ -91,6 +81,7 @@ fn whole_rows_v4(path: &Path) -> (u64, Vec<u8>) {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn a_full_disk_during_finalize_adds_no_rows() {
     let Some(fs) = Mount::tmpfs(1024) else { return };
     let path = fs.path().join("log.npy");

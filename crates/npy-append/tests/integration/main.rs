@@ -1,4 +1,7 @@
 //! Integration tests of npy-append, compiled into one binary.
+//!
+//! The tests that ask NumPy (through `npy-oracle`) are ignored unless the `oracle`
+//! feature is on, as `cargo xtask test` has it: a plain `cargo test` needs no Python.
 
 mod common;
 mod crash;

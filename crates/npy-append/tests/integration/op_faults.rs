@@ -2,9 +2,9 @@
 //! synced and not), the in-place `ensure_appendable` (header only, range insert,
 //! chunked move, range insert refused), `finalize` and `convert` (to and from 4.0).
 //! For every storage call of the operation, to the array or to its journal (counted
-//! together): (a) it fails with `ENOSPC`, (b) with `EIO` (`testing::FaultyFile`),
+//! together): (a) it fails with `ENOSPC`, (b) with `EIO` (`npy_testing::FaultyFile`),
 //! (c) the process is killed before it (what the page cache holds survives), and
-//! (d) the power fails before it (`testing::CrashFile`: every unsynced write applied,
+//! (d) the power fails before it (`npy_testing::CrashFile`: every unsynced write applied,
 //! dropped, torn, garbled or torn at 512-byte sectors; 8 draws per call).
 //!
 //! After each, `recover` under every policy (then the operation again, if it had not
@@ -18,12 +18,12 @@
 
 use std::sync::Mutex;
 
-use npy_append::testing::{Call, CrashFile, Fault, FaultyFile, MemFile, Rng};
 use npy_append::{
     convert_on, ensure_appendable_in_place_on, finalize_on, recover_on, Adopt, Appender,
     Durability, ErrorKind, Method, MoveOptions, NewArray, Options, RecoverOptions, Result, Storage,
 };
 use npy_header::Version;
+use npy_testing::{Call, CrashFile, Fault, FaultyFile, MemFile, Rng};
 
 use crate::common::dtype;
 use crate::crash::tight_file;

@@ -8,6 +8,7 @@ use npy_append::{
     EnsureMode, ErrorKind, Method, MoveOptions, NewArray, Options, RecoverOptions, Replayed,
 };
 use npy_header::{Header, Version};
+use npy_testing::header;
 
 use crate::common::{dtype, lit, py, PY_SAME};
 
@@ -50,6 +51,7 @@ result = bool(a.shape == ref.shape and a.dtype == ref.dtype and np.array_equal(a
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn adopt_policies_and_zerofill() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -94,6 +96,7 @@ fn adopt_policies_and_zerofill() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn a_count_beyond_the_data_is_clamped_for_both_policies() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -115,21 +118,14 @@ fn a_count_beyond_the_data_is_clamped_for_both_policies() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn a_garbled_header_needs_the_template() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
     let template = {
-        let f = npy_append::testing::MemFile::new();
+        let f = npy_testing::MemFile::new();
         let new = NewArray::new(dtype("'<u2'"), [3]).version(Version::V3_0);
-        drop(
-            Appender::create_on(
-                &f,
-                npy_append::testing::MemFile::new(),
-                &new,
-                Options::new(),
-            )
-            .unwrap(),
-        );
+        drop(Appender::create_on(&f, npy_testing::MemFile::new(), &new, Options::new()).unwrap());
         f.bytes()
     };
     written(&p, 40, Version::V3_0, false);
@@ -149,6 +145,7 @@ fn a_garbled_header_needs_the_template() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn edge_cases_npy_append_array_crashes_on() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -196,6 +193,7 @@ fn edge_cases_npy_append_array_crashes_on() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn recover_equals_npy_append_array_recover_at_every_cut() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("ours.npy");
@@ -224,6 +222,7 @@ fn recover_equals_npy_append_array_recover_at_every_cut() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn finalize_makes_a_4_0_file_numpy_readable() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -285,6 +284,7 @@ fn finalize_makes_a_4_0_file_numpy_readable() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn convert_round_trip_through_every_version() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -316,6 +316,7 @@ fn convert_round_trip_through_every_version() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn convert_rewrites_when_the_header_does_not_fit() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -326,10 +327,7 @@ fn convert_rewrites_when_the_header_does_not_fit() {
             "n".repeat(n)
         )
     };
-    let text = dict(117 - dict(0).len());
-    let mut bytes = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
-    bytes.extend_from_slice(text.as_bytes());
-    bytes.push(b'\n');
+    let mut bytes = header::filled(Version::V1_0, 128, dict);
     bytes.extend_from_slice(&crate::workload::rows(0, 2));
     std::fs::write(&p, &bytes).unwrap();
     let done = convert(&p, Version::V2_0).unwrap();
@@ -358,6 +356,7 @@ fn one_field_at_the_edge_of_2_0() -> npy_header::Dtype {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn convert_keeps_the_room_to_grow() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -397,13 +396,11 @@ fn convert_keeps_the_room_to_grow() {
 
     // convert_on works in place only: it reports the loss.
     make();
-    let mem = npy_append::testing::MemFile::from_bytes(std::fs::read(&p).unwrap());
-    let done =
-        npy_append::convert_on(&mem, &npy_append::testing::MemFile::new(), Version::V2_0).unwrap();
+    let mem = npy_testing::MemFile::from_bytes(std::fs::read(&p).unwrap());
+    let done = npy_append::convert_on(&mem, &npy_testing::MemFile::new(), Version::V2_0).unwrap();
     assert_eq!((done.in_place, done.lost_room), (true, true));
     let in_place = mem.bytes();
-    let done =
-        npy_append::convert_on(&mem, &npy_append::testing::MemFile::new(), Version::V1_0).unwrap();
+    let done = npy_append::convert_on(&mem, &npy_testing::MemFile::new(), Version::V1_0).unwrap();
     assert_eq!(
         (done.in_place, done.lost_room),
         (true, false),
@@ -425,6 +422,7 @@ fn convert_keeps_the_room_to_grow() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn ensure_appendable_modes() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -436,10 +434,7 @@ fn ensure_appendable_modes() {
         )
     };
     for rows in [0u64, 5] {
-        let text = dict(117 - dict(0, rows).len(), rows);
-        let mut bytes = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
-        bytes.extend_from_slice(text.as_bytes());
-        bytes.push(b'\n');
+        let mut bytes = header::filled(Version::V1_0, 128, |n| dict(n, rows));
         bytes.extend_from_slice(&crate::workload::rows(0, rows));
         for mode in [
             EnsureMode::InPlace,
@@ -495,6 +490,7 @@ fn ensure_appendable_modes() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn ensure_appendable_to_copies_an_appendable_file_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.npy");
@@ -559,7 +555,7 @@ fn ensure_appendable_to_copies_an_appendable_file_unchanged() {
 
 #[test]
 fn a_crash_during_a_synced_digit_change_is_finished_by_recover() {
-    use npy_append::testing::{CrashFile, MemFile};
+    use npy_testing::{CrashFile, MemFile};
     // Calls of the append: data, sync, journal, sync, header, sync, journal removed,
     // sync.
     for (ops_before_crash, replayed, rows) in [
@@ -603,7 +599,7 @@ fn a_crash_during_a_synced_digit_change_is_finished_by_recover() {
 
 #[test]
 fn a_damaged_journal_is_removed_and_the_file_kept() {
-    use npy_append::testing::{CrashFile, MemFile};
+    use npy_testing::{CrashFile, MemFile};
     let file = CrashFile::new();
     let journal = file.on_same_disk();
     let opts = Options::new()
@@ -657,10 +653,10 @@ fn a_damaged_journal_is_removed_and_the_file_kept() {
 #[test]
 fn the_buffer_grows_only_as_needed() {
     // A buffer limit beyond memory is a limit, not an allocation.
-    let f = npy_append::testing::MemFile::new();
+    let f = npy_testing::MemFile::new();
     let w = Appender::create_on(
         &f,
-        npy_append::testing::MemFile::new(),
+        npy_testing::MemFile::new(),
         &NewArray::new(dtype("'<u2'"), [3]),
         Options::new().buffer_bytes(usize::MAX),
     )
@@ -675,6 +671,7 @@ fn the_buffer_grows_only_as_needed() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn a_header_laid_out_by_another_writer_is_rewritten_whole_then_patched() {
     // Keys in another order, no spaces after colons, the shape first: the count is not
     // where this crate's own text would have it, so the first rewrite must write the
@@ -684,11 +681,7 @@ fn a_header_laid_out_by_another_writer_is_rewritten_whole_then_patched() {
         let path = dir.path().join(format!("foreign-{fortran}.npy"));
         let order = if fortran { "True" } else { "False" };
         let dict = format!("{{'shape':{shape},'fortran_order':{order},'descr':'<u2'}}");
-        let mut text = dict.into_bytes();
-        text.resize(127 - 10, b' ');
-        text.push(b'\n');
-        let mut file = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
-        file.extend_from_slice(&text);
+        let mut file = header::padded_to(Version::V1_0, 128, &dict);
         // In Fortran order the (3, n) array's columns are the rows, stored one after another.
         file.extend_from_slice(&crate::workload::rows(0, 2));
         std::fs::write(&path, &file).unwrap();
@@ -733,8 +726,8 @@ fn damaged_files() -> Vec<(&'static str, Vec<u8>)> {
 
 #[test]
 fn unsynced_recover_makes_the_same_file_without_syncing() {
-    use npy_append::testing::{Call, FaultyFile, MemFile};
     use npy_append::Durability;
+    use npy_testing::{Call, FaultyFile, MemFile};
     for (what, bytes) in damaged_files() {
         for adopt in [Adopt::WholeRows, Adopt::Counted] {
             for zerofill in [false, true] {
@@ -766,8 +759,8 @@ fn unsynced_recover_makes_the_same_file_without_syncing() {
 
 #[test]
 fn unsynced_recover_survives_its_process_crashing_at_every_step() {
-    use npy_append::testing::CrashFile;
     use npy_append::Durability;
+    use npy_testing::CrashFile;
     for (what, bytes) in damaged_files() {
         let opts = RecoverOptions::new();
         let clean = CrashFile::from_bytes(bytes.clone());
@@ -792,10 +785,10 @@ fn unsynced_recover_survives_its_process_crashing_at_every_step() {
 fn a_batch_holds_the_writer_for_its_appends() {
     // Four threads each append 200 rows through a batch, and 200 more one call at a
     // time: a batch's rows are contiguous; the single calls interleave anyhow.
-    let f = npy_append::testing::MemFile::new();
+    let f = npy_testing::MemFile::new();
     let w = Appender::create_on(
         &f,
-        npy_append::testing::MemFile::new(),
+        npy_testing::MemFile::new(),
         &NewArray::new(dtype("'<u2'"), [3]),
         Options::new(),
     )
@@ -865,11 +858,7 @@ fn zero_filling_a_huge_partial_row_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("huge.npy");
     let dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (0, 1099511627776), }";
-    let mut text = dict.as_bytes().to_vec();
-    text.resize(117, b' ');
-    text.push(b'\n');
-    let mut file = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
-    file.extend_from_slice(&text);
+    let mut file = header::padded_to(Version::V1_0, 128, dict);
     file.extend_from_slice(&[7; 100]);
     std::fs::write(&p, &file).unwrap();
     let opts = RecoverOptions::new().zerofill_incomplete(true);
@@ -893,7 +882,7 @@ fn zero_filling_a_huge_partial_row_writes_nothing() {
 /// data offset never moves. NumPy writes the same bytes.
 #[test]
 fn finalize_writes_numpys_header_at_every_header_length() {
-    use npy_append::testing::MemFile;
+    use npy_testing::MemFile;
     let mut to_v2 = Vec::new();
     for n in 1..=64 {
         let name = "f".repeat(n);

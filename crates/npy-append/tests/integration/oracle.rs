@@ -126,6 +126,7 @@ fn create_and_append(
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn appended_files_load_in_numpy_as_the_concatenation() {
     let versions = [
         None,
@@ -178,6 +179,7 @@ fn appended_files_load_in_numpy_as_the_concatenation() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn header_on_flush_and_large_appends_give_the_same_file() {
     let dir = tempfile::tempdir().unwrap();
     let inputs = save_inputs(
@@ -206,6 +208,7 @@ fn header_on_flush_and_large_appends_give_the_same_file() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn files_numpy_saved_can_be_continued() {
     for (dtype, row_py, fortran) in [
         ("'<f4'", "(2, 3)", false),
@@ -231,6 +234,7 @@ fn files_numpy_saved_can_be_continued() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn typed_and_raw_appends_hold_the_values_numpy_reads() {
     let dir = tempfile::tempdir().unwrap();
     // Native order, byte-swapped order, raw bytes.
@@ -275,6 +279,7 @@ fn typed_and_raw_appends_hold_the_values_numpy_reads() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn safe_casts_convert_as_numpy_does() {
     let dir = tempfile::tempdir().unwrap();
     for (from, to) in [
@@ -330,6 +335,7 @@ result = bool(same(np.load({out}), ref))
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn safe_cast_table_matches_numpy_can_cast() {
     let types = [
         "|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "<u8", "<f2", "<f4", "<f8", "<c8",

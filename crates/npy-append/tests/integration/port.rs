@@ -82,6 +82,7 @@ impl LikeNpyAppendArray {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn threads_all_32_combinations() {
     for bits in 0u32..32 {
         let [use_np_save, rewrite, delete_if_exists, fortran1, fortran2] =
@@ -146,6 +147,7 @@ result = bool(arr.shape == ref.shape and np.all(arr == ref) and arr.flags.fnc ==
 /// appends return give the order, and the file must be exactly that concatenation
 /// (so no append's rows were interleaved with another's).
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn threads_with_distinct_arrays_never_interleave() {
     for fortran in [false, true] {
         let dir = tempfile::tempdir().unwrap();
@@ -225,6 +227,7 @@ result = True
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn ensure_appendable_with_header_tuned_to_the_boundary() {
     for fortran in [false, true] {
         for mode in [EnsureMode::Replace, EnsureMode::InPlace] {
@@ -260,6 +263,7 @@ result = bool(np.all(arr == a[a.dtype.names[0]]))
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn recover_at_half_the_file() {
     for fortran in [false, true] {
         for zerofill in [false, true] {
@@ -332,5 +336,5 @@ result = checks
 fn one_writer_is_shared_across_threads() {
     fn shareable<T: Send + Sync>() {}
     shareable::<Appender>();
-    shareable::<Appender<npy_append::testing::MemFile>>();
+    shareable::<Appender<npy_testing::MemFile>>();
 }

@@ -2,9 +2,9 @@
 //! rows are a prefix of what was appended, with no hole, and include every row
 //! acknowledged by a returned `sync()`.
 
-use npy_append::testing::Rng;
 use npy_append::{Appender, Durability, HeaderPolicy, NewArray, Options, Storage};
 use npy_header::Version;
+use npy_testing::Rng;
 
 use crate::common::dtype;
 

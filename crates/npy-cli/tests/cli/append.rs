@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use npy_header::{ByteOrder, Dtype, Header, Kind, Scalar, Version};
+use npy_testing::header;
 
 pub(crate) fn npy(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_npy"))
@@ -310,10 +311,7 @@ fn ensure_appendable_modes_and_convert() {
     // A header as NumPy before 1.24 wrote it, whose padding happens to leave room.
     let padded = |path: &Path| {
         let text = "{'descr': '<i2', 'fortran_order': False, 'shape': (2, 3), }";
-        let mut bytes = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
-        bytes.extend_from_slice(text.as_bytes());
-        bytes.resize(127, b' ');
-        bytes.push(b'\n');
+        let mut bytes = header::padded_to(Version::V1_0, 128, text);
         bytes.extend_from_slice(&seq(0, 12));
         std::fs::write(path, bytes).unwrap();
     };
@@ -326,16 +324,12 @@ fn ensure_appendable_modes_and_convert() {
 
     // No room: a 1.0 header of 128 bytes with no padding.
     let no_room = |path: &Path| {
-        let dict = |n: usize| {
+        let mut bytes = header::filled(Version::V1_0, 128, |n| {
             format!(
                 "{{'descr': [('{}', '<i2')], 'fortran_order': False, 'shape': (2, 3), }}",
                 "n".repeat(n)
             )
-        };
-        let text = dict(117 - dict(0).len());
-        let mut bytes = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
-        bytes.extend_from_slice(text.as_bytes());
-        bytes.push(b'\n');
+        });
         bytes.extend_from_slice(&seq(0, 12));
         std::fs::write(path, bytes).unwrap();
     };
@@ -468,9 +462,7 @@ fn wide(path: &Path) -> Vec<u8> {
         "{{'descr': [{}], 'fortran_order': False, 'shape': (3,), }}\n",
         fields.join(", ")
     );
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&u16::try_from(dict.len()).unwrap().to_le_bytes());
-    bytes.extend_from_slice(dict.as_bytes());
+    let mut bytes = header::raw(Version::V1_0, &dict);
     assert_eq!(bytes.len(), 9984, "no padding");
     bytes.extend_from_slice(&vec![7; 3 * 551 * 2]);
     std::fs::write(path, &bytes).unwrap();
@@ -579,10 +571,7 @@ fn at_the_edge_of_2_0(path: &Path) {
                 "{{'descr': [('{}', '<u2')], 'fortran_order': False, 'shape': (4, 3), }}",
                 "n".repeat(n)
             );
-            let mut bytes = b"\x93NUMPY\x03\x00".to_vec();
-            bytes.extend_from_slice(&u32::try_from(dict.len() + 1).unwrap().to_le_bytes());
-            bytes.extend_from_slice(dict.as_bytes());
-            bytes.push(b'\n');
+            let bytes = header::raw(Version::V3_0, &format!("{dict}\n"));
             npy_header::HeaderParser::new()
                 .parse(&bytes)
                 .unwrap()

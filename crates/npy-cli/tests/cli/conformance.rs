@@ -92,6 +92,7 @@ fn our_reader_passes_every_case() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn numpy_gives_every_verdict_but_the_recorded_differences() {
     let python = python();
     let cmd = format!(

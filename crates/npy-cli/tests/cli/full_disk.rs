@@ -280,16 +280,12 @@ fn fill(dir: &Path) -> PathBuf {
 /// A 1.0 file of `rows` rows of 3 `<i2` whose header, as NumPy before 1.24 wrote it,
 /// has no room to grow.
 fn tight(path: &Path, rows: usize) -> Vec<u8> {
-    let dict = |n: usize| {
+    let mut bytes = npy_testing::header::filled(npy_header::Version::V1_0, 128, |n| {
         format!(
             "{{'descr': [('{}', '<i2')], 'fortran_order': False, 'shape': ({rows}, 3), }}",
             "n".repeat(n)
         )
-    };
-    let text = dict(117 - dict(0).len());
-    let mut bytes = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
-    bytes.extend_from_slice(text.as_bytes());
-    bytes.push(b'\n');
+    });
     bytes.extend_from_slice(&rows_data(rows, 5));
     std::fs::write(path, &bytes).unwrap();
     bytes

@@ -142,6 +142,7 @@ fn unhex(s: &str) -> Vec<u8> {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn repr_equals_numpys() {
     let cases = npy_oracle::eval_json(CASES_PY).expect("NumPy reprs the cases");
     let cases = cases.as_array().unwrap();
@@ -255,6 +256,7 @@ fn cat_reads_stdin() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn cat_all_and_summaries() {
     let s = Scratch::new();
     let v = npy_oracle::eval_json(
@@ -308,6 +310,7 @@ fn cat_and_head_of_a_4_gib_file() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn cat_errors() {
     let out = npy(&["cat", &sample("broken_v1_short_data.npy")]);
     assert_eq!(out.status.code(), Some(1));
@@ -349,6 +352,7 @@ fn cat_errors() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn object_arrays_are_valid_whatever_the_pickle_length() {
     // NumPy pickles object arrays: 1000 Nones take fewer bytes than 8 per item, long
     // strings more. Neither is short data or trailing bytes.

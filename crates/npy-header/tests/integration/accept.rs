@@ -2,7 +2,7 @@
 
 use npy_header::{parse, HeaderParser, Limits, Version, Warning};
 
-use crate::common::{padded, raw};
+use npy_testing::header::{padded, raw};
 
 /// (version, header text, expected descr as re-emitted, fortran_order, shape, open_ended)
 pub(crate) type Case = (

@@ -11,7 +11,7 @@
 use npy_header::{parse, HeaderParser, Limits, Version};
 use proptest::prelude::*;
 
-use crate::common::raw;
+use npy_testing::header::raw;
 
 fn lenient() -> HeaderParser {
     HeaderParser::with_limits(Limits::none())
@@ -149,6 +149,7 @@ const SHAPES: &[&str] = &[
 ];
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn numpy_written_headers_parse_to_numpys_meaning_and_re_emit_identically() {
     let mut checked = 0;
     let mut failures = Vec::new();
@@ -187,6 +188,7 @@ fn numpy_written_headers_parse_to_numpys_meaning_and_re_emit_identically() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn explicit_versions_match_numpy() {
     let mut checked = 0;
     for version in [(1, 0), (2, 0), (3, 0)] {
@@ -202,6 +204,7 @@ fn explicit_versions_match_numpy() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn headers_around_the_64_kib_boundary_match_numpy() {
     // Each field ('fNNNNN', '<f8') adds 19 characters; sweep across the point where the
     // header stops fitting a 1.0 length field.
@@ -227,6 +230,7 @@ proptest! {
 
     /// Whatever header we emit (1.0-3.0), NumPy reads it and writes the same bytes.
     #[test]
+    #[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
     fn our_emitted_headers_are_what_numpy_writes((h, version) in crate::props::header()) {
         prop_assume!(!h.open_ended && version != Some(Version::V4_0));
         let Ok(out) = h.emit(version) else { return Ok(()) };
@@ -255,6 +259,7 @@ fn deliberately_rejected(s: &str) -> bool {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn type_strings_are_accepted_exactly_as_np_dtype_accepts_them() {
     let mut candidates: Vec<String> = Vec::new();
     let codes = "?bBhHiIlLqQpPnNefdgFDGOSUVaMmcTuxyzXYZjJkKrRsEtAw";
@@ -415,6 +420,7 @@ const NUMPY_ACCEPTS: &[&str] = &[
 ];
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn reject_table_agrees_with_numpy_except_documented_differences() {
     let mut unexpected = Vec::new();
     for &(version, text, _, _) in crate::reject::CASES {
@@ -434,12 +440,13 @@ fn reject_table_agrees_with_numpy_except_documented_differences() {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn accept_table_agrees_with_numpy() {
     for &(version, text, ..) in crate::accept::CASES {
         if version == Version::V4_0 {
             continue;
         }
-        agrees_with_numpy(&crate::common::padded(version, text), text).unwrap();
+        agrees_with_numpy(&npy_testing::header::padded(version, text), text).unwrap();
     }
     for text in crate::accept::LAYOUT_CASES {
         agrees_with_numpy(&raw(Version::V1_0, text), text).unwrap();
@@ -448,16 +455,17 @@ fn accept_table_agrees_with_numpy() {
         "{'descr': '<f8', 'fortran_order': False, 'shape': (2 L L, 3\x0cL)}",
         "{'descr': '<f8', 'fortran_order': False, 'shape': (2\\\nL, 3L)}",
     ] {
-        agrees_with_numpy(&crate::common::padded(Version::V2_0, text), text).unwrap();
+        agrees_with_numpy(&npy_testing::header::padded(Version::V2_0, text), text).unwrap();
     }
     // NumPy reads the Python 2 suffix too.
     let text = "{'descr': '<f8', 'fortran_order': False, 'shape': (3L, 4 L), }";
-    agrees_with_numpy(&crate::common::padded(Version::V1_0, text), text).unwrap();
+    agrees_with_numpy(&npy_testing::header::padded(Version::V1_0, text), text).unwrap();
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn numpy_refuses_4_0_by_its_version_byte() {
-    let h = parse(&crate::common::padded(
+    let h = parse(&npy_testing::header::padded(
         Version::V4_0,
         "{'descr': '<f8', 'fortran_order': False, 'shape': (-1, 3), }",
     ))

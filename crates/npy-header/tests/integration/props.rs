@@ -197,16 +197,8 @@ proptest! {
 
     #[test]
     fn arbitrary_header_text_never_panics(version in 1u8..=4, body in prop::collection::vec(any::<u8>(), 0..300)) {
-        let mut file = b"\x93NUMPY".to_vec();
-        file.push(version);
-        file.push(0);
-        if version == 1 {
-            file.extend_from_slice(&u16::try_from(body.len()).unwrap().to_le_bytes());
-        } else {
-            file.extend_from_slice(&u32::try_from(body.len()).unwrap().to_le_bytes());
-        }
-        file.extend_from_slice(&body);
-        let _ = parse(&file);
+        let version = Version::from_bytes(version, 0).unwrap();
+        let _ = parse(&npy_testing::header::raw_bytes(version, &body));
     }
 
     #[test]
@@ -231,17 +223,7 @@ proptest! {
     ]), 0..60)) {
         let text: String = tokens.concat();
         for v in [Version::V1_0, Version::V3_0, Version::V4_0] {
-            let mut file = b"\x93NUMPY".to_vec();
-            file.push(v.major());
-            file.push(0);
-            let body = text.as_bytes();
-            if v == Version::V1_0 {
-                file.extend_from_slice(&u16::try_from(body.len()).unwrap().to_le_bytes());
-            } else {
-                file.extend_from_slice(&u32::try_from(body.len()).unwrap().to_le_bytes());
-            }
-            file.extend_from_slice(body);
-            let _ = parse(&file);
+            let _ = parse(&npy_testing::header::raw_bytes(v, text.as_bytes()));
         }
     }
 }

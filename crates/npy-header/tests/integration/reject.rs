@@ -2,7 +2,7 @@
 
 use npy_header::{parse, Category, ErrorKind, HeaderParser, Version};
 
-use crate::common::{padded, raw, raw_bytes};
+use npy_testing::header::{padded, raw, raw_bytes};
 
 fn d(shape: &str) -> String {
     format!("{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}}}")

@@ -7,7 +7,7 @@ use npy_mmap::{ArrayView, Error, Layout, NpyBuffer, NpyFile};
 
 /// A reader that returns one byte per `read` call, as a slow pipe may: the fuzz
 /// target's, so that both feed the streaming reader the same way.
-pub use crate::fuzz_regressions::load_paths::OneByteReader;
+pub use npy_fuzz_checks::load_paths::OneByteReader;
 
 /// A temporary directory holding test files; removed when dropped.
 pub struct Scratch {
@@ -42,12 +42,8 @@ pub fn file_bytes(header: &Header, version: Option<Version>, data: &[u8]) -> Vec
 /// A 1.0 file whose header text is `dict` followed by `pad` spaces and a newline, so
 /// the data offset can be anything (NumPy's writer always makes it a multiple of 64).
 pub fn v1_with_padding(dict: &str, pad: usize, data: &[u8]) -> Vec<u8> {
-    let mut text = dict.as_bytes().to_vec();
-    text.extend(std::iter::repeat_n(b' ', pad));
-    text.push(b'\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend_from_slice(&u16::try_from(text.len()).unwrap().to_le_bytes());
-    out.extend_from_slice(&text);
+    let spaces = " ".repeat(pad);
+    let mut out = npy_testing::header::raw(Version::V1_0, &format!("{dict}{spaces}\n"));
     out.extend_from_slice(data);
     out
 }

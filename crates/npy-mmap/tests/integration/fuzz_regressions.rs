@@ -1,14 +1,13 @@
 //! The `load_paths` fuzz target's checks, replayed on stable Rust.
 //!
-//! The property lives in `fuzz/src/load_paths.rs`, included here with `#[path]`, so
+//! The property lives in `npy_fuzz_checks::load_paths`, which the target calls too, so
 //! `cargo test` runs exactly what the target runs over every committed finding
 //! (`fuzz/regressions/load_paths/`) and over seeds: the conformance `.npy` files, also
 //! cut short and with bytes appended. See `fuzz/README.md`.
 
 use std::path::{Path, PathBuf};
 
-#[path = "../../../../fuzz/src/load_paths.rs"]
-pub mod load_paths;
+use npy_fuzz_checks::load_paths;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -159,6 +159,7 @@ fn u64s(v: &Value) -> Vec<u64> {
 }
 
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn values_equal_numpys() {
     let cases = npy_oracle::eval_json(CASES_PY).expect("NumPy writes the cases");
     let cases = cases.as_array().unwrap();
@@ -250,6 +251,7 @@ fn values_equal_numpys() {
 /// NumPy's object arrays are pickles: NumPy loads them only with `allow_pickle=True`;
 /// we never do.
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn object_arrays_numpy_writes_are_refused() {
     let v = npy_oracle::eval_json(
         "buf = io.BytesIO(); np.save(buf, np.array([1, 'a', None], dtype=object), allow_pickle=True); result = buf.getvalue().hex()",
@@ -261,6 +263,7 @@ fn object_arrays_numpy_writes_are_refused() {
 
 /// `np.load(mmap_mode='r')`, our map and our read see the same bytes of a larger file.
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn numpy_memmap_agrees() {
     let scratch = Scratch::new();
     let path = scratch.dir.path().join("big.npy");

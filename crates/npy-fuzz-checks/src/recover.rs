@@ -1,16 +1,15 @@
-//! The properties of the `recover` target, over the public API of `npy-append` (with
-//! its `testing` feature) and `npy-mmap`.
+//! The properties of the `recover` target, over the public API of `npy-append` and
+//! `npy-mmap` (with the in-memory file of `npy-testing`).
 //!
-//! Plain Rust, no libFuzzer: the target calls it, and
-//! `crates/npy-append/tests/integration/fuzz_regressions.rs` includes it with `#[path]`
-//! so that `cargo test` runs the same checks over every committed finding. The
-//! `append_ops` checks (a sibling module) use [`recover_and_check`] after every
-//! simulated crash. Each check panics when a property fails.
+//! Plain Rust, no libFuzzer: the target calls it, and so does
+//! `crates/npy-append/tests/integration/fuzz_regressions.rs`, so that `cargo test` runs
+//! the same checks over every committed finding. The `append_ops` checks use
+//! [`recover_and_check`] after every simulated crash. Each check panics when a property fails.
 
-use npy_append::testing::MemFile;
 use npy_append::{recover_on, Adopt, Error, RecoverOptions, Recovered, MAX_HEADER_LEN};
 use npy_header::{ByteOrder, Dtype, Header, HeaderParser, Kind, Scalar, Version};
 use npy_mmap::{Loader, NpyBuffer};
+use npy_testing::MemFile;
 
 /// Headers the `recover` target may pass as [`RecoverOptions::template`]: a 1.0 file of
 /// bytes, a 1.0 C-order file of rows of three `<f8`, a 4.0 file of `<i4` (all as
@@ -52,7 +51,8 @@ pub fn options_from_byte(b: u8) -> RecoverOptions {
     options_from_byte_for(b, &[])
 }
 
-/// [`options_from_byte`] for the file `bytes`, zero-filling bounded as [`bounded`] says.
+/// [`options_from_byte`] for the file `bytes`: zero-filling is turned off when its header
+/// (or the template, if it is the one used) has rows larger than [`MAX_ZEROFILL_ROW`].
 pub fn options_from_byte_for(b: u8, bytes: &[u8]) -> RecoverOptions {
     let adopt = if b & 1 == 0 {
         Adopt::WholeRows

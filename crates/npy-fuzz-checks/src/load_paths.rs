@@ -1,8 +1,8 @@
 //! The properties of the `load_paths` target, over the public API of `npy-mmap`.
 //!
-//! Plain Rust, no libFuzzer: the target calls it, and
-//! `crates/npy-mmap/tests/integration/fuzz_regressions.rs` includes it with `#[path]`
-//! so that `cargo test` runs the same checks over every committed finding.
+//! Plain Rust, no libFuzzer: the target calls it, and so does
+//! `crates/npy-mmap/tests/integration/fuzz_regressions.rs`, so that `cargo test` runs
+//! the same checks over every committed finding.
 
 use std::io::{self, Read};
 use std::path::Path;

@@ -1,56 +1,12 @@
-//! Test doubles for [`Storage`]: an in-memory file, a file that simulates power loss,
-//! and a file that injects failures. Enabled by the `testing` feature; meant for this
-//! crate's tests, crash campaigns and fuzz targets.
-//!
-//! # Simulating a crash
-//!
-//! [`CrashFile`] keeps what is durable apart from what has only been written, after
-//! the model of SQLite's crash-test VFS: `sync_data`/`sync_all` make every pending
-//! write durable; a power loss ([`CrashFile::power_loss`]) gives each write since the
-//! last sync one fate (applied, dropped, torn to a prefix, or garbled with random
-//! bytes of the same length), in order, and picks the file length independently among
-//! the lengths the file had since the last sync (bytes up to a length that reached the
-//! disk without their data read as zeros, as on ext4). A range insert
-//! ([`Storage::insert_range`]) is a journaled metadata change, applied whole or dropped
-//! by a power loss: true on ext4 and XFS while the shift fits one transaction (a
-//! half-done shift of a file with many extents, which `recover` detects and refuses,
-//! is built by hand in the tests). A process crash loses nothing that
-//! was written ([`CrashFile::page_cache`]). Files on one disk
-//! ([`CrashFile::on_same_disk`], an array and its journal) count their calls together
-//! and lose power together; each one's pending writes meet their fates independently
-//! (the disk orders nothing that was not synced).
-//!
-//! ```
-//! use npy_append::testing::{CrashFile, MemFile, Rng};
-//! use npy_append::{recover_on, Appender, Durability, NewArray, Options, RecoverOptions, Adopt};
-//! use npy_header::{ByteOrder, Dtype, Kind, Scalar};
-//!
-//! let u2 = Dtype::Scalar(Scalar::new(Kind::UInt, ByteOrder::Little, 2).unwrap());
-//! let file = CrashFile::new();
-//! let journal = file.on_same_disk(); // its power fails with the file's
-//! let opts = Options::new().durability(Durability::Synced).buffer_bytes(0);
-//! let w = Appender::create_on(&file, &journal, &NewArray::new(u2, [2]), opts)?;
-//! w.append(&[1u16, 2])?;
-//! w.sync()?; // row 0 is acknowledged
-//! file.crash_after(file.ops() + 3); // the power fails three calls from now
-//! let _ = w.append(&[3u16, 4]); // may fail: the machine is down
-//! drop(w);
-//! let mut rng = Rng::with_seed(7);
-//! let disk = MemFile::from_bytes(file.power_loss(&mut rng));
-//! let journal = MemFile::from_bytes(journal.power_loss(&mut rng));
-//! let done = recover_on(&disk, &journal, &RecoverOptions::new().adopt(Adopt::Counted))?;
-//! assert!(done.rows >= 1);
-//! # Ok::<(), npy_append::Error>(())
-//! ```
+//! Test doubles for [`Storage`]: [`MemFile`], [`CrashFile`] and [`FaultyFile`] (see the
+//! crate docs).
 
-use std::fs::File;
 use std::io;
-use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::storage::Storage;
+use npy_append::Storage;
 
-pub use fastrand::Rng;
+use crate::Rng;
 
 fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -205,7 +161,7 @@ impl Clock {
     }
 }
 
-/// A file in memory that simulates power loss (see the module docs).
+/// A file in memory that simulates power loss (see the crate docs).
 #[derive(Debug, Default)]
 pub struct CrashFile {
     state: Mutex<CrashState>,
@@ -588,14 +544,4 @@ impl<S: Storage> Storage for FaultyFile<S> {
             None => self.inner.insert_range(offset, len),
         }
     }
-}
-
-/// Whether `file` is still the file at `path` (the same device and inode; `false` when
-/// nothing is there). The operations that take a path ([`Appender::open`](crate::Appender::open),
-/// [`ensure_appendable`](crate::ensure_appendable), …) check it after taking the lock
-/// and open the path again while it is `false`: a rewrite that renamed a new file over
-/// `path` between their open and their lock leaves them holding the lock of a file no
-/// longer at `path`.
-pub fn is_still_at(file: &File, path: &Path) -> io::Result<bool> {
-    crate::writer::is_still_at(file, path)
 }

@@ -2,8 +2,8 @@
 //! `npy-append` writer over a crash-simulating file, checked against a model after
 //! every simulated crash and recovery.
 //!
-//! Plain Rust, no libFuzzer: the target calls it, and
-//! `crates/npy-append/tests/integration/fuzz_regressions.rs` includes it with `#[path]`.
+//! Plain Rust, no libFuzzer: the target calls it, and so does
+//! `crates/npy-append/tests/integration/fuzz_regressions.rs`.
 //!
 //! The checks are the crate manual's crash-guarantee table ("Crash guarantees" in
 //! `crates/npy-append/src/lib.rs`), row by row, and no more:
@@ -24,11 +24,11 @@
 use std::sync::Arc;
 
 use arbitrary::{Result as ArbResult, Unstructured};
-use npy_append::testing::{CrashFile, Rng};
 use npy_append::{Adopt, Appender, Durability, HeaderPolicy, NewArray, Options, RecoverOptions};
 use npy_header::{ByteOrder, Dtype, Field, Header, Kind, Scalar, Version};
+use npy_testing::{CrashFile, Rng};
 
-use super::recover::{load, recover_and_check};
+use crate::recover::{load, recover_and_check};
 
 /// At most this many operations per input, so that an input costs little.
 const MAX_OPS: usize = 48;
@@ -397,7 +397,7 @@ fn crash_and_recover(
         );
         for p in r.file.pending() {
             match p {
-                npy_append::testing::Pending::Write { offset, bytes } => eprintln!(
+                npy_testing::Pending::Write { offset, bytes } => eprintln!(
                     "  pending write at {offset}: {:?}",
                     String::from_utf8_lossy(&bytes)
                 ),

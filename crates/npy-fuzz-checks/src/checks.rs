@@ -1,10 +1,10 @@
 //! The properties the fuzz targets check, over the public API of `npy-header`.
 //!
-//! This file is plain Rust with no libFuzzer in it: the fuzz targets call it, and the
-//! regression replay (`crates/npy-header/tests/integration/fuzz_regressions.rs`)
-//! includes it with `#[path]` so that `cargo test` on stable Rust runs exactly the same
-//! checks over every committed finding. Each check panics when a property fails; that
-//! is how both libFuzzer and the test harness learn of it.
+//! Plain Rust with no libFuzzer in it: the fuzz targets call it, and so does the
+//! regression replay (`crates/npy-header/tests/integration/fuzz_regressions.rs`), so
+//! that `cargo test` on stable Rust runs exactly the same checks over every committed
+//! finding. Each check panics when a property fails; that is how both libFuzzer and the
+//! test harness learn of it.
 
 use arbitrary::{Result as ArbResult, Unstructured};
 use npy_header::{
@@ -171,7 +171,7 @@ fn check_parsed(data: &[u8], p: &Parsed) {
     );
     expect_warning(
         &|w| matches!(w, Warning::UnalignedData { .. }),
-        offset % 64 != 0,
+        !offset.is_multiple_of(64),
         "UnalignedData",
     );
     expect_warning(
