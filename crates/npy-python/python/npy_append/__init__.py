@@ -60,8 +60,9 @@ def _error(kind, message):
 
 
 def _fspath(filename):
-    """The path as ``str`` or ``bytes``, for the Rust side (``os.PathLike`` accepted)."""
-    return os.fspath(filename)
+    """The path as ``str`` for the Rust side (``bytes`` and ``os.PathLike`` accepted;
+    undecodable bytes survive as the file system encoding's surrogate escapes)."""
+    return os.fsdecode(os.fspath(filename))
 
 
 def _version_number(version):
@@ -164,7 +165,7 @@ class NpyAppendArray:
                     self._writer.close()
                     raise _error(
                         "version",
-                        f"{os.fsdecode(path)}: the file is in format {have}.0, not "
+                        f"{path}: the file is in format {have}.0, not "
                         f"{self._version}.0: convert it with npy_append.convert(filename, "
                         f"{self._version}), or leave out version= to continue it as it is")
 
@@ -234,7 +235,7 @@ class NpyAppendArray:
             w.append_npy(buf.getvalue())
 
     def _name(self):
-        return os.fsdecode(_fspath(self.filename))
+        return _fspath(self.filename)
 
     def _create(self, arr):
         if arr.ndim == 0:
@@ -398,7 +399,7 @@ def header(file, *, max_header_size=10000):
     [1000, 16]
     """
     path = _fspath(file)
-    return _native.header(path, os.fsdecode(path), int(max_header_size))
+    return _native.header(path, path, int(max_header_size))
 
 
 def _limit(allow_pickle, max_header_size):
@@ -444,7 +445,7 @@ def _load_path(file, path, info, mmap_mode, allow_pickle, max_header_size):
         # Pickles (refused unless allow_pickle) and unusual modes: np.load's own
         # behaviour. A 4.0 file never gets here with objects: its header is refused.
         if major == 4:
-            raise _error("parameter", f"{os.fsdecode(path)}: mmap_mode={mmap_mode!r} cannot be used with "
+            raise _error("parameter", f"{path}: mmap_mode={mmap_mode!r} cannot be used with "
                         "a format 4.0 file: use None, 'r', 'r+' or 'c'")
         return np.load(file, mmap_mode=mmap_mode, allow_pickle=allow_pickle,
                        max_header_size=max_header_size)
@@ -465,7 +466,7 @@ def _load_path(file, path, info, mmap_mode, allow_pickle, max_header_size):
     count = int(np.prod(shape, dtype=np.int64)) if len(shape) else 1
     arr = np.fromfile(path, dtype=dtype, count=count, offset=offset)
     if len(arr) != count:  # the file shrank since its size was read
-        raise _error("shrunk", f"{os.fsdecode(path)}: the file holds fewer rows than a moment ago: "
+        raise _error("shrunk", f"{path}: the file holds fewer rows than a moment ago: "
                     "it was truncated while being read")
     return _shaped(arr, shape, fortran)
 
