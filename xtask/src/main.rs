@@ -1,11 +1,18 @@
 //! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
 //!
 //! * `setup`: create `<root>/.venv` (`python3 -m venv`) and install the pinned
-//!   `requirements-oracle.txt` into it, unless it already has exactly those versions.
+//!   `requirements-oracle.txt` and `requirements-python.txt` into it, unless it
+//!   already has exactly those versions.
 //! * `test [ARGS]`: `setup`, then `cargo test --workspace --all-targets ARGS` and
-//!   `cargo test --workspace --doc ARGS` with the oracle environment (below).
-//! * `lint`: `setup`, then `cargo fmt --check` (also of `fuzz/`), `cargo clippy -D
-//!   warnings` and `cargo doc` with `-D warnings`, with the oracle environment.
+//!   `cargo test --workspace --doc ARGS` with the oracle environment (below); then the
+//!   Python package (`crates/npy-python`, its own workspace): built and installed into
+//!   `.venv` (`pip install --no-build-isolation`, with the pinned maturin) and its
+//!   pytest suite run. `-p npy-python` runs only the Python part, and passes the
+//!   arguments after `--` to pytest; another `-p` runs only the Rust part.
+//! * `lint`: `setup`, then `cargo fmt --check` (also of `fuzz/` and
+//!   `crates/npy-python`), `cargo clippy -D warnings` and `cargo doc` with `-D
+//!   warnings` (of the workspace and of `crates/npy-python`), with the oracle
+//!   environment.
 //! * `ci`: `lint`, then `test`, then `cargo bench --workspace --no-run` (the benches are
 //!   built in the bench profile, unoptimised to save time, and not run; `test` already
 //!   ran each one once on small inputs).
@@ -28,8 +35,11 @@ mod fuzz;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  setup          create .venv with the pinned requirements-oracle.txt (idempotent)
-  test [ARGS]    setup, then cargo test --workspace --all-targets ARGS and --doc ARGS
+  setup          create .venv with the pinned requirements-oracle.txt and
+                 requirements-python.txt (idempotent)
+  test [ARGS]    setup, then cargo test --workspace --all-targets ARGS and --doc ARGS,
+                 then build the Python package into .venv and run its pytest suite
+                 (-p npy-python: only that, with the ARGS after -- for pytest)
   lint           setup, then cargo fmt --check, clippy -D warnings, doc -D warnings
   ci             lint, then test, then cargo bench --workspace --no-run
   fuzz-seeds     seed fuzz/corpus/<target>/ from conformance/ and fuzz/regressions/
@@ -153,7 +163,10 @@ fn check_venv(python: &Path, pins: &[String]) -> Result<VenvState, String> {
     Ok(state)
 }
 
-/// `name==version` lines of requirements-oracle.txt.
+/// The Python package's crate: its own workspace, excluded from the root one.
+const PYTHON_CRATE: &str = "npy-python";
+
+/// `name==version` lines of a requirements file.
 fn pins(requirements: &Path) -> Result<Vec<String>, String> {
     let text = std::fs::read_to_string(requirements)
         .map_err(|e| format!("cannot read {}: {e}", requirements.display()))?;
@@ -177,8 +190,15 @@ fn pins(requirements: &Path) -> Result<Vec<String>, String> {
 fn setup() -> Result<OracleEnv, String> {
     let venv = root().join(".venv");
     let python = venv_python(&venv);
-    let requirements = root().join("requirements-oracle.txt");
-    let pins = pins(&requirements)?;
+    let requirements = [
+        root().join("requirements-oracle.txt"),
+        root().join("requirements-python.txt"),
+    ];
+    let mut pins_all = Vec::new();
+    for file in &requirements {
+        pins_all.extend(pins(file)?);
+    }
+    let pins = pins_all;
 
     let usable = python.exists()
         && Command::new(&python)
@@ -204,8 +224,10 @@ fn setup() -> Result<OracleEnv, String> {
     if !state.missing.is_empty() {
         println!("xtask: installing into .venv: {}", state.missing.join(", "));
         let mut pip = Command::new(&python);
-        pip.args(["-m", "pip", "install", "--disable-pip-version-check", "-r"])
-            .arg(&requirements);
+        pip.args(["-m", "pip", "install", "--disable-pip-version-check"]);
+        for file in &requirements {
+            pip.arg("-r").arg(file);
+        }
         run(&mut pip)?;
         state = check_venv(&python, &pins)?;
         if !state.missing.is_empty() {
@@ -273,10 +295,62 @@ fn run(cmd: &mut Command) -> Result<(), String> {
 
 fn test(env: &OracleEnv, extra: &[String]) -> Result<(), String> {
     // Only the arguments before `--` are cargo's; the rest go to the test binaries.
+    let mut parts = extra.splitn(2, |a| a == "--");
+    let cargo_args = parts.next().unwrap_or(&[]);
+    let after = parts.next();
+    let packages = selected_packages(cargo_args);
+    let python = packages.is_empty() || packages.iter().any(|p| p == PYTHON_CRATE);
+    let rust = packages.is_empty() || packages.iter().any(|p| p != PYTHON_CRATE);
+    if rust {
+        // npy-python is not a member of this workspace: leave it out of cargo's `-p`s.
+        let mut cargo_extra = without_package(cargo_args, PYTHON_CRATE);
+        if let Some(after) = after {
+            cargo_extra.push("--".to_owned());
+            cargo_extra.extend(after.iter().cloned());
+        }
+        test_rust(env, &cargo_extra)?;
+    }
+    if python {
+        // The arguments after `--` are pytest's when only the Python package is tested.
+        let pytest_args = if rust { &[][..] } else { after.unwrap_or(&[]) };
+        test_python(env, pytest_args)?;
+    }
+    Ok(())
+}
+
+/// The packages named by `-p NAME`, `-pNAME`, `--package NAME` or `--package=NAME`.
+fn selected_packages(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "-p" || a == "--package" {
+            out.extend(it.next().cloned());
+        } else if let Some(name) = a.strip_prefix("--package=") {
+            out.push(name.to_owned());
+        } else if let Some(name) = a.strip_prefix("-p").filter(|n| !n.is_empty()) {
+            out.push(name.to_owned());
+        }
+    }
+    out
+}
+
+/// `args` without the package selection of `name`.
+fn without_package(args: &[String], name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = args.iter().peekable();
+    while let Some(a) = it.next() {
+        if (a == "-p" || a == "--package") && it.peek().is_some_and(|n| *n == name) {
+            it.next();
+        } else if a != &format!("--package={name}") && a != &format!("-p{name}") {
+            out.push(a.clone());
+        }
+    }
+    out
+}
+
+fn test_rust(env: &OracleEnv, extra: &[String]) -> Result<(), String> {
     let cargo_args = extra.split(|a| a == "--").next().unwrap_or(&[]);
-    let selects_packages = cargo_args.iter().any(|a| {
-        a == "-p" || a == "--package" || a.starts_with("--package=") || a.starts_with("-p")
-    });
+    let selects_packages = !selected_packages(cargo_args).is_empty();
     let selects_targets = cargo_args.iter().any(|a| {
         let flag = a.split('=').next().unwrap_or(a);
         matches!(
@@ -311,6 +385,56 @@ fn test(env: &OracleEnv, extra: &[String]) -> Result<(), String> {
         run(&mut cargo(env, &args))?;
     }
     Ok(())
+}
+
+/// `crates/npy-python`.
+fn python_crate() -> PathBuf {
+    root().join("crates").join(PYTHON_CRATE)
+}
+
+/// Builds the Python package into `.venv` and runs its pytest suite. Fails on any
+/// failure, including a suite that collects no tests (pytest's exit status 5).
+fn test_python(env: &OracleEnv, pytest_args: &[String]) -> Result<(), String> {
+    let bin = env
+        .python
+        .parent()
+        .expect("the venv's python is in its bin/");
+    // pip runs the build backend (maturin, pinned in requirements-python.txt and
+    // installed by setup) from PATH: the venv's bin/ first.
+    let mut path = OsString::from(bin);
+    if let Some(old) = std::env::var_os("PATH") {
+        path.push(":");
+        path.push(old);
+    }
+    let mut pip = Command::new(&env.python);
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-build-isolation",
+        "--no-deps",
+        "--force-reinstall",
+    ])
+    .arg(python_crate())
+    .env("PATH", &path)
+    .env("PYO3_PYTHON", &env.python);
+    run(&mut pip)?;
+    // The header tests compare with `npy inspect --json` of this repository's tool.
+    run(&mut cargo(env, &["build", "-p", "npy-cli"]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let npy = target.join("debug").join("npy");
+    let mut pytest = Command::new(&env.python);
+    pytest
+        .current_dir(python_crate())
+        .args(["-m", "pytest", "tests", "-p", "no:cacheprovider"])
+        .args(pytest_args)
+        .env("NPY_CLI", npy)
+        .env("PATH", &path);
+    run(&mut pytest)
+        .map_err(|e| format!("{e} (pytest exits 5 when it collected no tests, which fails too)"))
 }
 
 fn bench_build(env: &OracleEnv) -> Result<(), String> {
@@ -353,6 +477,28 @@ fn lint(env: &OracleEnv) -> Result<(), String> {
     }
     rustdocflags.push("-D warnings");
     let mut doc = cargo(env, &["doc", "--workspace", "--no-deps"]);
-    doc.env("RUSTDOCFLAGS", rustdocflags);
+    doc.env("RUSTDOCFLAGS", &rustdocflags);
+    run(&mut doc)?;
+    // The Python package's crate is its own workspace: the same checks on it.
+    let manifest = python_crate().join("Cargo.toml");
+    let manifest = manifest.to_string_lossy();
+    run(&mut cargo(
+        env,
+        &["fmt", "--manifest-path", &manifest, "--", "--check"],
+    ))?;
+    run(&mut cargo(
+        env,
+        &[
+            "clippy",
+            "--manifest-path",
+            &manifest,
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    ))?;
+    let mut doc = cargo(env, &["doc", "--manifest-path", &manifest, "--no-deps"]);
+    doc.env("RUSTDOCFLAGS", &rustdocflags);
     run(&mut doc)
 }
