@@ -100,13 +100,13 @@ pub fn refuse(kind: &str, path: Option<&Path>, message: &str) -> PyErr {
 }
 
 /// Extension trait: `?` on the crates' results inside `#[pyfunction]`s.
-pub trait IntoPy<T> {
+pub trait OrRaise<T> {
     /// The result with its error as a Python exception.
-    fn py_err(self) -> PyResult<T>;
+    fn or_raise(self) -> PyResult<T>;
 }
 
-impl<T> IntoPy<T> for Result<T, npy_append::Error> {
-    fn py_err(self) -> PyResult<T> {
+impl<T> OrRaise<T> for Result<T, npy_append::Error> {
+    fn or_raise(self) -> PyResult<T> {
         self.map_err(|e| append_error(&e))
     }
 }

@@ -11,7 +11,7 @@ use npy_header::{HeaderParser, Parsed, Version};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::errors::{io_error, load_error, refuse, IntoPy};
+use crate::errors::{io_error, load_error, refuse, OrRaise};
 
 /// The header of `path` and the file's length, read with the writer's header-length
 /// limit ([`npy_append::MAX_HEADER_LEN`]).
@@ -87,7 +87,7 @@ pub fn ensure_appendable<'py>(
     };
     let done = py
         .detach(|| npy_append::ensure_appendable(&path, mode))
-        .py_err()?;
+        .or_raise()?;
     let d = PyDict::new(py);
     d.set_item("version", done.version.to_string())?;
     d.set_item("already", done.already)?;
@@ -107,7 +107,7 @@ pub fn recover<'py>(
     zerofill_incomplete: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let opts = RecoverOptions::new().zerofill_incomplete(zerofill_incomplete);
-    let done = py.detach(|| npy_append::recover(&path, &opts)).py_err()?;
+    let done = py.detach(|| npy_append::recover(&path, &opts)).or_raise()?;
     let d = PyDict::new(py);
     d.set_item("version", done.version.to_string())?;
     d.set_item("shape", PyTuple::new(py, &done.shape)?)?;
@@ -135,7 +135,7 @@ fn converted<'py>(py: Python<'py>, done: &npy_append::Converted) -> PyResult<Bou
 /// `npy_append::finalize`: a 4.0 file into the version NumPy reads.
 #[pyfunction]
 pub fn finalize<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyDict>> {
-    let done = py.detach(|| npy_append::finalize(&path)).py_err()?;
+    let done = py.detach(|| npy_append::finalize(&path)).or_raise()?;
     converted(py, &done)
 }
 
@@ -143,7 +143,7 @@ pub fn finalize<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyDi
 #[pyfunction]
 pub fn convert<'py>(py: Python<'py>, path: PathBuf, version: u8) -> PyResult<Bound<'py, PyDict>> {
     let to = version_of(version)?;
-    let done = py.detach(|| npy_append::convert(&path, to)).py_err()?;
+    let done = py.detach(|| npy_append::convert(&path, to)).or_raise()?;
     converted(py, &done)
 }
 

@@ -69,12 +69,9 @@ pub fn layout<'py>(
     let found = py
         .detach(|| read_file(&path, &parser))
         .map_err(|e| load_error(&e, Some(&path)))?;
-    match found {
-        None => Ok(None),
-        Some(found) => describe(py, &found, &parser)
-            .map_err(|e| load_error(&e, Some(&path)))
-            .and_then(|r| r.map(Some)),
-    }
+    found
+        .map(|found| describe(py, &found, &parser, Some(&path)))
+        .transpose()
 }
 
 /// [`layout`] for the bytes of a whole file (a file object's contents): the data
@@ -96,9 +93,7 @@ pub fn layout_bytes<'py>(
         parsed,
         file_len: data.len() as u64,
     };
-    describe(py, &found, &parser)
-        .map_err(|e| load_error(&e, None))
-        .and_then(|r| r.map(Some))
+    describe(py, &found, &parser, None).map(Some)
 }
 
 /// Parses the header at the start of `data` (the whole header, with or without data
@@ -111,34 +106,30 @@ pub fn check_header(data: &[u8], max_header_len: u64) -> PyResult<()> {
         .map_err(|e| load_error(&npy_mmap::Error::from(e), None))
 }
 
+/// The tuple [`layout`] returns for a header found in a file of `path` (or a buffer).
 fn describe<'py>(
     py: Python<'py>,
     found: &Found,
     parser: &HeaderParser,
-) -> Result<PyResult<Bound<'py, PyTuple>>, npy_mmap::Error> {
+    path: Option<&Path>,
+) -> PyResult<Bound<'py, PyTuple>> {
     let header = &found.parsed.header;
     let has_object = header.dtype.has_object();
-    let layout = found.resolve(parser)?;
+    let layout = found.resolve(parser).map_err(|e| load_error(&e, path))?;
     let shape: Vec<u64> = if has_object {
         header.shape.clone()
     } else {
         layout.shape().to_vec()
     };
-    Ok((|| {
-        let items: Vec<Bound<'py, PyAny>> = vec![
-            found.parsed.version.major().into_pyobject(py)?.into_any(),
-            descr(py, &header.dtype, Form::Tuples)?,
-            pyo3::types::PyBool::new(py, header.fortran_order)
-                .to_owned()
-                .into_any(),
-            PyTuple::new(py, shape)?.into_any(),
-            found.parsed.data_offset().into_pyobject(py)?.into_any(),
-            pyo3::types::PyBool::new(py, has_object)
-                .to_owned()
-                .into_any(),
-        ];
-        PyTuple::new(py, items)
-    })())
+    (
+        found.parsed.version.major(),
+        descr(py, &header.dtype, Form::Tuples)?,
+        header.fortran_order,
+        PyTuple::new(py, shape)?,
+        found.parsed.data_offset(),
+        has_object,
+    )
+        .into_pyobject(py)
 }
 
 /// `npy inspect --json FILE` as a dict: the same keys, in the same order, with the

@@ -21,7 +21,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyTuple, PyType};
 
 use crate::descr::{descr, Form};
-use crate::errors::{refuse, IntoPy};
+use crate::errors::{refuse, OrRaise};
 use crate::files::version_of;
 
 static NDARRAY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -178,7 +178,7 @@ impl Writer {
         let r = py.detach(|| self.app().as_ref().map(f));
         match r {
             None => Err(self.closed_error()),
-            Some(r) => r.py_err(),
+            Some(r) => r.or_raise(),
         }
     }
 }
@@ -208,7 +208,9 @@ impl Writer {
         if let Some(v) = version {
             new = new.version(version_of(v)?);
         }
-        let app = py.detach(|| Appender::create(&path, &new, opts)).py_err()?;
+        let app = py
+            .detach(|| Appender::create(&path, &new, opts))
+            .or_raise()?;
         Writer::new(py, app, path)
     }
 
@@ -224,7 +226,7 @@ impl Writer {
         buffer_bytes: usize,
     ) -> PyResult<Writer> {
         let opts = options(durability, every_write, buffer_bytes)?;
-        let app = py.detach(|| Appender::open(&path, opts)).py_err()?;
+        let app = py.detach(|| Appender::open(&path, opts)).or_raise()?;
         Writer::new(py, app, path)
     }
 
@@ -317,7 +319,7 @@ impl Writer {
             return Ok(self.closed_rows.load(Ordering::Relaxed));
         };
         self.closed_rows.store(app.rows(), Ordering::Relaxed);
-        let rows = py.detach(|| app.close()).py_err()?;
+        let rows = py.detach(|| app.close()).or_raise()?;
         self.closed_rows.store(rows, Ordering::Relaxed);
         Ok(rows)
     }
