@@ -304,3 +304,30 @@ def test_gil_is_released_during_io(npy):
     # between the main thread's bytecodes); released, it counts all along.
     assert elapsed > 0.005
     assert during > 1000, (during, elapsed)
+
+
+def test_docstring_examples(tmp_path, monkeypatch):
+    """Every example in the package's docstrings runs and prints what it says."""
+    import doctest
+
+    monkeypatch.chdir(tmp_path)
+    result = doctest.testmod(npy_append, extraglobs={"npy_append": npy_append},
+                             optionflags=doctest.ELLIPSIS, report=True)
+    assert result.attempted > 30
+    assert result.failed == 0
+
+
+def test_type_stubs_cover_the_api():
+    """The stubs ship with the package (PEP 561) and name every public function."""
+    import ast
+    from pathlib import Path
+
+    root = Path(npy_append.__file__).parent
+    assert (root / "py.typed").exists() and (root / "_native.pyi").exists()
+    stub = ast.parse((root / "__init__.pyi").read_text())
+    names = {n.name for n in stub.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    assert names | {"Error"} == set(npy_append.__all__)
+    native = ast.parse((root / "_native.pyi").read_text())
+    native_names = {n.name for n in native.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    public = {n for n in dir(npy_append._native) if not n.startswith("_") and n.upper() != n}
+    assert native_names == public

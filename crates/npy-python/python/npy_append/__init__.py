@@ -5,10 +5,10 @@ npy-append-array's API (0.9.19), so that ``import npy_append as npy_append_array
 programs written for it unchanged, on a Rust core (the ``npy-append`` crate)::
 
     >>> import numpy as np, npy_append
-    >>> with npy_append.NpyAppendArray(path) as w:          # doctest: +SKIP
+    >>> with npy_append.NpyAppendArray("demo.npy", delete_if_exists=True) as w:
     ...     w.append(np.zeros((2, 3)))      # creates the file: float64 rows of 3
     ...     w.append(np.ones((4, 3)))
-    >>> np.load(path).shape                                 # doctest: +SKIP
+    >>> np.load("demo.npy").shape
     (6, 3)
 
 Beyond npy-append-array: an advisory lock keeps a second writer out; ``durability=
@@ -124,12 +124,26 @@ class NpyAppendArray:
     in this one) cannot open the same file while this one is open: it gets an ``Error``
     with ``kind == "locked"``.
 
-    >>> import numpy as np, npy_append                      # doctest: +SKIP
-    >>> with npy_append.NpyAppendArray("log.npy", rewrite_header_on_append=False) as w:
+    >>> import numpy as np, npy_append
+    >>> with npy_append.NpyAppendArray("log.npy", delete_if_exists=True,
+    ...                                rewrite_header_on_append=False) as w:
     ...     for i in range(1000):
     ...         w.append(np.full((1, 16), i, dtype="<f8"))
     >>> np.load("log.npy").shape
     (1000, 16)
+    >>> w = npy_append.NpyAppendArray("log.npy")           # continue it
+    >>> w.append(np.zeros((2, 15)))
+    Traceback (most recent call last):
+    ...
+    npy_append.Error: log.npy: cannot append an array of shape (2, 15) to an array of shape (1000, 16): ...
+    >>> w.append(np.arange(16, dtype="<i2").reshape(1, 16))   # int16 into float64: safe
+    >>> w.append(np.full((1, 16), 0.5, dtype="<c16"))
+    Traceback (most recent call last):
+    ...
+    npy_append.Error: log.npy: cannot append complex128 data to an array of float64 ...
+    >>> w.close()
+    >>> np.load("log.npy").shape
+    (1001, 16)
     """
 
     def __init__(self, filename, delete_if_exists=False, rewrite_header_on_append=True, *,
@@ -202,7 +216,12 @@ class NpyAppendArray:
         growth axis, and its dtype the file's or one ``casting`` converts. The first
         append to a missing file creates it from ``arr``.
 
-        >>> w.append(np.arange(6.0).reshape(2, 3))          # doctest: +SKIP
+        >>> w = NpyAppendArray("rows.npy", delete_if_exists=True)
+        >>> w.append(np.arange(6.0).reshape(2, 3))
+        >>> w.append(np.arange(3.0).reshape(1, 3))
+        >>> w.shape
+        (3, 3)
+        >>> w.close()
         """
         w = self._writer
         if w is not None and w.append(arr):
@@ -324,8 +343,9 @@ def is_appendable(filename):
     valid header of an array that is not 0-d and holds no Python objects, with room for
     a longer row count (NumPy >= 1.24 leaves it; ``ensure_appendable`` makes it).
 
-    >>> npy_append.is_appendable("old.npy")                 # doctest: +SKIP
-    False
+    >>> np.save("saved.npy", np.arange(10))    # NumPy >= 1.24 leaves the room
+    >>> npy_append.is_appendable("saved.npy")
+    True
     """
     return _native.is_appendable(_fspath(filename))
 
@@ -344,7 +364,8 @@ def ensure_appendable(filename, inplace=False):
     journaled, so ``recover`` finishes it after a crash); otherwise a new file is
     written and renamed over it. Returns ``True``.
 
-    >>> npy_append.ensure_appendable("old.npy", inplace=True)   # doctest: +SKIP
+    >>> np.save("saved.npy", np.arange(10))
+    >>> npy_append.ensure_appendable("saved.npy", inplace=True)
     True
     """
     _native.ensure_appendable(_fspath(filename), bool(inplace))
@@ -357,8 +378,15 @@ def recover(filename, zerofill_incomplete=False):
     last row is cut off, or completed with zeros when ``zerofill_incomplete``. Safe to
     run on a complete file (nothing changes) and crash-safe itself. Returns ``True``.
 
-    >>> npy_append.recover("log.npy")                       # doctest: +SKIP
+    >>> np.save("cut.npy", np.arange(12.0).reshape(4, 3))
+    >>> with open("cut.npy", "r+b") as f:       # as if an append of 3 rows stopped midway
+    ...     _ = f.seek(0, 2), f.write(bytes(30))
+    >>> npy_append.needs_recovery("cut.npy")
     True
+    >>> npy_append.recover("cut.npy")
+    True
+    >>> np.load("cut.npy").shape                # one more whole row; 6 bytes cut off
+    (5, 3)
     """
     _native.recover(_fspath(filename), bool(zerofill_incomplete))
     return True
@@ -370,8 +398,12 @@ def finalize(filename):
     a dict: ``from``, ``to``, ``shape``, ``in_place``, ``trimmed_bytes``, ``header_len``,
     ``lost_room``.
 
-    >>> npy_append.finalize("stream.npy")["shape"]          # doctest: +SKIP
-    (1000, 16)
+    >>> with NpyAppendArray("stream.npy", delete_if_exists=True, version=4) as w:
+    ...     w.append(np.zeros((7, 2)))
+    >>> npy_append.finalize("stream.npy")["shape"]
+    (7, 2)
+    >>> np.load("stream.npy").shape
+    (7, 2)
     """
     return _native.finalize(_fspath(filename))
 
@@ -380,8 +412,11 @@ def convert(filename, version):
     """Rewrites ``filename`` in format ``version`` (1, 2, 3 or 4; 4 makes it
     open-ended), in place when the header fits. Returns the dict ``finalize`` returns.
 
-    >>> npy_append.convert("data.npy", 4)["to"]             # doctest: +SKIP
+    >>> np.save("data.npy", np.arange(6).reshape(3, 2))
+    >>> npy_append.convert("data.npy", 4)["to"]
     '4.0'
+    >>> npy_append.header("data.npy")["header_shape"]
+    [-1, 2]
     """
     return _native.convert(_fspath(filename), _version_number(version))
 
@@ -395,8 +430,10 @@ def header(file, *, max_header_size=10000):
     ``warnings`` and, when the data does not fit the header, ``error``. A header that
     cannot be read raises ``Error``.
 
-    >>> npy_append.header("log.npy")["shape"]               # doctest: +SKIP
-    [1000, 16]
+    >>> np.save("h.npy", np.zeros((4, 3), dtype=">i2"))
+    >>> h = npy_append.header("h.npy")
+    >>> h["version"], h["descr"], h["shape"], h["data_offset"]
+    ('1.0', '>i2', [4, 3], 128)
     """
     path = _fspath(file)
     return _native.header(path, path, int(max_header_size))
@@ -424,9 +461,14 @@ def load(file, mmap_mode=None, *, allow_pickle=False, max_header_size=10000):
     every whole row in the file when the call is made: a partial last row (an append in
     progress) is left out, and each call sees the rows appended since the last.
 
-    >>> a = npy_append.load("stream.npy", mmap_mode="r")    # doctest: +SKIP
-    >>> a.shape                                             # doctest: +SKIP
-    (1000, 16)
+    >>> w = NpyAppendArray("growing.npy", delete_if_exists=True, version=4)
+    >>> w.append(np.arange(6).reshape(3, 2))
+    >>> npy_append.load("growing.npy", mmap_mode="r").shape
+    (3, 2)
+    >>> w.append(np.arange(4).reshape(2, 2))
+    >>> npy_append.load("growing.npy").shape    # the rows appended since
+    (5, 2)
+    >>> w.close()
     """
     limit = _limit(allow_pickle, max_header_size)
     if not hasattr(file, "read"):
