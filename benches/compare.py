@@ -6,6 +6,11 @@ npy-benches`:
 
     .venv/bin/python benches/compare.py [--rounds N]
 
+The Python package npy_append (crates/npy-python; `cargo xtask test` installs it into
+.venv) is timed against the same peers from this process, in its own section of the
+report; `--python-only` runs just that section (no cargo build) and rewrites only its
+part of RESULTS.md.
+
 Each operation is timed in rounds, alternating the sides (ours, then the Python peer,
 then ours, ...). Our side is the `npy-bench` binary (benches/src/main.rs), which runs the
 operation ITERS times and prints the time per operation as JSON; the Python side runs
@@ -32,6 +37,13 @@ import npy_append_array
 import numpy as np
 import numpy.lib.format as fmt
 from npy_append_array import NpyAppendArray
+
+try:
+    import npy_append
+except ImportError as e:  # pragma: no cover
+    sys.exit(f"compare.py: cannot import npy_append ({e}): install the Python package into "
+             ".venv first: `cargo xtask test -p npy-python`, or "
+             "`.venv/bin/pip install ./crates/npy-python`")
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
@@ -92,6 +104,37 @@ def py_append(rewrite):
         return (time.perf_counter_ns() - t) / iters
 
     return run
+
+
+CHUNK = np.zeros(((1 << 20) // 128, 16), dtype="<f8")  # 1 MiB
+
+
+def appender(module, array, rewrite):
+    """Appends `array` ITERS times to a new file with `module`'s NpyAppendArray (the
+    first append, which creates the file, is not timed; close is)."""
+
+    def run(d, iters):
+        path = d / "append_py.npy"
+        if path.exists():
+            path.unlink()
+        w = module.NpyAppendArray(str(path), rewrite_header_on_append=rewrite)
+        w.append(array)
+        t = time.perf_counter_ns()
+        for _ in range(iters):
+            w.append(array)
+        w.close()
+        return (time.perf_counter_ns() - t) / iters
+
+    return run
+
+
+def npy_append_load(d, iters):
+    path = d / "big.npy"
+    t = time.perf_counter_ns()
+    for _ in range(iters):
+        a = npy_append.load(path, mmap_mode="r")
+        del a
+    return (time.perf_counter_ns() - t) / iters
 
 
 def py_recover(d, iters):
@@ -198,6 +241,29 @@ CASES = [
      "no sync"),
 ]
 
+# The Python package against the Python peers, both sides in this process.
+PYTHON_CASES = [
+    ("append one 128-byte row per call, `rewrite_header_on_append=True`",
+     appender(npy_append, ROW, True), appender(npy_append_array, ROW, True),
+     "npy-append-array, `rewrite_header_on_append=True`", 20000, 20,
+     "each append written and the header rewritten before `append` returns: two `pwrite`s, "
+     "the floor for that with npy-append's API (npy-append-array makes about 14 system calls "
+     "per append: `strace -c`); no fsync, close included"),
+    ("append one 128-byte row per call, `rewrite_header_on_append=False`",
+     appender(npy_append, ROW, False), appender(npy_append_array, ROW, False),
+     "npy-append-array, `rewrite_header_on_append=False`", 20000, 10,
+     "ours buffers small appends (1 MiB), theirs writes each one; header on close"),
+    ("append 1 MiB chunks, `rewrite_header_on_append=True`", appender(npy_append, CHUNK, True),
+     appender(npy_append_array, CHUNK, True), "npy-append-array, `rewrite_header_on_append=True`",
+     100, 1, "ours writes from the array's memory; theirs copies it (`flatten`) first"),
+    ("append 1 MiB chunks, `rewrite_header_on_append=False`", appender(npy_append, CHUNK, False),
+     appender(npy_append_array, CHUNK, False),
+     "npy-append-array, `rewrite_header_on_append=False`", 100, 1, "as above"),
+    ('`load(mmap_mode="r")` of a 2 GiB file', npy_append_load, py_open,
+     'NumPy `np.load(mmap_mode="r")`', 2000, 1,
+     "format 1.0; ours reads the header in Rust, then makes the same `np.memmap`"),
+]
+
 
 def make_big(d):
     path = d / "big.npy"
@@ -285,26 +351,37 @@ def main():
                     help="size of the big run of the memory section (0 skips it)")
     ap.add_argument("--only", metavar="TEXT",
                     help="run only the rows whose name contains TEXT, print them, write no report")
+    ap.add_argument("--python-only", action="store_true",
+                    help="run only the Python package's rows and rewrite only their section "
+                         "of RESULTS.md")
     args = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "-p", "npy-benches", "--bin", "npy-bench"],
-                   cwd=ROOT, check=True)
-    rows = []
+    if not args.python_only:
+        subprocess.run(["cargo", "build", "--release", "-p", "npy-benches", "--bin", "npy-bench"],
+                       cwd=ROOT, check=True)
+    rows, py_rows = [], []
     with tempfile.TemporaryDirectory(prefix="npy-compare-", dir=ROOT / "target") as tmp:
         d = Path(tmp)
         make_big(d)
-        for name, a, b, peer, iters, target, note in CASES:
-            if args.only and args.only not in name:
-                continue
-            ta, tb = [], []
-            for _ in range(args.rounds):
-                ta.append(a(d, iters))
-                tb.append(b(d, iters))
-            ratio = statistics.median(tb) / statistics.median(ta)
-            rows.append((name, ta, tb, peer, ratio, target, note))
-            print(f"{name}: ours {span(ta)}, {peer} {span(tb)}, {ratio:.1f}x", flush=True)
-        memory = measure_memory(d, args.memory_gib) if args.memory_gib and not args.only else []
-    if not args.only:
-        write_report(rows, criterion_medians(), args.rounds, memory)
+        sections = [(PYTHON_CASES, py_rows)]
+        if not args.python_only:
+            sections.insert(0, (CASES, rows))
+        for cases, out in sections:
+            for name, a, b, peer, iters, target, note in cases:
+                if args.only and args.only not in name:
+                    continue
+                ta, tb = [], []
+                for _ in range(args.rounds):
+                    ta.append(a(d, iters))
+                    tb.append(b(d, iters))
+                ratio = statistics.median(tb) / statistics.median(ta)
+                out.append((name, ta, tb, peer, ratio, target, note))
+                print(f"{name}: ours {span(ta)}, {peer} {span(tb)}, {ratio:.1f}x", flush=True)
+        full = not args.only and not args.python_only
+        memory = measure_memory(d, args.memory_gib) if args.memory_gib and full else []
+    if args.python_only and not args.only:
+        replace_python_section(py_rows, args.rounds)
+    elif not args.only:
+        write_report(rows, criterion_medians(), args.rounds, memory, py_rows)
 
 
 def machine():
@@ -385,7 +462,44 @@ def measure_memory(d, big_gib):
     return rows
 
 
-def write_report(rows, crit, rounds, memory):
+PY_BEGIN = "<!-- python:begin (written by benches/compare.py; do not edit by hand) -->"
+PY_END = "<!-- python:end -->"
+
+
+def python_section(py_rows, rounds):
+    """The Python package's table, between markers so that `--python-only` can
+    rewrite it alone."""
+    out = [PY_BEGIN, "", "## The Python package `npy_append` (`benches/compare.py`)", "",
+           f"Measured on {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}, "
+           f"load average (1 min) {os.getloadavg()[0]:.2f}; Python {platform.python_version()}, "
+           f"NumPy {np.__version__}. Both sides run in this Python process, {rounds} rounds "
+           "per row, sides interleaved; median (min–max) of the per-round time per "
+           "operation; ratio = peer median / our median. Writes go to the page cache "
+           "without fsync.", "",
+           "| figure | ours (`npy_append`) | peer | peer time | ratio | target | |",
+           "|---|---|---|---|---|---|---|"]
+    for name, ta, tb, peer, ratio, target, note in py_rows:
+        tgt = f"≥ {target}×" if target else "—"
+        extra = f" {note}" if note else ""
+        out.append(f"| {name} | {span(ta)} | {peer} | {span(tb)} | {ratio:.1f}× | {tgt} | "
+                   f"{met(ratio, target)}.{extra} |".replace("—.", "—"))
+    return out + ["", PY_END]
+
+
+def replace_python_section(py_rows, rounds):
+    path = ROOT / "benches" / "RESULTS.md"
+    text = path.read_text()
+    section = "\n".join(python_section(py_rows, rounds))
+    if PY_BEGIN in text and PY_END in text:
+        head, rest = text.split(PY_BEGIN, 1)
+        text = head + section + rest.split(PY_END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text)
+    print("rewrote the Python section of benches/RESULTS.md")
+
+
+def write_report(rows, crit, rounds, memory, py_rows=()):
     out = ["# Benchmark results", "",
            "Regenerate: `cargo bench -p npy-benches` (criterion, Rust peers and floors), then "
            "`.venv/bin/python benches/compare.py` (Python peers; writes this file).", ""]
@@ -401,6 +515,8 @@ def write_report(rows, crit, rounds, memory):
         extra = f" {note}" if note else ""
         out.append(f"| {name} | {span(ta)} | {peer} | {span(tb)} | {ratio:.1f}× | {tgt} | "
                    f"{met(ratio, target)}.{extra} |".replace("—.", "—"))
+    if py_rows:
+        out += [""] + python_section(py_rows, rounds)
     out += ["", "## Criterion suite (`cargo bench -p npy-benches`, `benches/benches/suite.rs`)", "",
             "Medians from the last criterion run on this machine. Writes overwrite pages already "
             "in the page cache (a ring of 8 MiB for rows, 64 MiB for chunks), no fsync; the floor "

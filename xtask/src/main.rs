@@ -1,16 +1,21 @@
 //! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
 //!
 //! * `setup`: create `<root>/.venv` (`python3 -m venv`) and install the pinned
-//!   `requirements-oracle.txt` (NumPy for the oracle) and `requirements-dev.txt` (ruff)
-//!   into it, unless it already has exactly those versions.
+//!   `requirements-oracle.txt` (NumPy for the oracle), `requirements-dev.txt` (ruff) and
+//!   `requirements-python.txt` (maturin, pytest, hypothesis) into it, unless it already
+//!   has exactly those versions.
 //! * `test [ARGS]`: `setup`, then `cargo test --workspace --all-targets --features
 //!   oracle ARGS` and `cargo test --workspace --doc --features oracle ARGS` with the
 //!   oracle environment (below). The `oracle` feature of the crates builds in the
 //!   NumPy oracle (pyo3) and runs the tests that ask it, which a plain `cargo test`
-//!   ignores.
-//! * `lint`: `setup`, then `cargo fmt --check` (also of `fuzz/`), `ruff check` of the
-//!   Python (`ruff.toml`), `cargo clippy -D warnings` with and without the `oracle`
-//!   feature, and `cargo doc` with `-D warnings`, with the oracle environment.
+//!   ignores. Then the Python package (`crates/npy-python`, its own workspace): built
+//!   and installed into `.venv` (`pip install --no-build-isolation`, with the pinned
+//!   maturin) and its pytest suite run. `-p npy-python` runs only the Python part, and
+//!   passes the arguments after `--` to pytest; another `-p` runs only the Rust part.
+//! * `lint`: `setup`, then `cargo fmt --check` (also of `fuzz/` and
+//!   `crates/npy-python`), `ruff check` of the Python (`ruff.toml`), `cargo clippy -D
+//!   warnings` with and without the `oracle` feature (and of `crates/npy-python`), and
+//!   `cargo doc` with `-D warnings`, with the oracle environment.
 //! * `package`: `cargo package` of every published crate (under `crates/`, without
 //!   `publish = false`), each built from its package alone, and a size check of each
 //!   `.crate` (see `package.rs`).
@@ -39,7 +44,9 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   setup          create .venv with the pinned requirements-*.txt (idempotent)
   test [ARGS]    setup, then cargo test --workspace --all-targets --features oracle ARGS,
-                 and --doc (the oracle feature runs the tests that ask NumPy)
+                 and --doc (the oracle feature runs the tests that ask NumPy), then
+                 build the Python package into .venv and run its pytest suite
+                 (-p npy-python: only that, with the ARGS after -- for pytest)
   lint           setup, then cargo fmt --check, ruff check, clippy -D warnings (with and
                  without the oracle feature), doc -D warnings
   package        cargo package every published crate, build each alone, check sizes
@@ -168,8 +175,15 @@ fn check_venv(python: &Path, pins: &[String]) -> Result<VenvState, String> {
 }
 
 /// The pinned Python requirements, installed into `.venv`: NumPy and what the oracle
-/// needs, then the development tools.
-const REQUIREMENTS: [&str; 2] = ["requirements-oracle.txt", "requirements-dev.txt"];
+/// needs, the development tools, and what the Python package is built and tested with.
+const REQUIREMENTS: [&str; 3] = [
+    "requirements-oracle.txt",
+    "requirements-dev.txt",
+    "requirements-python.txt",
+];
+
+/// The Python package's crate: its own workspace, excluded from the root one.
+const PYTHON_CRATE: &str = "npy-python";
 
 /// `name==version` lines of a requirements file.
 fn pins(requirements: &Path) -> Result<Vec<String>, String> {
@@ -297,10 +311,62 @@ fn run(cmd: &mut Command) -> Result<(), String> {
 
 fn test(env: &OracleEnv, extra: &[String]) -> Result<(), String> {
     // Only the arguments before `--` are cargo's; the rest go to the test binaries.
+    let mut parts = extra.splitn(2, |a| a == "--");
+    let cargo_args = parts.next().unwrap_or(&[]);
+    let after = parts.next();
+    let packages = selected_packages(cargo_args);
+    let python = packages.is_empty() || packages.iter().any(|p| p == PYTHON_CRATE);
+    let rust = packages.is_empty() || packages.iter().any(|p| p != PYTHON_CRATE);
+    if rust {
+        // npy-python is not a member of this workspace: leave it out of cargo's `-p`s.
+        let mut cargo_extra = without_package(cargo_args, PYTHON_CRATE);
+        if let Some(after) = after {
+            cargo_extra.push("--".to_owned());
+            cargo_extra.extend(after.iter().cloned());
+        }
+        test_rust(env, &cargo_extra)?;
+    }
+    if python {
+        // The arguments after `--` are pytest's when only the Python package is tested.
+        let pytest_args = if rust { &[][..] } else { after.unwrap_or(&[]) };
+        test_python(env, pytest_args)?;
+    }
+    Ok(())
+}
+
+/// The packages named by `-p NAME`, `-pNAME`, `--package NAME` or `--package=NAME`.
+fn selected_packages(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "-p" || a == "--package" {
+            out.extend(it.next().cloned());
+        } else if let Some(name) = a.strip_prefix("--package=") {
+            out.push(name.to_owned());
+        } else if let Some(name) = a.strip_prefix("-p").filter(|n| !n.is_empty()) {
+            out.push(name.to_owned());
+        }
+    }
+    out
+}
+
+/// `args` without the package selection of `name`.
+fn without_package(args: &[String], name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut it = args.iter().peekable();
+    while let Some(a) = it.next() {
+        if (a == "-p" || a == "--package") && it.peek().is_some_and(|n| *n == name) {
+            it.next();
+        } else if a != &format!("--package={name}") && a != &format!("-p{name}") {
+            out.push(a.clone());
+        }
+    }
+    out
+}
+
+fn test_rust(env: &OracleEnv, extra: &[String]) -> Result<(), String> {
     let cargo_args = extra.split(|a| a == "--").next().unwrap_or(&[]);
-    let selects_packages = cargo_args.iter().any(|a| {
-        a == "-p" || a == "--package" || a.starts_with("--package=") || a.starts_with("-p")
-    });
+    let selects_packages = !selected_packages(cargo_args).is_empty();
     let selects_targets = cargo_args.iter().any(|a| {
         let flag = a.split('=').next().unwrap_or(a);
         matches!(
@@ -325,11 +391,12 @@ fn test(env: &OracleEnv, extra: &[String]) -> Result<(), String> {
     };
     // Every test that asks NumPy, unless only packages without them were chosen (cargo
     // refuses a feature none of the selected packages has).
-    let features: &[&str] = if !selects_packages || selected_packages(cargo_args).any(has_oracle) {
-        &["--features", ORACLE_FEATURE]
-    } else {
-        &[]
-    };
+    let features: &[&str] =
+        if !selects_packages || selected_packages(cargo_args).iter().any(|p| has_oracle(p)) {
+            &["--features", ORACLE_FEATURE]
+        } else {
+            &[]
+        };
     let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
     // `--all-targets` does not include doctests, hence the second run.
     let target_sets: &[&[&str]] = if selects_targets {
@@ -348,23 +415,6 @@ fn test(env: &OracleEnv, extra: &[String]) -> Result<(), String> {
 /// it (see `crates/npy-oracle`).
 const ORACLE_FEATURE: &str = "oracle";
 
-/// The packages `-p`/`--package` name in cargo arguments.
-fn selected_packages(args: &[String]) -> impl Iterator<Item = &str> {
-    let mut next_is_package = false;
-    args.iter().filter_map(move |a| {
-        if std::mem::take(&mut next_is_package) {
-            return Some(a.as_str());
-        }
-        if a == "-p" || a == "--package" {
-            next_is_package = true;
-            return None;
-        }
-        a.strip_prefix("--package=")
-            .or_else(|| a.strip_prefix("-p"))
-            .filter(|p| !p.is_empty())
-    })
-}
-
 /// Whether the workspace member `package` (under `crates/`) has the oracle feature.
 fn has_oracle(package: &str) -> bool {
     let manifest = root().join("crates").join(package).join("Cargo.toml");
@@ -372,6 +422,56 @@ fn has_oracle(package: &str) -> bool {
         text.lines()
             .any(|l| l.trim_start().starts_with(&format!("{ORACLE_FEATURE} = [")))
     })
+}
+
+/// `crates/npy-python`.
+fn python_crate() -> PathBuf {
+    root().join("crates").join(PYTHON_CRATE)
+}
+
+/// Builds the Python package into `.venv` and runs its pytest suite. Fails on any
+/// failure, including a suite that collects no tests (pytest's exit status 5).
+fn test_python(env: &OracleEnv, pytest_args: &[String]) -> Result<(), String> {
+    let bin = env
+        .python
+        .parent()
+        .expect("the venv's python is in its bin/");
+    // pip runs the build backend (maturin, pinned in requirements-python.txt and
+    // installed by setup) from PATH: the venv's bin/ first.
+    let mut path = OsString::from(bin);
+    if let Some(old) = std::env::var_os("PATH") {
+        path.push(":");
+        path.push(old);
+    }
+    let mut pip = Command::new(&env.python);
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-build-isolation",
+        "--no-deps",
+        "--force-reinstall",
+    ])
+    .arg(python_crate())
+    .env("PATH", &path)
+    .env("PYO3_PYTHON", &env.python);
+    run(&mut pip)?;
+    // The header tests compare with `npy inspect --json` of this repository's tool.
+    run(&mut cargo(env, &["build", "-p", "npy-cli"]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let npy = target.join("debug").join("npy");
+    let mut pytest = Command::new(&env.python);
+    pytest
+        .current_dir(python_crate())
+        .args(["-m", "pytest", "tests", "-p", "no:cacheprovider"])
+        .args(pytest_args)
+        .env("NPY_CLI", npy)
+        .env("PATH", &path);
+    run(&mut pytest)
+        .map_err(|e| format!("{e} (pytest exits 5 when it collected no tests, which fails too)"))
 }
 
 fn bench_build(env: &OracleEnv) -> Result<(), String> {
@@ -416,6 +516,28 @@ fn lint(env: &OracleEnv) -> Result<(), String> {
     }
     rustdocflags.push("-D warnings");
     let mut doc = cargo(env, &["doc", "--workspace", "--no-deps"]);
-    doc.env("RUSTDOCFLAGS", rustdocflags);
+    doc.env("RUSTDOCFLAGS", &rustdocflags);
+    run(&mut doc)?;
+    // The Python package's crate is its own workspace: the same checks on it.
+    let manifest = python_crate().join("Cargo.toml");
+    let manifest = manifest.to_string_lossy();
+    run(&mut cargo(
+        env,
+        &["fmt", "--manifest-path", &manifest, "--", "--check"],
+    ))?;
+    run(&mut cargo(
+        env,
+        &[
+            "clippy",
+            "--manifest-path",
+            &manifest,
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    ))?;
+    let mut doc = cargo(env, &["doc", "--manifest-path", &manifest, "--no-deps"]);
+    doc.env("RUSTDOCFLAGS", &rustdocflags);
     run(&mut doc)
 }
