@@ -8,11 +8,11 @@ use crate::ensure::{
     check_header_size, checked, copy_rewrite, hard_links, length_field, Dest, MoveOptions,
 };
 use crate::error::{Error, ErrorKind, Result};
+use crate::files::open_locked;
 use crate::journal::{self, Progress};
 use crate::layout::Geometry;
 use crate::sidecar::sidecar;
 use crate::storage::Storage;
-use crate::writer::open_locked;
 
 /// What [`finalize`] or [`convert`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -17,11 +17,12 @@ use std::path::{Path, PathBuf};
 use npy_header::{Parsed, Version};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::files::{is_still_at, open_locked, sync_dir};
 use crate::journal::{self, Move, Progress, MAX_MOVE_CHUNK};
 use crate::layout::{read_header, Geometry, HeaderState, Snapshot};
 use crate::sidecar::sidecar;
 use crate::storage::{read_exact_at, write_all_at, Storage};
-use crate::writer::{is_still_at, no_journal, open_locked, sync_dir};
+use crate::writer::no_journal;
 
 /// Where [`ensure_appendable`] puts the rewritten file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]

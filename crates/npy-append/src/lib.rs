@@ -261,6 +261,7 @@ mod cast;
 mod convert;
 mod ensure;
 mod error;
+mod files;
 mod input;
 mod journal;
 mod layout;

@@ -5,11 +5,12 @@ use std::path::Path;
 use npy_header::{python_tuple, Parsed, Version};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::files::open_locked;
 use crate::journal::{self, Found, Op};
 use crate::layout::{parser, read_header, read_header_of, Geometry, HeaderState};
 use crate::sidecar::sidecar;
 use crate::storage::{write_all_at, Storage};
-use crate::writer::{open_locked, Durability};
+use crate::writer::Durability;
 
 /// Which whole rows beyond the header's count `recover` keeps (1.0–3.0 files).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::error::{Error, Result};
+use crate::files::sync_dir;
 use crate::storage::Storage;
 
 /// [`Sidecar::beside`] `path`, as this crate's error.
@@ -114,7 +115,7 @@ impl Sidecar {
             }
         }
         if st.dir_dirty {
-            sync_parent(&self.path)?;
+            sync_dir(&self.path)?;
             st.dir_dirty = false;
         }
         Ok(())
@@ -145,16 +146,6 @@ pub(crate) fn resolve(path: &Path) -> io::Result<PathBuf> {
         }
         Err(e) => Err(e),
     }
-}
-
-/// `fsync` of the directory holding `path`, so that a new, renamed or removed entry
-/// survives a power loss.
-pub(crate) fn sync_parent(path: &Path) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    File::open(dir)?.sync_all()
 }
 
 impl Storage for Sidecar {
