@@ -423,7 +423,7 @@ fn needed(parsed: &Parsed, opts: &MoveOptions) -> Result<Option<Vec<u8>>> {
     let geo = Geometry::new(parsed)?;
     match geo.check_appendable() {
         Ok(()) => Ok(None),
-        Err(e) if e.kind() == ErrorKind::NotAppendable => {
+        Err(e) if *e.kind() == ErrorKind::NotAppendable => {
             let emitted = geo.header.emit(Some(geo.version)).map_err(|e| {
                 Error::new(
                     ErrorKind::Version,

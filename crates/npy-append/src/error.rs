@@ -6,33 +6,42 @@ use std::path::{Path, PathBuf};
 
 /// An error from appending, recovering, making appendable, finalising or converting.
 ///
-/// Small (one pointer). Inspect it with [`Error::kind`]; [`Error::io_error`] and
-/// [`Error::header_error`] give the underlying cause when there is one. The `Display`
-/// text is `PATH: message` when the error concerns a file opened by path, otherwise
-/// just the message: lowercase, no trailing period, saying what to do.
+/// One pointer wide. Inspect it with [`Error::kind`], [`Error::offset`] (a byte offset
+/// in the file, for header errors) and [`Error::path`]; [`ErrorKind::name`] is a
+/// stable short name for machine-readable output; [`Error::io_error`] and
+/// [`Error::header_error`] give the underlying cause when there is one (also as
+/// [`std::error::Error::source`]). The `Display` text is `PATH: message` when the
+/// error concerns a file opened by path, otherwise just the message: lowercase, no
+/// trailing period, saying what to do. The same shape as `npy_header::Error` and
+/// `npy_mmap::Error`.
 pub struct Error(Box<Inner>);
 
 struct Inner {
     kind: ErrorKind,
     path: Option<PathBuf>,
     message: String,
-    io: Option<io::Error>,
-    header: Option<npy_header::Error>,
+    source: Option<Source>,
+}
+
+/// The underlying error, when there is one.
+enum Source {
+    Io(io::Error),
+    Header(npy_header::Error),
 }
 
 /// What went wrong. The variants that refuse a file cite the rule of
 /// `spec/npy-format.md` they enforce.
 ///
 /// New kinds may be added in minor releases.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The operating system reported an error (see [`Error::io_error`]). A writer that
     /// gets one is poisoned: later calls fail with [`ErrorKind::Poisoned`].
     Io,
-    /// The header (of the file, a template or an input) is not a valid `.npy` header
-    /// (see [`Error::header_error`]).
-    Header,
+    /// The header (of the file, a template or an input) is not a valid `.npy` header;
+    /// the kind is the header parser's, and [`Error::header_error`] has its error.
+    Header(npy_header::ErrorKind),
     /// The dtype holds Python objects: the data is one pickle, not rows (`D-8`, `A-1`).
     ObjectDtype,
     /// The array is 0-d: it has no growth axis to append along.
@@ -73,11 +82,12 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// A short stable name for machine-readable output (`"not_appendable"`, …).
-    pub fn name(self) -> &'static str {
+    /// A short stable name for machine-readable output (`"not_appendable"`, …); for a
+    /// header error, the header parser's (`"syntax"`, `"bad_magic"`, …).
+    pub fn name(&self) -> &'static str {
         match self {
             ErrorKind::Io => "io",
-            ErrorKind::Header => "header",
+            ErrorKind::Header(kind) => kind.name(),
             ErrorKind::ObjectDtype => "object_dtype",
             ErrorKind::NoGrowthAxis => "no_growth_axis",
             ErrorKind::NotAppendable => "not_appendable",
@@ -102,23 +112,31 @@ impl Error {
             kind,
             path: None,
             message: message.into(),
-            io: None,
-            header: None,
+            source: None,
         }))
     }
 
     /// An I/O error; `what` says what was being done ("cannot write the header").
     pub(crate) fn io(what: &str, e: io::Error) -> Error {
         let mut err = Error::new(ErrorKind::Io, format!("{what}: {e}"));
-        err.0.io = Some(e);
+        err.0.source = Some(Source::Io(e));
         err
     }
 
     /// A header that does not parse; `whose` names it ("the header", "the input's header").
     pub(crate) fn header(whose: &str, e: npy_header::Error) -> Error {
-        let mut err = Error::new(ErrorKind::Header, format!("{whose} is not valid: {e}"));
-        err.0.header = Some(e);
-        err
+        Error::new(
+            ErrorKind::Header(e.kind().clone()),
+            format!("{whose} is not valid: {e}"),
+        )
+        .caused_by(e)
+    }
+
+    /// Keeps the header error that led to this one (its kind and offset stay
+    /// inspectable through [`Error::header_error`] and [`Error::offset`]).
+    pub(crate) fn caused_by(mut self, e: npy_header::Error) -> Error {
+        self.0.source = Some(Source::Header(e));
+        self
     }
 
     /// Sets the path the error concerns, unless one is set already.
@@ -130,8 +148,8 @@ impl Error {
     }
 
     /// What went wrong.
-    pub fn kind(&self) -> ErrorKind {
-        self.0.kind
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0.kind
     }
 
     /// The file the error concerns, when it was opened by path.
@@ -146,17 +164,24 @@ impl Error {
 
     /// The operating system's error, for [`ErrorKind::Io`].
     pub fn io_error(&self) -> Option<&io::Error> {
-        self.0.io.as_ref()
+        match &self.0.source {
+            Some(Source::Io(e)) => Some(e),
+            _ => None,
+        }
     }
 
-    /// The header parser's error, for [`ErrorKind::Header`].
+    /// The header parser's error, for [`ErrorKind::Header`] and the errors a header
+    /// that does not parse leads to (such as [`ErrorKind::Unrecoverable`]).
     pub fn header_error(&self) -> Option<&npy_header::Error> {
-        self.0.header.as_ref()
+        match &self.0.source {
+            Some(Source::Header(e)) => Some(e),
+            _ => None,
+        }
     }
 
     /// The byte offset in the file where a header error was found.
     pub fn offset(&self) -> Option<u64> {
-        self.0.header.as_ref().and_then(npy_header::Error::offset)
+        self.header_error().and_then(npy_header::Error::offset)
     }
 }
 
@@ -181,13 +206,11 @@ impl fmt::Debug for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        if let Some(e) = &self.0.io {
-            return Some(e);
+        match &self.0.source {
+            Some(Source::Io(e)) => Some(e),
+            Some(Source::Header(e)) => Some(e),
+            None => None,
         }
-        self.0
-            .header
-            .as_ref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 

@@ -280,7 +280,8 @@ pub fn recover_on<S: Storage + ?Sized, J: Storage + ?Sized>(
                 format!(
                     "the header does not parse ({error}): if a crash tore it, pass a template (the header of a file with the same dtype, order and shape, e.g. as it was created)"
                 ),
-            ))
+            )
+            .caused_by(error))
         }
     };
     let mut plan = plan(&parsed, snap.file_len, opts, used_template)?;

@@ -380,7 +380,7 @@ fn append(a: &AppendArgs, out: &mut dyn Write) -> Result<(), Failure> {
     // Closing writes what is buffered. After an I/O error the writer refuses to
     // (`Poisoned`), which repeats the error already kept.
     if let Err(e) = w.close() {
-        if failures.is_empty() || e.kind() != npy_append::ErrorKind::Poisoned {
+        if failures.is_empty() || *e.kind() != npy_append::ErrorKind::Poisoned {
             failures.push(Failure::Npy(e, a.dest.clone()));
         }
     }

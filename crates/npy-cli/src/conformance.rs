@@ -55,7 +55,7 @@ fn observe(path: &Path, max_header_len: u64) -> Observation {
             }
             Err(e) => {
                 let mut reason = String::new();
-                write_error(&mut reason, e.kind_name(), e.offset(), e.message())
+                write_error(&mut reason, e.kind().name(), e.offset(), e.message())
                     .expect("writing to a String");
                 return Observation::Rejected { reason };
             }

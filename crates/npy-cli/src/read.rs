@@ -37,9 +37,9 @@ pub struct ReadError(pub npy_mmap::Error);
 
 impl ReadError {
     /// A short stable name for machine-readable output:
-    /// [`npy_mmap::Error::kind_name`] (`"io"`, `"bad_magic"`, `"data_length"`, …).
+    /// [`npy_mmap::ErrorKind::name`] (`"io"`, `"bad_magic"`, `"data_length"`, …).
     pub fn kind_name(&self) -> &'static str {
-        self.0.kind_name()
+        self.0.kind().name()
     }
 
     /// The byte offset in the file where the problem is, when there is one.
@@ -91,7 +91,7 @@ pub fn write_error(
 /// [`write_error`] for an [`npy_mmap::Error`], into a new string.
 pub fn format_load_error(e: &npy_mmap::Error) -> String {
     let mut s = String::new();
-    write_error(&mut s, e.kind_name(), e.offset(), e.message()).expect("writing to a String");
+    write_error(&mut s, e.kind().name(), e.offset(), e.message()).expect("writing to a String");
     s
 }
 

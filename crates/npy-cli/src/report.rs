@@ -240,7 +240,7 @@ struct InspectJson<'a> {
 /// An error as JSON: `{"kind": ..., "offset": ..., "message": ...}`.
 #[derive(Serialize)]
 pub struct ErrorJson {
-    /// [`npy_mmap::Error::kind_name`].
+    /// [`npy_mmap::ErrorKind::name`].
     pub kind: &'static str,
     /// Byte offset in the file, if the error has one.
     pub offset: Option<u64>,
@@ -251,7 +251,7 @@ pub struct ErrorJson {
 impl From<&Error> for ErrorJson {
     fn from(e: &Error) -> ErrorJson {
         ErrorJson {
-            kind: e.kind_name(),
+            kind: e.kind().name(),
             offset: e.offset(),
             message: e.message().to_string(),
         }

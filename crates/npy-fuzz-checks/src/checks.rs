@@ -105,7 +105,7 @@ fn check_error(data: &[u8], e: &Error) {
         e.category() != Category::Parameter,
         "parsing reported a caller error: {e}"
     );
-    assert!(!e.kind_name().is_empty());
+    assert!(!e.kind().name().is_empty());
     assert!(e.to_string().contains(msg));
 }
 

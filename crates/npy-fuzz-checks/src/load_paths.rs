@@ -50,7 +50,7 @@ fn outcome_of(layout: &Layout, view: &ArrayView<'_>) -> Outcome {
 
 fn error_of(e: &Error) -> Outcome {
     Outcome::Err {
-        kind: e.kind_name().to_string(),
+        kind: e.kind().name().to_string(),
         offset: e.offset(),
         message: e.message().to_string(),
     }

@@ -136,9 +136,17 @@ impl Error {
         &self.0.message
     }
 
-    /// Who is at fault.
+    /// Who is at fault: [`ErrorKind::category`].
     pub fn category(&self) -> Category {
-        match self.0.kind {
+        self.0.kind.category()
+    }
+}
+
+impl ErrorKind {
+    /// Who is at fault: the file ([`Category::Format`]), a limit the caller may raise
+    /// ([`Category::Limit`]), or the caller's own arguments ([`Category::Parameter`]).
+    pub fn category(&self) -> Category {
+        match self {
             ErrorKind::HeaderTooLong { .. }
             | ErrorKind::NestTooDeep { .. }
             | ErrorKind::TooManyDims { .. }
@@ -151,8 +159,8 @@ impl Error {
 
     /// A short stable name for the kind, for machine-readable output (`"syntax"`,
     /// `"header_too_long"`, …).
-    pub fn kind_name(&self) -> &'static str {
-        match self.0.kind {
+    pub fn name(&self) -> &'static str {
+        match self {
             ErrorKind::Truncated { .. } => "truncated",
             ErrorKind::BadMagic => "bad_magic",
             ErrorKind::UnsupportedVersion { .. } => "unsupported_version",

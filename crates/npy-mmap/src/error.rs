@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 /// An error from opening, reading, viewing or refreshing an array.
 ///
 /// One pointer wide. Inspect it with [`Error::kind`], [`Error::offset`] (a byte offset
-/// in the file) and [`Error::path`]; [`Error::kind_name`] is a stable short name for
+/// in the file) and [`Error::path`]; [`ErrorKind::name`] is a stable short name for
 /// machine-readable output. The `Display` text is `PATH: at byte N: message` (each
 /// prefix only when known); the message alone ([`Error::message`]) is lowercase, has
 /// no trailing period and says what to do.
@@ -145,18 +145,18 @@ impl Error {
             _ => None,
         }
     }
+}
 
+impl ErrorKind {
     /// A short stable name for the kind, for machine-readable output: the header
     /// parser's names (`"bad_magic"`, `"truncated"`, …) for header errors, and `"io"`,
     /// `"data_length"`, `"data_too_large"`, `"object_dtype"`, `"type_mismatch"`,
     /// `"byte_order"`, `"unaligned"`, `"out_of_bounds"`, `"no_such_field"`,
     /// `"header_changed"`, `"shrunk"`.
-    pub fn kind_name(&self) -> &'static str {
-        match &self.0.kind {
+    pub fn name(&self) -> &'static str {
+        match self {
             ErrorKind::Io => "io",
-            ErrorKind::Header(_) => self
-                .header_error()
-                .map_or("header", npy_header::Error::kind_name),
+            ErrorKind::Header(kind) => kind.name(),
             ErrorKind::DataTooShort { .. } => "data_length",
             ErrorKind::DataTooLarge { .. } => "data_too_large",
             ErrorKind::ObjectDtype => "object_dtype",

@@ -326,7 +326,7 @@ mod tests {
             "{'descr': '|V0', 'fortran_order': False, 'shape': (4294967296, 4294967296), }",
         );
         let err = Layout::new(p, 0, &Limits::default()).unwrap_err();
-        assert_eq!(err.kind_name(), "data_too_large");
+        assert_eq!(err.kind().name(), "data_too_large");
         assert_eq!(
             err.to_string(),
             "the shape's non-zero dimensions multiply to more than 9223372036854775807 items, too many to index (NumPy's own count of them overflows)"

@@ -201,7 +201,7 @@ pub use npy_header::Element;
 ///
 /// let strict = Loader::with_parser(HeaderParser::new().max_header_len(100));
 /// let err = strict.read_file(path).unwrap_err();
-/// assert_eq!(err.kind_name(), "header_too_long");
+/// assert_eq!(err.kind().name(), "header_too_long");
 /// assert!(Loader::new().read_file(path).is_ok());
 /// ```
 #[derive(Clone, Debug, Default)]

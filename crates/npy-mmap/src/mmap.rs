@@ -299,7 +299,7 @@ impl Loader {
     /// // SAFETY: a sample file of this repository, which nothing truncates or writes
     /// // while it is mapped.
     /// let err = unsafe { loader.map(path) }.unwrap_err();
-    /// assert_eq!(err.kind_name(), "data_too_large"); // 96 bytes of data
+    /// assert_eq!(err.kind().name(), "data_too_large"); // 96 bytes of data
     /// # Ok::<(), npy_mmap::Error>(())
     /// ```
     ///

@@ -72,7 +72,7 @@ pub fn load_error(e: &npy_mmap::Error, path: Option<&Path>) -> PyErr {
         None => e.message().to_string(),
     };
     raise(
-        e.kind_name(),
+        e.kind().name(),
         e.offset(),
         e.path().or(path),
         &message,
@@ -86,7 +86,7 @@ pub fn header_error(e: &npy_header::Error, path: Option<&Path>) -> PyErr {
         Some(at) => format!("at byte {at}: {}", e.message()),
         None => e.message().to_string(),
     };
-    raise(e.kind_name(), e.offset(), path, &message, None)
+    raise(e.kind().name(), e.offset(), path, &message, None)
 }
 
 /// An I/O error while doing `what` with `path`.

@@ -227,7 +227,7 @@ pub fn header<'py>(
     d.set_item("warnings", PyList::new(py, warnings)?)?;
     if let Err(e) = &resolution {
         let err = PyDict::new(py);
-        err.set_item("kind", e.kind_name())?;
+        err.set_item("kind", e.kind().name())?;
         err.set_item("offset", e.offset())?;
         err.set_item("message", e.message())?;
         d.set_item("error", err)?;

@@ -88,7 +88,7 @@ fn parse_descr(descr_text: &str) -> PyResult<npy_header::Dtype> {
         .map(|p| p.header.dtype)
         .map_err(|e| {
             refuse(
-                e.kind_name(),
+                e.kind().name(),
                 None,
                 &format!(
                     "this dtype cannot be written to a .npy file: {}",

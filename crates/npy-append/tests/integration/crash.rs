@@ -267,7 +267,7 @@ fn in_place_ensure_appendable_survives_a_crash_at_every_call() {
                     // However the header looks (zeros, mid-insert), the writer sends the
                     // user to recover.
                     assert_eq!(
-                        opened.map_err(|e| e.kind()),
+                        opened.map_err(|e| e.kind().clone()),
                         Err(npy_append::ErrorKind::NeedsRecovery),
                         "{method:?}, crash at call {at}"
                     );

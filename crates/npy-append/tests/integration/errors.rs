@@ -50,7 +50,7 @@ fn expect(
     message: &str,
 ) {
     let e = r.unwrap_err();
-    assert_eq!(e.kind(), kind, "{e}");
+    assert_eq!(e.kind(), &kind, "{e}");
     let want = match path {
         Some(p) => format!("{}: {message}", p.display()),
         None => message.to_string(),
@@ -78,7 +78,7 @@ fn open_checks_in_order_without_touching_the_file() {
     let cases: Vec<Case<'_>> = vec![
         (
             Box::new(|| std::fs::write(&p, b"not an npy file at all").unwrap()),
-            ErrorKind::Header,
+            ErrorKind::Header(npy_header::ErrorKind::BadMagic),
             "the header is not valid: at byte 0: not a .npy file: it does not start with the magic string \\x93NUMPY",
         ),
         // Object dtype first, though the header is also not appendable and the data short.
@@ -357,7 +357,7 @@ fn limits_and_parameters() {
     );
     expect(
         RecoverOptions::new().template(b"nope"),
-        ErrorKind::Header,
+        ErrorKind::Header(npy_header::ErrorKind::BadMagic),
         None,
         "the template header is not valid: at byte 0: not a .npy file: it does not start with the magic string \\x93NUMPY",
     );
@@ -474,7 +474,7 @@ fn version_errors() {
 fn kind_names_are_stable() {
     let names: Vec<&str> = [
         ErrorKind::Io,
-        ErrorKind::Header,
+        ErrorKind::Header(npy_header::ErrorKind::Syntax),
         ErrorKind::ObjectDtype,
         ErrorKind::NoGrowthAxis,
         ErrorKind::NotAppendable,
@@ -495,6 +495,6 @@ fn kind_names_are_stable() {
     .collect();
     assert_eq!(
         names.join(" "),
-        "io header object_dtype no_growth_axis not_appendable needs_recovery locked poisoned shape_mismatch dtype_mismatch partial_row too_large version unrecoverable parameter large_header"
+        "io syntax object_dtype no_growth_axis not_appendable needs_recovery locked poisoned shape_mismatch dtype_mismatch partial_row too_large version unrecoverable parameter large_header"
     );
 }

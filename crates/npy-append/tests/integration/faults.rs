@@ -40,7 +40,7 @@ fn every_failure_point_poisons_and_stays_recoverable() {
                             "{call:?} #{nth} failed ({fault:?}) but the workload succeeded: {w:?}"
                         )
                     });
-                    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+                    assert_eq!(err.kind(), &ErrorKind::Io, "{err}");
                     let os = err.io_error().unwrap().raw_os_error();
                     assert_eq!(os, Some(if fault == Fault::NoSpace { 28 } else { 5 }));
                     // No call after a failed fsync retries it.
@@ -100,13 +100,13 @@ fn a_poisoned_writer_fails_loudly() {
         app.flush().unwrap_err(),
         app.sync().unwrap_err(),
     ] {
-        assert_eq!(e.kind(), ErrorKind::Poisoned);
+        assert_eq!(e.kind(), &ErrorKind::Poisoned);
         assert_eq!(
             e.to_string(),
             "the writer stopped after an earlier error (cannot sync the data (fdatasync): Input/output error (os error 5)); rows appended since the last successful flush may be lost: run recover on the file"
         );
     }
-    assert_eq!(app.close().unwrap_err().kind(), ErrorKind::Poisoned);
+    assert_eq!(app.close().unwrap_err().kind(), &ErrorKind::Poisoned);
     assert_eq!(
         file.calls().len(),
         calls,

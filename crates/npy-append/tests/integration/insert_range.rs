@@ -325,7 +325,7 @@ fn recover_refuses_an_insert_a_power_loss_left_half_done() {
         &RecoverOptions::new(),
     )
     .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Unrecoverable);
+    assert_eq!(err.kind(), &ErrorKind::Unrecoverable);
     assert_eq!(
         err.message(),
         "an in-place ensure_appendable was cut off by a power loss while the filesystem inserted 4096 bytes at the start: only part of the file was shifted, so the first bytes are still at their old offsets and the rest moved; nothing was changed: restore the file from a copy"

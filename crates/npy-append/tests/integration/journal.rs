@@ -95,7 +95,7 @@ fn a_full_disk_during_finalize_adds_no_rows() {
     let filler = fs.fill();
 
     let err = finalize(&path).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+    assert_eq!(err.kind(), &ErrorKind::Io, "{err}");
     assert_eq!(err.io_error().unwrap().raw_os_error(), Some(28), "{err}");
     // The array is as it was: a reader following it counts the same rows.
     assert!(std::fs::read(&path).unwrap() == before);
@@ -134,7 +134,7 @@ fn a_full_disk_during_a_synced_digit_change_adds_no_rows() {
         // 9 -> 10 rows: the count gains a digit, a journaled rewrite; the journal
         // cannot be written (or the row cannot).
         let err = w.append_bytes(&[2]).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Io, "{err}");
+        assert_eq!(err.kind(), &ErrorKind::Io, "{err}");
         drop(w);
         std::fs::remove_file(filler).unwrap();
         for adopt in [Adopt::WholeRows, Adopt::Counted] {
@@ -170,14 +170,14 @@ fn a_journal_that_does_not_fit_the_file_is_refused() {
     let disk = MemFile::from_bytes(other.clone());
     let j = MemFile::from_bytes(journal.clone());
     let err = recover_on(&disk, &j, &RecoverOptions::new()).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Unrecoverable);
+    assert_eq!(err.kind(), &ErrorKind::Unrecoverable);
     assert_eq!(
         err.message(),
         "the recovery journal beside the file does not belong to it (the journal describes a file of 138 bytes, but the array's file has 143): it was left by an interrupted operation on another file of this name, or the file was changed since; nothing was changed: remove the journal if it is not this file's"
     );
     assert!(disk.bytes() == other && j.bytes() == journal);
     let err = Appender::open_on(&disk, &j, Options::new()).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NeedsRecovery);
+    assert_eq!(err.kind(), &ErrorKind::NeedsRecovery);
     // Beside its own file, it is finished.
     let disk = MemFile::from_bytes(file.page_cache());
     let done = recover_on(&disk, &j, &RecoverOptions::new()).unwrap();
@@ -195,7 +195,7 @@ fn a_new_file_is_not_started_beside_a_journal() {
     std::fs::write(journal.path(), [1, 2, 3]).unwrap();
     let err =
         Appender::create(&path, &NewArray::new(dtype("'|u1'"), []), Options::new()).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Parameter);
+    assert_eq!(err.kind(), &ErrorKind::Parameter);
     assert_eq!(
         err.message(),
         "a recovery journal (3 bytes) is beside the path, left by an interrupted operation on an earlier file of this name: move it away with that file, or remove it"
@@ -294,7 +294,7 @@ fn a_full_disk_during_ensure_appendable_in_place_changes_nothing() {
             match ensure_appendable_with(&path, EnsureMode::InPlace, &opts, &mut |_, _| {}) {
                 Ok(done) => panic!("{what}: made appendable on a full disk: {done:?}"),
                 Err(e) => {
-                    assert_eq!(e.kind(), ErrorKind::Io, "{what}: {e}");
+                    assert_eq!(e.kind(), &ErrorKind::Io, "{what}: {e}");
                     assert_eq!(
                         e.io_error().unwrap().raw_os_error(),
                         Some(28),

@@ -53,7 +53,7 @@ fn ensure_appendable_refuses_to_pass_numpys_max_header_size_unless_allowed() {
             let what = format!("{mode:?} {opts:?}, {rows} rows");
             let bytes = wide(&p, rows);
             let e = ensure_appendable_with(&p, mode.clone(), opts, &mut |_, _| {}).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::LargeHeader, "{what}: {e}");
+            assert_eq!(e.kind(), &ErrorKind::LargeHeader, "{what}: {e}");
             assert_eq!(
                 e.to_string(),
                 format!("{}: {REFUSED}", p.display()),
@@ -104,7 +104,7 @@ fn convert_refuses_to_pass_numpys_max_header_size_unless_allowed() {
     let bytes = wide(&p, 3);
     let none = MoveOptions::new();
     let e = convert_with(&p, Version::V2_0, &none, &mut |_, _| {}).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::LargeHeader, "{e}");
+    assert_eq!(e.kind(), &ErrorKind::LargeHeader, "{e}");
     assert_eq!(
         e.to_string(),
         format!("{}: {}", p.display(), REFUSED.replace("10038", "10036"))

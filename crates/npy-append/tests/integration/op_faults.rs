@@ -449,7 +449,7 @@ fn the_fault_matrix_of_every_rewriting_operation() {
                         .err()
                         .unwrap_or_else(|| panic!("{}, {what}: no error reported", case.name));
                     file.inner().assert_clean(&case, &what);
-                    assert_eq!(err.kind(), ErrorKind::Io, "{}, {what}: {err}", case.name);
+                    assert_eq!(err.kind(), &ErrorKind::Io, "{}, {what}: {err}", case.name);
                     let os = err.io_error().unwrap().raw_os_error();
                     assert_eq!(os, Some(if fault == Fault::NoSpace { 28 } else { 5 }));
                     case.check_finish(

@@ -136,7 +136,7 @@ fn a_garbled_header_needs_the_template() {
     std::fs::write(&p, &bytes).unwrap();
     assert_eq!(
         recover(&p, &RecoverOptions::new()).unwrap_err().kind(),
-        npy_append::ErrorKind::Unrecoverable
+        &npy_append::ErrorKind::Unrecoverable
     );
     let done = recover(&p, &RecoverOptions::new().template(&template).unwrap()).unwrap();
     assert!(done.used_template);
@@ -417,7 +417,7 @@ fn convert_keeps_the_room_to_grow() {
     assert_eq!(std::fs::read(&p).unwrap(), in_place);
     assert_eq!(
         Appender::open(&p, Options::new()).unwrap_err().kind(),
-        npy_append::ErrorKind::NotAppendable
+        &npy_append::ErrorKind::NotAppendable
     );
 }
 
@@ -539,7 +539,7 @@ fn ensure_appendable_to_copies_an_appendable_file_unchanged() {
     std::os::unix::fs::symlink(dir.path().join("missing.npy"), &link).unwrap();
     for target in [&out, &link] {
         let err = ensure_appendable(&p, EnsureMode::To(target.clone())).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Parameter, "{err}");
+        assert_eq!(err.kind(), &ErrorKind::Parameter, "{err}");
         assert_eq!(
             err.to_string(),
             format!(

@@ -315,7 +315,7 @@ result = True
         let w = Appender::create(&out, &NewArray::new(to_dtype, [2]), Options::new()).unwrap();
         assert_eq!(
             w.append_npy_file(&input, Cast::No).unwrap_err().kind(),
-            npy_append::ErrorKind::DtypeMismatch
+            &npy_append::ErrorKind::DtypeMismatch
         );
         assert_eq!(w.append_npy_file(&input, Cast::Safe).unwrap(), 0..6);
         w.close().unwrap();

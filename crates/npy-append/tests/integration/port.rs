@@ -236,7 +236,7 @@ fn ensure_appendable_with_header_tuned_to_the_boundary() {
             tuned_header_file(&tmp, fortran);
             assert!(!their_is_appendable(&tmp));
             let err = Appender::open(&tmp, Options::new()).unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::NotAppendable);
+            assert_eq!(err.kind(), &ErrorKind::NotAppendable);
             let done = ensure_appendable_with(&tmp, mode.clone(), &move_options(), &mut |_, _| {})
                 .unwrap();
             assert!(!done.already);

@@ -141,7 +141,7 @@ fn replace_refuses_a_hard_linked_file() {
         ("convert", convert(&p, Version::V2_0).map(drop)),
     ] {
         let e = r.unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Parameter, "{what}: {e}");
+        assert_eq!(e.kind(), &ErrorKind::Parameter, "{what}: {e}");
         assert_eq!(
             e.to_string(),
             format!("{}: {message}", p.display()),

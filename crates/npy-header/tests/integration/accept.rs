@@ -302,7 +302,7 @@ fn ten_thousand_fields_parse_and_duplicates_are_still_found() {
             fields.join(", ")
         );
         let err = parser.parse(&padded(Version::V2_0, &text)).unwrap_err();
-        assert_eq!(err.kind_name(), "invalid_descr", "{dup}");
+        assert_eq!(err.kind().name(), "invalid_descr", "{dup}");
         assert!(
             err.message()
                 .ends_with("is already used as a name or title"),

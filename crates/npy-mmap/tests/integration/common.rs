@@ -67,7 +67,7 @@ pub enum Outcome {
 
 fn err(e: &Error) -> Outcome {
     Outcome::Err {
-        kind: e.kind_name().to_string(),
+        kind: e.kind().name().to_string(),
         offset: e.offset(),
         message: e.message().to_string(),
     }

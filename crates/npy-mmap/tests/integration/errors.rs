@@ -24,7 +24,7 @@ fn data_shorter_than_the_header_says() {
                 available: 96
             }
         );
-        assert_eq!(err.kind_name(), "data_length");
+        assert_eq!(err.kind().name(), "data_length");
         assert_eq!(err.offset(), None);
         assert_eq!(
             err.message(),
@@ -73,7 +73,7 @@ fn truncated_header() {
             available: 40
         })
     );
-    assert_eq!(err.kind_name(), "truncated");
+    assert_eq!(err.kind().name(), "truncated");
     assert_eq!(err.offset(), Some(40));
     assert_eq!(
         err.message(),
@@ -107,7 +107,7 @@ fn bad_magic() {
         err.kind(),
         &ErrorKind::Header(npy_header::ErrorKind::BadMagic)
     );
-    assert_eq!(err.kind_name(), "bad_magic");
+    assert_eq!(err.kind().name(), "bad_magic");
     assert_eq!(err.offset(), Some(5));
     assert_eq!(
         err.message(),
@@ -143,7 +143,7 @@ fn io_errors_carry_the_path() {
     // SAFETY: there is no file to map.
     let err = unsafe { NpyFile::map("/nonexistent/dir/x.npy") }.unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::Io);
-    assert_eq!(err.kind_name(), "io");
+    assert_eq!(err.kind().name(), "io");
     assert_eq!(err.message(), "No such file or directory (os error 2)");
     assert_eq!(
         err.to_string(),

@@ -89,7 +89,7 @@ fn follow(path: &Path, shared: &Shared, retry_on: &[&str]) -> Seen {
                 }
                 seen.partial_rows += u64::from(file.layout().has_partial_row());
             }
-            Err(e) if retry_on.contains(&e.kind_name()) => seen.retries += 1,
+            Err(e) if retry_on.contains(&e.kind().name()) => seen.retries += 1,
             Err(e) => panic!("refresh failed: {e}"),
         }
         seen.refreshes += 1;

@@ -258,7 +258,7 @@ fn object_arrays_numpy_writes_are_refused() {
     )
     .unwrap();
     let err = read_every_way(&unhex(v.as_str().unwrap())).unwrap_err();
-    assert_eq!(err.kind_name(), "object_dtype");
+    assert_eq!(err.kind().name(), "object_dtype");
 }
 
 /// `np.load(mmap_mode='r')`, our map and our read see the same bytes of a larger file.

@@ -184,7 +184,7 @@ proptest! {
                 prop_assert!(!matches!(case.data, DataLen::Short(n) if n > 0 && case.header.data_bytes().unwrap().is_some_and(|need| need > 0)));
             }
             Err(e) => {
-                prop_assert_eq!(e.kind_name(), "data_length", "{}", e);
+                prop_assert_eq!(e.kind().name(), "data_length", "{}", e);
                 prop_assert!(matches!(case.data, DataLen::Short(_)));
             }
         }

@@ -322,7 +322,7 @@ pub fn classify(input: &[u8], ours: &Result<Parsed, Error>, np: &Numpy) -> Verdi
                 "NumPy accepts (shape {:?}, descr {:?}); we refuse: {} {e}",
                 np.shape,
                 np.descr,
-                e.kind_name()
+                e.kind().name()
             )),
         },
         (Ok(p), Some(_))
