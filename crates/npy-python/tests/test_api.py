@@ -5,14 +5,12 @@ import gc
 import threading
 import time
 
+import npy_append
 import numpy as np
 import pytest
-from numpy.lib import format as npformat
-
-import npy_append
-from npy_append import NpyAppendArray
-
 from conftest import same_array, same_dtype
+from npy_append import NpyAppendArray
+from numpy.lib import format as npformat
 
 DTYPES = [
     "?", "i1", "u1", "<i2", ">i2", "<u4", ">i8", "<f2", ">f4", "<f8", ">f8", "<c8", ">c16",
@@ -30,7 +28,8 @@ def sample(dtype, shape):
     dtype = np.dtype(dtype)
     n = int(np.prod(shape)) * dtype.itemsize
     raw = (np.arange(n, dtype=np.uint64) * 2654435761 % 251).astype(np.uint8)
-    if dtype.kind in "fc" and dtype.itemsize >= 8 and dtype.str[-2:] == "16" or dtype.str[1:] == "f16":
+    long_double = dtype.kind in "fc" and dtype.itemsize >= 8 and dtype.str[-2:] == "16"
+    if long_double or dtype.str[1:] == "f16":
         raw[:] = 1  # avoid bit patterns whose x87 padding bytes NumPy may not keep
     if dtype.kind == "b":
         raw %= 2

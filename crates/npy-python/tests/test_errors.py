@@ -1,15 +1,12 @@
 """Each refusal raises with a message that says what to do, and leaves the file as it
 was, byte for byte."""
 
-import sys
-
-import numpy as np
-import pytest
 
 import npy_append
-from npy_append import NpyAppendArray
-
+import numpy as np
+import pytest
 from conftest import file_bytes, run_python
+from npy_append import NpyAppendArray
 
 
 @pytest.fixture
@@ -170,7 +167,7 @@ def test_invalid_header(npy):
         with pytest.raises(npy_append.Error) as err:
             f(npy)
         assert str(npy) in str(err.value) and err.value.offset is not None
-    refused(npy, lambda: NpyAppendArray(npy), "header", "not valid")
+    refused(npy, lambda: NpyAppendArray(npy), "missing_key", "not valid")
 
 
 def test_finalize_refuses_other_versions(existing):

@@ -5,15 +5,13 @@ appended: through `load`, and through `np.load` for formats 1.0-3.0."""
 import os
 import tempfile
 
+import npy_append
 import numpy as np
+from conftest import same_dtype
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from numpy.lib import format as npformat
-
-import npy_append
 from npy_append import NpyAppendArray
-
-from conftest import same_dtype
+from numpy.lib import format as npformat
 
 DTYPES = [
     "<i4", ">i2", "u1", "?", "<f8", ">f4", "<c8", ">i8", "|S3", "<U2", ">U1", "<M8[us]",
@@ -102,7 +100,8 @@ def array(rng, dtype, shape, layout):
     return a
 
 
-@settings(max_examples=int(os.environ.get("NPY_HYPOTHESIS_EXAMPLES", "200")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("NPY_HYPOTHESIS_EXAMPLES", "200")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(plans())
 def test_appends_load_as_concatenation(plan):
     rng = np.random.default_rng(plan["seed"])

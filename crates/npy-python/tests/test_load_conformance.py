@@ -14,14 +14,20 @@ import json
 import subprocess
 import warnings
 
+import npy_append
 import numpy as np
 import pytest
+from conftest import (
+    CONFORMANCE,
+    data_bytes,
+    manifest,
+    npy_cli,
+    same_array,
+    same_dtype,
+    sha256,
+    to_json,
+)
 from numpy.lib import format as npformat
-
-import npy_append
-
-from conftest import (CONFORMANCE, data_bytes, manifest, npy_cli, same_array, same_dtype,
-                      sha256, to_json)
 
 CASES = manifest()["cases"]
 DEFAULT_LIMIT = manifest()["default_max_header_len"]

@@ -8,10 +8,9 @@ import itertools
 import os
 import threading
 
+import npy_append as npy_append_array
 import numpy as np
 import pytest
-
-import npy_append as npy_append_array
 from npy_append import NpyAppendArray
 
 # The original's 16 Mi + 17 items, a multiple of 11 * 27 (the non-growth dimensions).
@@ -94,11 +93,13 @@ def test_recover_half_file(tmp_path, fortran, zerofill_incomplete):
 COMBINATIONS = list(itertools.product([False, True], repeat=5))
 
 
+NAMES = ["save", "rewrite", "delete", "F1", "F2"]
+
+
 @pytest.mark.parametrize(
     "use_np_save, rewrite_header_on_append, delete_if_exists, fortran1, fortran2",
     COMBINATIONS,
-    ids=["-".join(k for k, v in zip(["save", "rewrite", "delete", "F1", "F2"], c) if v) or "none"
-         for c in COMBINATIONS],
+    ids=["-".join(k for k, v in zip(NAMES, c, strict=True) if v) or "none" for c in COMBINATIONS],
 )
 def test_append_from_ten_threads(tmp_path, use_np_save, rewrite_header_on_append,
                                  delete_if_exists, fortran1, fortran2):

@@ -135,7 +135,7 @@ class NpyAppendArray:
     >>> w.append(np.zeros((2, 15)))
     Traceback (most recent call last):
     ...
-    npy_append.Error: log.npy: cannot append an array of shape (2, 15) to an array of shape (1000, 16): ...
+    npy_append.Error: log.npy: cannot append an array of shape (2, 15) to an array of ...
     >>> w.append(np.arange(16, dtype="<i2").reshape(1, 16))   # int16 into float64: safe
     >>> w.append(np.full((1, 16), 0.5, dtype="<c16"))
     Traceback (most recent call last):
@@ -159,7 +159,8 @@ class NpyAppendArray:
                              f"not {casting!r}")
         if buffer_bytes is None:
             buffer_bytes = 0 if rewrite_header_on_append else _native.DEFAULT_BUFFER_BYTES
-        elif isinstance(buffer_bytes, bool) or not isinstance(buffer_bytes, int) or buffer_bytes < 0:
+        elif (isinstance(buffer_bytes, bool) or not isinstance(buffer_bytes, int)
+              or buffer_bytes < 0):
             raise _error("parameter", f"buffer_bytes must be an int >= 0, not {buffer_bytes!r}")
         self._rewrite = bool(rewrite_header_on_append)
         self._durability = durability
@@ -231,7 +232,8 @@ class NpyAppendArray:
     def _append_slow(self, arr):
         arr = np.asarray(arr)
         if arr.dtype.hasobject:
-            raise _error("object_dtype", f"{self._name()}: cannot append an array of dtype {arr.dtype}: it "
+            raise _error("object_dtype", f"{self._name()}: cannot append an array of dtype "
+                        f"{arr.dtype}: it "
                         "holds Python objects, which a .npy file stores as one pickle, not "
                         "as rows; convert it to a fixed-size dtype (for strings, "
                         "arr.astype('U') or arr.astype('S'))")
@@ -258,7 +260,8 @@ class NpyAppendArray:
 
     def _create(self, arr):
         if arr.ndim == 0:
-            raise _error("no_growth_axis", f"{self._name()}: cannot start a file with a 0-d array (shape ()): "
+            raise _error("no_growth_axis", f"{self._name()}: cannot start a file with a 0-d "
+                        "array (shape ()): "
                         "it has no axis to append along; append arr.reshape(1) instead")
         fortran = bool(arr.flags.f_contiguous and not arr.flags.c_contiguous)
         row_shape = arr.shape[:-1] if fortran else arr.shape[1:]
@@ -271,7 +274,8 @@ class NpyAppendArray:
         shape = self.shape
         axis = len(shape) - 1 if self.fortran_order else 0
         same = arr.ndim == len(shape) and all(
-            a == b for i, (a, b) in enumerate(zip(arr.shape, shape)) if i != axis)
+            # (zip's strict= needs Python 3.10; the lengths were compared just before.)
+            a == b for i, (a, b) in enumerate(zip(arr.shape, shape)) if i != axis)  # noqa: B905
         if same:
             return
         where = ("the last axis (Fortran order)" if self.fortran_order

@@ -1,9 +1,8 @@
 import os
-import threading
 from typing import Any, Literal, Optional, Tuple, Union
 
 import numpy as np
-from numpy.typing import ArrayLike, DTypeLike
+from numpy.typing import ArrayLike
 
 from ._native import Error as Error
 
