@@ -40,8 +40,8 @@ enum Num {
 
 impl Num {
     fn of(s: &Scalar) -> Option<Num> {
-        let size = usize::try_from(s.itemsize).ok()?;
-        match (s.kind, size) {
+        let size = usize::try_from(s.itemsize()).ok()?;
+        match (s.kind(), size) {
             (Kind::Bool, 1) => Some(Num::Bool),
             (Kind::Int, 1 | 2 | 4 | 8) => Some(Num::Int(size)),
             (Kind::UInt, 1 | 2 | 4 | 8) => Some(Num::UInt(size)),
@@ -111,11 +111,14 @@ impl Converter {
         if a == b {
             return None;
         }
-        let swapped = a.byte_order != b.byte_order
-            && a.byte_order != ByteOrder::NotApplicable
-            && b.byte_order != ByteOrder::NotApplicable;
-        let plan = if a.kind == b.kind && a.itemsize == b.itemsize && a.time_unit == b.time_unit {
-            let unit = match (a.kind, a.itemsize) {
+        let swapped = a.byte_order() != b.byte_order()
+            && a.byte_order() != ByteOrder::NotApplicable
+            && b.byte_order() != ByteOrder::NotApplicable;
+        let plan = if a.kind() == b.kind()
+            && a.itemsize() == b.itemsize()
+            && a.time_unit() == b.time_unit()
+        {
+            let unit = match (a.kind(), a.itemsize()) {
                 // x87 long doubles have no portable byte-swapped form.
                 (Kind::Float, 16) | (Kind::Complex, 32) => return None,
                 (Kind::Complex, n) => n / 2,
@@ -130,12 +133,12 @@ impl Converter {
                 return None;
             }
             Plan::Numeric { from: x, to: y }
-        } else if a.kind == b.kind && matches!(a.kind, Kind::Bytes | Kind::Unicode) {
-            if b.itemsize < a.itemsize {
+        } else if a.kind() == b.kind() && matches!(a.kind(), Kind::Bytes | Kind::Unicode) {
+            if b.itemsize() < a.itemsize() {
                 return None;
             }
             Plan::Widen {
-                unit: if a.kind == Kind::Unicode { 4 } else { 1 },
+                unit: if a.kind() == Kind::Unicode { 4 } else { 1 },
                 swap: swapped,
             }
         } else {
@@ -149,11 +152,11 @@ impl Converter {
     }
 
     pub fn in_size(&self) -> usize {
-        usize::try_from(self.from.itemsize).expect("scalar sizes are small")
+        usize::try_from(self.from.itemsize()).expect("scalar sizes are small")
     }
 
     pub fn out_size(&self) -> usize {
-        usize::try_from(self.to.itemsize).expect("scalar sizes are small")
+        usize::try_from(self.to.itemsize()).expect("scalar sizes are small")
     }
 
     /// Converts whole items of `src` and appends them to `dst`.
@@ -181,8 +184,8 @@ impl Converter {
                 }
             }
             Plan::Numeric { from, to } => {
-                let big_in = self.from.byte_order == ByteOrder::Big;
-                let big_out = self.to.byte_order == ByteOrder::Big;
+                let big_in = self.from.byte_order() == ByteOrder::Big;
+                let big_out = self.to.byte_order() == ByteOrder::Big;
                 for item in src.chunks_exact(fs) {
                     let v = decode(from, item, big_in);
                     encode(v, to, big_out, dst);
@@ -286,11 +289,11 @@ fn encode(v: Value, num: Num, big: bool, dst: &mut Vec<u8>) {
 pub(crate) fn element_order<T: Element>(dtype: &Dtype) -> Option<bool> {
     match dtype {
         Dtype::Scalar(s)
-            if s.kind == T::KIND
-                && s.itemsize == std::mem::size_of::<T>() as u64
-                && s.time_unit.is_none() =>
+            if s.kind() == T::KIND
+                && s.itemsize() == std::mem::size_of::<T>() as u64
+                && s.time_unit().is_none() =>
         {
-            Some(s.byte_order != ByteOrder::NATIVE && s.byte_order != ByteOrder::NotApplicable)
+            Some(s.byte_order() != ByteOrder::NATIVE && s.byte_order() != ByteOrder::NotApplicable)
         }
         _ => None,
     }

@@ -137,18 +137,16 @@ impl TimeUnit {
     }
 }
 
-/// A scalar (non-structured, non-subarray) data type.
+/// A scalar (non-structured, non-subarray) data type: a kind, a size the kind has, a
+/// byte order normalised as NumPy normalises it, and for datetimes a unit. Built only
+/// by [`Scalar::new`] and [`Scalar::with_time_unit`] (or read from a header), so every
+/// `Scalar` is one NumPy writes the way it reads it back.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Scalar {
-    /// What kind of value.
-    pub kind: Kind,
-    /// Byte order, normalised as NumPy does.
-    pub byte_order: ByteOrder,
-    /// Size of one item in bytes (for `U`, four times the character count).
-    pub itemsize: u64,
-    /// For `datetime64`/`timedelta64`: the unit and its multiplier, or `None` for the
-    /// generic (unit-less) type.
-    pub time_unit: Option<(u32, TimeUnit)>,
+    pub(crate) kind: Kind,
+    pub(crate) byte_order: ByteOrder,
+    pub(crate) itemsize: u64,
+    pub(crate) time_unit: Option<(u32, TimeUnit)>,
 }
 
 /// A field of a structured data type.
@@ -472,6 +470,50 @@ impl fmt::Display for Dtype {
 
 /// Constructs checked scalars for callers who build headers by hand.
 impl Scalar {
+    /// What kind of value.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The byte order, normalised as NumPy does ([`ByteOrder::NotApplicable`] for
+    /// one-byte numbers, `S`, `V` and `O`).
+    pub fn byte_order(&self) -> ByteOrder {
+        self.byte_order
+    }
+
+    /// The size of one item in bytes (for `U`, four times the character count).
+    pub fn itemsize(&self) -> u64 {
+        self.itemsize
+    }
+
+    /// For `datetime64`/`timedelta64`: the unit and its multiplier, or `None` for the
+    /// generic (unit-less) type and every other kind.
+    pub fn time_unit(&self) -> Option<(u32, TimeUnit)> {
+        self.time_unit
+    }
+
+    /// This `datetime64`/`timedelta64` with a unit and its multiplier (`M8[5s]` is
+    /// `(5, TimeUnit::Seconds)`). `None` for other kinds, or a multiplier of 0 or above
+    /// 2³¹−1, which NumPy does not have.
+    ///
+    /// ```
+    /// use npy_header::{ByteOrder, Dtype, Kind, Scalar, TimeUnit};
+    /// let ns = Scalar::new(Kind::Datetime, ByteOrder::Little, 8)
+    ///     .and_then(|s| s.with_time_unit(1, TimeUnit::Nanoseconds))
+    ///     .unwrap();
+    /// assert_eq!(Dtype::Scalar(ns).to_descr(), "'<M8[ns]'");
+    /// assert!(Scalar::new(Kind::Float, ByteOrder::Little, 8).unwrap().with_time_unit(1, TimeUnit::Seconds).is_none());
+    /// ```
+    pub fn with_time_unit(mut self, count: u32, unit: TimeUnit) -> Option<Scalar> {
+        let ok = matches!(self.kind, Kind::Datetime | Kind::Timedelta)
+            && count >= 1
+            && count <= i32::MAX as u32;
+        ok.then(|| {
+            self.time_unit = Some((count, unit));
+            self
+        })
+    }
+
     /// A scalar of `kind` with `itemsize` bytes, NumPy's canonical byte order rules
     /// applied (one-byte numbers, `S`, `V`, `O` have none). Returns `None` for a size the
     /// kind does not have.

@@ -278,8 +278,8 @@ fn reads_as<T: Element>(kind: Kind) -> bool {
 /// `T`.
 fn check_type<T: Element>(dtype: &Dtype) -> Result<ByteOrder, Error> {
     match dtype {
-        Dtype::Scalar(s) if reads_as::<T>(s.kind) && s.itemsize == size_of::<T>() as u64 => {
-            Ok(s.byte_order)
+        Dtype::Scalar(s) if reads_as::<T>(s.kind()) && s.itemsize() == size_of::<T>() as u64 => {
+            Ok(s.byte_order())
         }
         Dtype::Record { .. } => Err(Error::new(
             ErrorKind::TypeMismatch,

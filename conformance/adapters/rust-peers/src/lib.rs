@@ -18,8 +18,9 @@ pub struct Described {
     pub version: String,
     /// The descr as NumPy's descr with tuples as lists.
     pub descr: Value,
-    /// The order.
-    pub fortran_order: bool,
+    /// The order; `None` (JSON `null`) for a reader that returns arrays in their logical
+    /// order: the data is then hashed in C order.
+    pub fortran_order: Option<bool>,
     /// The shape.
     pub shape: Vec<u64>,
     /// SHA-256 of the data bytes the reader read, in file order.

@@ -187,11 +187,11 @@ fn unsupported(what: &str) -> Unsupported {
 
 fn check_supported(dtype: &Dtype) -> Result<(), Unsupported> {
     match dtype {
-        Dtype::Scalar(s) => match (s.kind, s.itemsize) {
+        Dtype::Scalar(s) => match (s.kind(), s.itemsize()) {
             (Kind::Float, 16) => Err(unsupported("longdouble (80-bit extended) values")),
             (Kind::Complex, 32) => Err(unsupported("clongdouble values")),
             (Kind::Object, _) => Err(unsupported("Python objects")),
-            (Kind::Datetime | Kind::Timedelta, _) if s.time_unit.is_none() => {
+            (Kind::Datetime | Kind::Timedelta, _) if s.time_unit().is_none() => {
                 Err(unsupported("datetimes without a unit"))
             }
             _ => Ok(()),
@@ -386,11 +386,11 @@ impl Format {
     }
 
     fn scalar(s: &Scalar, items: &[&[u8]], zero_d: bool) -> Format {
-        let order = s.byte_order;
-        match s.kind {
+        let order = s.byte_order();
+        match s.kind() {
             Kind::Bool => Format::Bool { zero_d },
             Kind::Int | Kind::UInt => {
-                let signed = s.kind == Kind::Int;
+                let signed = s.kind() == Kind::Int;
                 let value = |b: &&[u8]| -> i128 {
                     if signed {
                         i128::from(int(b, order))
@@ -428,7 +428,7 @@ impl Format {
             Kind::Unicode => Format::Str { order },
             Kind::Void | Kind::Object => Format::Void,
             Kind::Datetime => {
-                let (count, unit) = s.time_unit.expect("checked: has a unit");
+                let (count, unit) = s.time_unit().expect("checked: has a unit");
                 let text = |v: i64| format!("'{}'", datetime_string(v, count, unit));
                 let width = time_width(items, order, text);
                 Format::Datetime {
@@ -621,16 +621,16 @@ fn dtype_is_implied(dtype: &Dtype) -> bool {
     let Dtype::Scalar(s) = dtype else {
         return false;
     };
-    let native = s.byte_order == ByteOrder::NATIVE || s.byte_order == ByteOrder::NotApplicable;
+    let native = s.byte_order() == ByteOrder::NATIVE || s.byte_order() == ByteOrder::NotApplicable;
     native
         && matches!(
-            (s.kind, s.itemsize),
+            (s.kind(), s.itemsize()),
             (Kind::Int, 8) | (Kind::Float, 8) | (Kind::Complex, 16) | (Kind::Bool, 1)
         )
 }
 
 fn time_meta(s: &Scalar) -> String {
-    match s.time_unit {
+    match s.time_unit() {
         None => String::new(),
         Some((1, unit)) => format!("[{}]", unit.symbol()),
         Some((n, unit)) => format!("[{n}{}]", unit.symbol()),
@@ -644,15 +644,15 @@ fn dtype_short_repr(dtype: &Dtype) -> String {
         Dtype::Record { .. } => return struct_str(dtype),
         Dtype::Subarray { .. } => return subarray_str(dtype),
     };
-    if matches!(s.kind, Kind::Bytes | Kind::Unicode | Kind::Void) {
+    if matches!(s.kind(), Kind::Bytes | Kind::Unicode | Kind::Void) {
         return format!("'{s}'");
     }
-    let native = s.byte_order == ByteOrder::NATIVE || s.byte_order == ByteOrder::NotApplicable;
+    let native = s.byte_order() == ByteOrder::NATIVE || s.byte_order() == ByteOrder::NotApplicable;
     if !native {
         return format!("'{s}'");
     }
-    let bits = s.itemsize * 8;
-    match s.kind {
+    let bits = s.itemsize() * 8;
+    match s.kind() {
         Kind::Bool => "bool".into(),
         Kind::Int => format!("int{bits}"),
         Kind::UInt => format!("uint{bits}"),
@@ -666,25 +666,25 @@ fn dtype_short_repr(dtype: &Dtype) -> String {
 
 /// `_scalar_str(dtype, short=True)`, quoted.
 fn scalar_str(s: &Scalar) -> String {
-    let order = match s.byte_order {
+    let order = match s.byte_order() {
         ByteOrder::NotApplicable => "",
         ByteOrder::Little => "<",
         ByteOrder::Big => ">",
     };
-    match s.kind {
+    match s.kind() {
         Kind::Bool => "'?'".into(),
         Kind::Object => "'O'".into(),
-        Kind::Bytes if s.itemsize == 0 => "'S'".into(),
-        Kind::Bytes => format!("'S{}'", s.itemsize),
-        Kind::Unicode => format!("'{order}U{}'", s.itemsize / 4),
-        Kind::Void if s.itemsize == 0 => "'V'".into(),
-        Kind::Void => format!("'V{}'", s.itemsize),
+        Kind::Bytes if s.itemsize() == 0 => "'S'".into(),
+        Kind::Bytes => format!("'S{}'", s.itemsize()),
+        Kind::Unicode => format!("'{order}U{}'", s.itemsize() / 4),
+        Kind::Void if s.itemsize() == 0 => "'V'".into(),
+        Kind::Void => format!("'V{}'", s.itemsize()),
         Kind::Datetime => format!("'{order}M8{}'", time_meta(s)),
         Kind::Timedelta => format!("'{order}m8{}'", time_meta(s)),
-        Kind::Int => format!("'{order}i{}'", s.itemsize),
-        Kind::UInt => format!("'{order}u{}'", s.itemsize),
-        Kind::Float => format!("'{order}f{}'", s.itemsize),
-        Kind::Complex => format!("'{order}c{}'", s.itemsize),
+        Kind::Int => format!("'{order}i{}'", s.itemsize()),
+        Kind::UInt => format!("'{order}u{}'", s.itemsize()),
+        Kind::Float => format!("'{order}f{}'", s.itemsize()),
+        Kind::Complex => format!("'{order}c{}'", s.itemsize()),
     }
 }
 

@@ -87,61 +87,26 @@ fn resolving_an_open_ended_header_stays_addressable() {
 }
 
 /// `roundtrip/emit-hand-built-scalar-of-no-numpy-size.bin`: emit wrote `'>i6'`, which
-/// no reader accepts. Scalars that `Scalar::new` would not build are refused.
+/// no reader accepts. Such scalars can no longer be built: `Scalar::new` and
+/// `Scalar::with_time_unit` are the only constructors, and they refuse what NumPy
+/// would not write the same way.
 #[test]
-fn emit_refuses_hand_built_scalars_numpy_would_not_write() {
-    let cases = [
-        (
-            Scalar {
-                kind: Kind::Int,
-                byte_order: ByteOrder::Big,
-                itemsize: 6,
-                time_unit: None,
-            },
-            "the dtype cannot be written: '>i6' is not how NumPy writes this type (build scalars with Scalar::new)",
-        ),
-        (
-            Scalar {
-                kind: Kind::Bool,
-                byte_order: ByteOrder::Little,
-                itemsize: 1,
-                time_unit: None,
-            },
-            "the dtype cannot be written: '<b1' is not how NumPy writes this type (build scalars with Scalar::new)",
-        ),
-        (
-            Scalar {
-                kind: Kind::Float,
-                byte_order: ByteOrder::NotApplicable,
-                itemsize: 8,
-                time_unit: None,
-            },
-            "the dtype cannot be written: '|f8' is not how NumPy writes this type (build scalars with Scalar::new)",
-        ),
-        (
-            Scalar {
-                time_unit: Some((1, TimeUnit::Seconds)),
-                ..Scalar::new(Kind::Float, ByteOrder::Little, 8).unwrap()
-            },
-            "the dtype cannot be written: '<f8[s]': only datetime64 and timedelta64 have a time unit",
-        ),
-        (
-            Scalar {
-                time_unit: Some((1 << 31, TimeUnit::Seconds)),
-                ..Scalar::new(Kind::Datetime, ByteOrder::Little, 8).unwrap()
-            },
-            "the dtype cannot be written: '<M8[2147483648s]': the unit count exceeds 2147483647",
-        ),
-    ];
-    for (s, message) in cases {
-        let h = Header::new(Dtype::Scalar(s), false, vec![2]);
-        assert_eq!(emit_error(&h), message);
-    }
+fn scalars_numpy_would_not_write_cannot_be_built() {
+    assert_eq!(Scalar::new(Kind::Int, ByteOrder::Big, 6), None);
+    // The byte order is normalised as NumPy normalises it, not kept.
+    let b1 = Scalar::new(Kind::Bool, ByteOrder::Little, 1).unwrap();
+    assert_eq!(Dtype::Scalar(b1).to_descr(), "'|b1'");
+    let f8 = Scalar::new(Kind::Float, ByteOrder::NotApplicable, 8).unwrap();
+    assert_eq!(f8.byte_order(), ByteOrder::NATIVE);
+    // Only datetimes have a unit, and only a count NumPy has.
+    assert_eq!(f8.with_time_unit(1, TimeUnit::Seconds), None);
+    let m8 = Scalar::new(Kind::Datetime, ByteOrder::Little, 8).unwrap();
+    assert_eq!(m8.clone().with_time_unit(1 << 31, TimeUnit::Seconds), None);
+    assert_eq!(m8.clone().with_time_unit(0, TimeUnit::Seconds), None);
     // The largest count NumPy accepts is still written.
-    let s = Scalar {
-        time_unit: Some((i32::MAX as u32, TimeUnit::Seconds)),
-        ..Scalar::new(Kind::Datetime, ByteOrder::Little, 8).unwrap()
-    };
+    let s = m8
+        .with_time_unit(i32::MAX as u32, TimeUnit::Seconds)
+        .unwrap();
     let h = Header::new(Dtype::Scalar(s), false, vec![2]);
     let back = npy_header::parse(&h.emit(None).unwrap().bytes).unwrap();
     assert_eq!(back.header, h);

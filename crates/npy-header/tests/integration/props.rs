@@ -44,11 +44,13 @@ fn scalar() -> impl Strategy<Value = Dtype> {
         ]),
     ));
     (kind_size, order, unit).prop_map(|((kind, size), order, unit)| {
-        let mut s = Scalar::new(kind, order, size).expect("sizes chosen per kind");
-        if matches!(kind, Kind::Datetime | Kind::Timedelta) {
-            s.time_unit = unit;
-        }
-        Dtype::Scalar(s)
+        let s = Scalar::new(kind, order, size).expect("sizes chosen per kind");
+        Dtype::Scalar(match unit {
+            Some((count, u)) if matches!(kind, Kind::Datetime | Kind::Timedelta) => {
+                s.with_time_unit(count, u).expect("counts chosen in range")
+            }
+            _ => s,
+        })
     })
 }
 

@@ -220,9 +220,9 @@ fn values_equal_numpys() {
             let npy_header::Dtype::Scalar(s) = view.dtype() else {
                 panic!("{name}: numeric dtypes are scalars")
             };
-            let is_native = s.byte_order == npy_header::ByteOrder::NATIVE
-                || s.byte_order == npy_header::ByteOrder::NotApplicable;
-            let ours = with_element!(s.kind, s.itemsize, typed(&view, is_native))
+            let is_native = s.byte_order() == npy_header::ByteOrder::NATIVE
+                || s.byte_order() == npy_header::ByteOrder::NotApplicable;
+            let ours = with_element!(s.kind(), s.itemsize(), typed(&view, is_native))
                 .unwrap_or_else(|| panic!("{name}: no element type"));
             assert_eq!(ours, unhex(native), "{name}: typed values");
             typed_checked += 1;
