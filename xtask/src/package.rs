@@ -64,8 +64,41 @@ fn published(root: &Path) -> Result<Vec<Package>, String> {
     Ok(packages)
 }
 
+/// Removes what earlier runs extracted of these packages from cargo's local-registry
+/// overlays (`$CARGO_HOME/registry/src/-<hash>/NAME-VERSION`, where `cargo package`
+/// unpacks the workspace's own packages to build the ones that depend on them). Cargo
+/// keys those directories by the overlay's path and version, and does not extract a
+/// version again once it is there, so a second run from the same directory would
+/// build the dependents against the first run's sources.
+fn forget_extracted(packages: &[Package]) -> Result<(), String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    let Some(src) = home.map(|h| h.join("registry").join("src")) else {
+        return Ok(());
+    };
+    let Ok(overlays) = std::fs::read_dir(&src) else {
+        return Ok(());
+    };
+    for overlay in overlays.flatten() {
+        // Overlays are named `-<hash>`; registries such as crates.io have a name first.
+        if !overlay.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for p in packages {
+            let dir = overlay.path().join(format!("{}-{}", p.name, p.version));
+            if dir.is_dir() {
+                std::fs::remove_dir_all(&dir)
+                    .map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn package(root: &Path) -> Result<(), String> {
     let packages = published(root)?;
+    forget_extracted(&packages)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     // --allow-dirty: what is checked is what the files hold, committed or not.
