@@ -272,3 +272,80 @@ fn a_garbled_header_rewrite_never_reads_as_fewer_rows() {
         }
     }
 }
+
+/// Journals of every operation, left by a process killed at each call after its
+/// record was written: the array and the journal as the page cache held them.
+fn real_journals() -> Vec<(Vec<u8>, Vec<u8>)> {
+    use npy_append::{
+        ensure_appendable_in_place_on, Appender, Durability, MoveOptions, NewArray, Options,
+    };
+    use npy_testing::CrashFile;
+
+    let mut out = Vec::new();
+    let mut keep = |file: &CrashFile, journal: &CrashFile| {
+        let j = journal.page_cache();
+        if !j.is_empty() {
+            out.push((file.page_cache(), j));
+        }
+    };
+    // A synced count that gains a digit: a header rewrite record.
+    for at in 0..10 {
+        let file = CrashFile::new();
+        let journal = file.on_same_disk();
+        let opts = Options::new()
+            .durability(Durability::Synced)
+            .buffer_bytes(0);
+        let u1 = crate::common::dtype("'|u1'");
+        let w = Appender::create_on(&file, &journal, &NewArray::new(u1, []), opts).unwrap();
+        w.append_bytes(&[1; 9]).unwrap();
+        file.crash_after(file.ops() + at);
+        let _ = w.append_bytes(&[2]);
+        drop(w);
+        keep(&file, &journal);
+    }
+    // The in-place ensure_appendable: a range insert record and data move records.
+    for insert in [true, false] {
+        let original = crate::crash::tight_file(40);
+        let dry = CrashFile::from_bytes(original.clone());
+        let opts = MoveOptions::new().chunk_bytes(50).insert_range(insert);
+        ensure_appendable_in_place_on(&dry, &dry.on_same_disk(), &opts, &mut |_, _| {}).unwrap();
+        for at in 0..dry.ops() {
+            let file = CrashFile::from_bytes(original.clone());
+            let journal = file.on_same_disk();
+            file.crash_after(at);
+            let _ = ensure_appendable_in_place_on(&file, &journal, &opts, &mut |_, _| {});
+            keep(&file, &journal);
+        }
+    }
+    out
+}
+
+/// The `recover_journal` target's checks on real journals of every kind, and on each
+/// of them with one byte changed (with and without a checksum made to match): a
+/// journal that does not fit, or is not a journal, never damages the array, and a
+/// recovered file is always whole rows. What `cargo fuzz run recover_journal` starts
+/// from, run on stable Rust.
+#[test]
+fn recover_journal_target_checks_hold_on_real_and_damaged_journals() {
+    let journals = real_journals();
+    assert!(journals.len() >= 10, "{} journals", journals.len());
+    let mut runs = 0;
+    for (array, journal) in &journals {
+        let len = u16::try_from(array.len()).unwrap().to_le_bytes();
+        let input =
+            |opts: u8, journal: &[u8]| [&[opts, len[0], len[1]], &array[..], journal].concat();
+        for opts in [0x00, 0x01, 0x80, 0x81] {
+            recover::recover_journal(&input(opts, journal));
+            runs += 1;
+        }
+        for i in (0..journal.len()).step_by(7) {
+            let mut damaged = journal.clone();
+            damaged[i] ^= 0x5a;
+            for opts in [0x01, 0x81] {
+                recover::recover_journal(&input(opts, &damaged));
+                runs += 1;
+            }
+        }
+    }
+    assert!(runs > 500, "{runs} runs");
+}
