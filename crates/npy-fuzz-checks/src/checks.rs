@@ -459,7 +459,7 @@ fn arbitrary_scalar(u: &mut Unstructured<'_>) -> ArbResult<Scalar> {
         } else {
             u.int_in_range(1..=1000)?
         };
-        // A count NumPy does not have (0, or past 2^31-1) is refused: no unit then.
+        // A count NumPy does not have (past 2^31-1) is refused: no unit then.
         if let Some(with) = s.clone().with_time_unit(count, *u.choose(&UNITS)?) {
             s = with;
         }

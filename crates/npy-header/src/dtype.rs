@@ -493,8 +493,8 @@ impl Scalar {
     }
 
     /// This `datetime64`/`timedelta64` with a unit and its multiplier (`M8[5s]` is
-    /// `(5, TimeUnit::Seconds)`). `None` for other kinds, or a multiplier of 0 or above
-    /// 2³¹−1, which NumPy does not have.
+    /// `(5, TimeUnit::Seconds)`; NumPy also has `M8[0s]`). `None` for other kinds, or a
+    /// multiplier above 2³¹−1, which NumPy does not have.
     ///
     /// ```
     /// use npy_header::{ByteOrder, Dtype, Kind, Scalar, TimeUnit};
@@ -505,9 +505,7 @@ impl Scalar {
     /// assert!(Scalar::new(Kind::Float, ByteOrder::Little, 8).unwrap().with_time_unit(1, TimeUnit::Seconds).is_none());
     /// ```
     pub fn with_time_unit(mut self, count: u32, unit: TimeUnit) -> Option<Scalar> {
-        let ok = matches!(self.kind, Kind::Datetime | Kind::Timedelta)
-            && count >= 1
-            && count <= i32::MAX as u32;
+        let ok = matches!(self.kind, Kind::Datetime | Kind::Timedelta) && count <= i32::MAX as u32;
         ok.then(|| {
             self.time_unit = Some((count, unit));
             self

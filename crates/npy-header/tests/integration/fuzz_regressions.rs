@@ -102,7 +102,9 @@ fn scalars_numpy_would_not_write_cannot_be_built() {
     assert_eq!(f8.with_time_unit(1, TimeUnit::Seconds), None);
     let m8 = Scalar::new(Kind::Datetime, ByteOrder::Little, 8).unwrap();
     assert_eq!(m8.clone().with_time_unit(1 << 31, TimeUnit::Seconds), None);
-    assert_eq!(m8.clone().with_time_unit(0, TimeUnit::Seconds), None);
+    // NumPy has a 0 multiplier (`np.dtype('M8[0s]')`), as the parser does.
+    let zero = m8.clone().with_time_unit(0, TimeUnit::Seconds).unwrap();
+    assert_eq!(Dtype::Scalar(zero).to_descr(), "'<M8[0s]'");
     // The largest count NumPy accepts is still written.
     let s = m8
         .with_time_unit(i32::MAX as u32, TimeUnit::Seconds)
