@@ -210,6 +210,14 @@ def add(name, reqs, verdict, content, what, *, expect=None, numpy=None, source="
     assert re.fullmatch(r"[a-z0-9_.-]+", name), name
     assert verdict in DIRS
     assert (expect is None) == (verdict == REJECT), name
+    if re.search(r"(^|_)be(_|$)", name):
+        # A case named big-endian must be one: NumPy's arithmetic returns native order
+        # (np.arange(6, dtype=">f2") / 4 is little-endian), which once made such a case
+        # a copy of its little-endian twin.
+        types = type_strings(expect["descr"]) if expect else []
+        assert any(t.startswith(">") for t in types), (
+            "%s: named big-endian, but its descr %r has no '>' type"
+            % (name, expect and expect["descr"]))
     NAMES.add(name)
     CASES.append(
         dict(
