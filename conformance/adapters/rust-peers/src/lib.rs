@@ -1,4 +1,4 @@
-//! What both peer adapters share: the protocol's JSON line, hashing, the exit codes.
+//! What the peer adapters share: the protocol's JSON line, hashing, the exit codes.
 //!
 //! Protocol (conformance/README.md): `ADAPTER FILE` prints one JSON line
 //! `{"version", "descr", "fortran_order", "shape", "data_sha256"}` and exits 0 when the
@@ -13,13 +13,14 @@ use sha2::{Digest, Sha256};
 
 /// What the adapter reports for a file the reader read.
 pub struct Described {
-    /// The reader's version: the adapters read bytes 6 and 7 themselves, as neither
-    /// crate exposes the version it read.
+    /// The reader's version: the adapters read bytes 6 and 7 themselves, as none of
+    /// the crates exposes the version it read.
     pub version: String,
     /// The descr as NumPy's descr with tuples as lists.
     pub descr: Value,
-    /// The order.
-    pub fortran_order: bool,
+    /// The order; `None` (JSON `null`) for a reader that returns arrays in their logical
+    /// order: the data is then hashed in C order.
+    pub fortran_order: Option<bool>,
     /// The shape.
     pub shape: Vec<u64>,
     /// SHA-256 of the data bytes the reader read, in file order.

@@ -62,7 +62,7 @@ fn describe(path: &str) -> Result<Described, String> {
     Ok(Described {
         version,
         descr: descr(&dtype),
-        fortran_order: header.order() == Order::Fortran,
+        fortran_order: Some(header.order() == Order::Fortran),
         shape: header.shape().to_vec(),
         data_sha256,
     })
