@@ -142,7 +142,11 @@ pub fn command(
         }
         return Ok(0);
     }
-    if let Some(p) = args.profile.as_ref().filter(|p| !manifest.profiles.contains_key(*p)) {
+    if let Some(p) = args
+        .profile
+        .as_ref()
+        .filter(|p| !manifest.profiles.contains_key(*p))
+    {
         let names: Vec<&str> = manifest.profiles.keys().map(String::as_str).collect();
         writeln!(
             err,

@@ -251,7 +251,9 @@ pub struct Selection {
 impl Selection {
     /// Whether the selection takes `case`.
     pub fn takes(&self, case: &Case) -> bool {
-        self.only.as_ref().is_none_or(|o| case.file.contains(o.as_str()))
+        self.only
+            .as_ref()
+            .is_none_or(|o| case.file.contains(o.as_str()))
             && match self.profile.as_deref() {
                 None | Some("full") => true,
                 Some(p) => case.profile == p,
@@ -351,9 +353,9 @@ pub fn judge(
                 (Verdict::Accept, Some(w)) if !w.is_empty() => {
                     Some(format!("warnings: expected none, got {w:?}"))
                 }
-                (Verdict::AcceptWithWarning, Some(w)) if w.is_empty() => Some(
-                    "warnings: expected at least one (R-8), got none".to_string(),
-                ),
+                (Verdict::AcceptWithWarning, Some(w)) if w.is_empty() => {
+                    Some("warnings: expected at least one (R-8), got none".to_string())
+                }
                 _ => None,
             };
             if !wrong.is_empty() {
@@ -395,24 +397,35 @@ fn differences(want: &Expected, got: &Values) -> Vec<String> {
     check("descr", want.descr.to_string(), got.descr.to_string());
     let want_data = match got.fortran_order {
         Some(f) => {
-            check("fortran_order", want.fortran_order.to_string(), f.to_string());
+            check(
+                "fortran_order",
+                want.fortran_order.to_string(),
+                f.to_string(),
+            );
             &want.data_sha256
         }
         // The reader gives the array in its logical order: compare the items in C order.
-        None => want.data_c_order_sha256.as_ref().unwrap_or(&want.data_sha256),
+        None => want
+            .data_c_order_sha256
+            .as_ref()
+            .unwrap_or(&want.data_sha256),
     };
-    let shape = |s: &[serde_json::Value]| {
-        format!(
+    let shape = |s: &serde_json::Value| match s {
+        serde_json::Value::Array(items) => format!(
             "[{}]",
-            s.iter()
+            items
+                .iter()
                 .map(|d| d.to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
-        )
+        ),
+        other => other.to_string(),
     };
-    let want_shape: Vec<serde_json::Value> =
-        want.shape.iter().map(|d| serde_json::Value::from(*d)).collect();
-    check("shape", shape(&want_shape), shape(&got.shape));
+    check(
+        "shape",
+        shape(&serde_json::Value::from(want.shape.clone())),
+        shape(&got.shape),
+    );
     let data = if got.fortran_order.is_none() {
         "data_sha256 (C order)"
     } else {
@@ -576,7 +589,10 @@ mod tests {
         let reject = case(Verdict::Reject);
         let w = || Some(vec!["w".to_string()]);
         assert_eq!(judge(&accept, &accepted(None), None, &[]), Status::Pass);
-        assert_eq!(judge(&accept, &accepted(Some(vec![])), None, &[]), Status::Pass);
+        assert_eq!(
+            judge(&accept, &accepted(Some(vec![])), None, &[]),
+            Status::Pass
+        );
         assert_eq!(
             judge(&accept, &accepted(w()), None, &[]),
             fail(Failure::Warnings, "warnings: expected none, got [\"w\"]")
@@ -629,7 +645,7 @@ mod tests {
     fn values_are_compared_one_by_one() {
         let accept = case(Verdict::Accept);
         let mut v = values();
-        v.shape = vec![serde_json::json!(3)];
+        v.shape = serde_json::json!([3]);
         v.descr = "<f4".into();
         let got = Observation::Accepted {
             values: v,
@@ -654,7 +670,7 @@ mod tests {
             (serde_json::json!("2"), "\"2\""),
         ] {
             let mut v = values();
-            v.shape = vec![entry];
+            v.shape = serde_json::json!([entry]);
             let got = Observation::Accepted {
                 values: v,
                 warnings: None,
@@ -665,6 +681,26 @@ mod tests {
                     Failure::Wrong,
                     &format!("shape: expected [2], got [{shown}]")
                 )
+            );
+        }
+    }
+
+    #[test]
+    fn a_shape_that_is_no_list_is_a_wrong_value() {
+        let accept = case(Verdict::Accept);
+        for (shape, shown) in [
+            (serde_json::json!(6), "6"),
+            (serde_json::Value::Null, "null"),
+        ] {
+            let mut v = values();
+            v.shape = shape;
+            let got = Observation::Accepted {
+                values: v,
+                warnings: None,
+            };
+            assert_eq!(
+                judge(&accept, &got, None, &[]),
+                fail(Failure::Wrong, &format!("shape: expected [2], got {shown}"))
             );
         }
     }
@@ -687,10 +723,7 @@ mod tests {
         };
         assert_eq!(
             judge(&accept, &got, None, &[]),
-            fail(
-                Failure::Wrong,
-                "data_sha256 (C order): expected cc, got 00"
-            )
+            fail(Failure::Wrong, "data_sha256 (C order): expected cc, got 00")
         );
     }
 
@@ -720,7 +753,10 @@ mod tests {
                  features v4, which this file does not use: its features are [big-endian])"
             )
         );
-        assert_eq!(judge(&reject, &named("big-endian"), None, &[]), Status::Pass);
+        assert_eq!(
+            judge(&reject, &named("big-endian"), None, &[]),
+            Status::Pass
+        );
         // Misreading a file is wrong, declared or not.
         let mut v = values();
         v.data_sha256 = "11".into();
@@ -747,7 +783,12 @@ mod tests {
             why: "DIFF-1".into(),
         };
         assert_eq!(
-            judge(&reject, &accepted(None), Some(&k(KnownVerdict::Accept)), &[]),
+            judge(
+                &reject,
+                &accepted(None),
+                Some(&k(KnownVerdict::Accept)),
+                &[]
+            ),
             Status::Known("DIFF-1".into())
         );
         // The reader agreeing with the spec is a pass, known difference or not.

@@ -309,7 +309,9 @@ fn is_error(kind: Failure) -> bool {
 }
 
 /// (failures, errors, skipped) in JUnit's sense.
-fn junit_counts<'a>(outcomes: impl IntoIterator<Item = &'a &'a Outcome<'a>>) -> (usize, usize, usize) {
+fn junit_counts<'a>(
+    outcomes: impl IntoIterator<Item = &'a &'a Outcome<'a>>,
+) -> (usize, usize, usize) {
     let mut c = (0, 0, 0);
     for o in outcomes {
         match o.status {

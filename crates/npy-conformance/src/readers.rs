@@ -62,9 +62,9 @@ pub enum Observation {
 }
 
 /// What an accepting reader reports: the manifest's [`Expected`] values, except that
-/// the shape holds whatever numbers the reader returned (a reader that returns `-1`, a
-/// fraction or `NaN`, which JSON writes as `null`, gives wrong values, not a broken
-/// protocol), and the order may be unknown.
+/// the shape is whatever the reader returned (a reader that returns `-1`, a fraction,
+/// `NaN`, which JSON writes as `null`, or no list at all gives wrong values, not a
+/// broken protocol), and the order may be unknown.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Values {
     /// `"1.0"`, `"2.0"`, `"3.0"` or `"4.0"`.
@@ -75,8 +75,10 @@ pub struct Values {
     /// returns arrays in their logical order without saying how the file stored them:
     /// then `data_sha256` is the hash of the items in C order.
     pub fortran_order: Option<bool>,
-    /// The shape, each entry as the reader returned it.
-    pub shape: Vec<serde_json::Value>,
+    /// The shape as the reader returned it: right when it is a list of the expected
+    /// integers; `null` when the adapter printed none.
+    #[serde(default)]
+    pub shape: serde_json::Value,
     /// SHA-256 (lowercase hex) of the data bytes: in the file's order, or in C order
     /// when `fortran_order` is `None`.
     pub data_sha256: String,
@@ -88,7 +90,7 @@ impl From<Expected> for Values {
             version: e.version,
             descr: e.descr,
             fortran_order: Some(e.fortran_order),
-            shape: e.shape.into_iter().map(serde_json::Value::from).collect(),
+            shape: serde_json::Value::from(e.shape),
             data_sha256: e.data_sha256,
         }
     }
@@ -344,7 +346,14 @@ mod tests {
             panic!()
         };
         assert_eq!(values.fortran_order, None);
-        assert_eq!(values.shape.len(), 3);
+        assert_eq!(values.shape, serde_json::json!([null, -1, 2.5]));
+        // A shape that is no list, or none at all, is a value to judge too.
+        let none =
+            br#"{"version": "1.0", "descr": "<f8", "fortran_order": null, "data_sha256": ""}"#;
+        let Observation::Accepted { values, .. } = parse_line(none) else {
+            panic!()
+        };
+        assert_eq!(values.shape, serde_json::Value::Null);
         for (bad, why) in [
             (&b""[..], "protocol error: the adapter exited 0 and printed 0 lines; it must print one JSON line"),
             (b"{}\n{}", "protocol error: the adapter exited 0 and printed 2 lines; it must print one JSON line"),
@@ -359,7 +368,9 @@ mod tests {
     fn refusals() {
         assert_eq!(
             parse_refusal(b"", "no"),
-            Observation::Rejected { reason: "no".into() }
+            Observation::Rejected {
+                reason: "no".into()
+            }
         );
         assert_eq!(
             parse_refusal(b"{\"unsupported\": [\"float16\"]}\n", "no"),
@@ -370,7 +381,9 @@ mod tests {
         );
         assert_eq!(
             parse_refusal(b"{\"unsupported\": []}", "no"),
-            Observation::Rejected { reason: "no".into() }
+            Observation::Rejected {
+                reason: "no".into()
+            }
         );
         assert!(matches!(
             parse_refusal(b"oops", "no"),

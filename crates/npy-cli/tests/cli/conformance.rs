@@ -221,8 +221,7 @@ fn an_adapter_that_hangs_is_killed_and_fails() {
     assert_eq!(
         details(&run),
         BTreeSet::from([
-            "\"fail\" \"timeout\" \"the reader did not finish in time and was killed\""
-                .to_string()
+            "\"fail\" \"timeout\" \"the reader did not finish in time and was killed\"".to_string()
         ])
     );
 }
@@ -313,7 +312,10 @@ fn unsupported_features() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(run["summary"]["unsupported"], 1);
     assert_eq!(run["cases"][0]["status"], "unsupported");
-    assert_eq!(run["cases"][0]["unsupported"], serde_json::json!(["float16"]));
+    assert_eq!(
+        run["cases"][0]["unsupported"],
+        serde_json::json!(["float16"])
+    );
     // Named by the adapter as it refuses.
     let (run, out) = adapter_run(
         "echo \"{\\\"unsupported\\\": [\\\"big-endian\\\"]}\"; exit 1",
@@ -337,7 +339,10 @@ fn unsupported_features() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("profiles (--profile):\n  full "), "{text}");
-    assert!(text.contains("\n  float16          2-byte floats (`f2`) ("), "{text}");
+    assert!(
+        text.contains("\n  float16          2-byte floats (`f2`) ("),
+        "{text}"
+    );
 }
 
 #[test]
