@@ -53,6 +53,23 @@ pub fn main_with(describe: fn(&str) -> Result<Described, String>) -> ExitCode {
     }
 }
 
+/// A type string as NumPy's descr writes it: the byte order of a type for which it is
+/// irrelevant (bool, one-byte integers, `S`, `V`, `O`) is `|` (spec D-2). Crates that
+/// keep the file's spelling (`>u1`, `<S3`) read the same type.
+pub fn canonical_type(ts: &str) -> String {
+    let Some(rest) = ts.strip_prefix(['<', '>', '|', '=']) else {
+        return ts.to_string();
+    };
+    let orderless = matches!(rest, "b1" | "i1" | "u1" | "O" | "O8")
+        || rest.starts_with(['S', 'V'])
+        || rest.starts_with('?');
+    if orderless {
+        format!("|{rest}")
+    } else {
+        ts.to_string()
+    }
+}
+
 /// Bytes 6 and 7 of the file as `major.minor`.
 pub fn version_bytes(path: &str) -> Result<String, String> {
     let mut b = [0u8; 8];
