@@ -13,7 +13,13 @@
 //!   `.crate` (see `package.rs`).
 //! * `ci`: `lint`, then `package`, then `test`, then `cargo bench --workspace --no-run`
 //!   (the benches are built in the bench profile, unoptimised to save time, and not
-//!   run; `test` already ran each one once on small inputs).
+//!   run; `test` already ran each one once on small inputs), then `readers --check` of
+//!   the cheap readers.
+//! * `readers [ARGS]`: `setup`, then `conformance/results.py ARGS` with the venv's
+//!   Python: every reader of the conformance results (builds the Rust peers, installs
+//!   the JavaScript adapters' packages, creates the NumPy 1.26 venv) and rewrites the
+//!   table in `conformance/README.md`; `--readers A,B --check` runs only those and
+//!   compares their rows with the table.
 //! * `fuzz-seeds`: copy the conformance files and the committed fuzz regressions into
 //!   `fuzz/corpus/<target>/` (git-ignored) as seeds.
 //! * `fuzz-smoke [SECONDS]`: install cargo-fuzz if missing, lint the fuzz workspace,
@@ -38,7 +44,10 @@ commands:
   test [ARGS]    setup, then cargo test --workspace --all-targets ARGS and --doc ARGS
   lint           setup, then cargo fmt --check, ruff check, clippy and doc -D warnings
   package        cargo package every published crate, build each alone, check sizes
-  ci             lint, then package, then test, then cargo bench --workspace --no-run
+  ci             lint, package, test, cargo bench --workspace --no-run, then
+                 readers --readers npyjs,numpy-parser --check
+  readers [ARGS] setup, then conformance/results.py ARGS: run other readers against
+                 the conformance corpus and rewrite (or --check) its results table
   fuzz-seeds     seed fuzz/corpus/<target>/ from conformance/ and fuzz/regressions/
   fuzz-smoke [SECONDS]
                  lint and seed fuzz/, replay its regressions, fuzz each target
@@ -59,7 +68,9 @@ fn main() -> ExitCode {
                 .and_then(|()| package::package(root()))
                 .and_then(|()| test(&env, &[]))
                 .and_then(|()| bench_build(&env))
+                .and_then(|()| readers(&env, &CHEAP_READERS))
         }),
+        Some("readers") => setup().and_then(|env| readers(&env, &args[1..])),
         Some("fuzz-seeds") if args.len() == 1 => fuzz::seeds(root()),
         Some("fuzz-smoke") => fuzz::smoke(root(), &args[1..]),
         Some("help" | "-h" | "--help") => {
@@ -330,6 +341,19 @@ fn test(env: &OracleEnv, extra: &[String]) -> Result<(), String> {
         run(&mut cargo(env, &args))?;
     }
     Ok(())
+}
+
+/// The readers CI checks: their adapters need only node and `npm ci` (seconds), and a
+/// run takes about a minute each. The Rust peers (a release build of candle takes
+/// minutes) and the NumPy 1.26 venv are rerun by hand (`cargo xtask readers`).
+const CHEAP_READERS: [&str; 3] = ["--readers", "npyjs,numpy-parser", "--check"];
+
+fn readers<S: AsRef<str>>(env: &OracleEnv, args: &[S]) -> Result<(), String> {
+    let mut cmd = Command::new(&env.python);
+    cmd.current_dir(root())
+        .arg(root().join("conformance").join("results.py"))
+        .args(args.iter().map(AsRef::as_ref));
+    run(&mut cmd)
 }
 
 fn bench_build(env: &OracleEnv) -> Result<(), String> {
