@@ -271,17 +271,21 @@ fn setup() -> Result<OracleEnv, String> {
 fn cargo(env: &OracleEnv, args: &[&str]) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(root())
-        .args(args)
-        .env("PYO3_PYTHON", &env.python)
-        .env("NPY_ORACLE_VENV", &env.venv);
+    cmd.current_dir(root()).args(args);
+    oracle_env(&mut cmd, env);
+    cmd
+}
+
+/// Sets the oracle environment (see the crate docs) on `cmd`.
+fn oracle_env<'c>(cmd: &'c mut Command, env: &OracleEnv) -> &'c mut Command {
     let mut ld = OsString::from(&env.libdir);
     if let Some(old) = std::env::var_os("LD_LIBRARY_PATH").filter(|v| !v.is_empty()) {
         ld.push(":");
         ld.push(old);
     }
-    cmd.env("LD_LIBRARY_PATH", ld);
-    cmd
+    cmd.env("PYO3_PYTHON", &env.python)
+        .env("NPY_ORACLE_VENV", &env.venv)
+        .env("LD_LIBRARY_PATH", ld)
 }
 
 fn run(cmd: &mut Command) -> Result<(), String> {
@@ -349,8 +353,11 @@ fn test(env: &OracleEnv, extra: &[String]) -> Result<(), String> {
 const CHEAP_READERS: [&str; 3] = ["--readers", "npyjs,numpy-parser", "--check"];
 
 fn readers<S: AsRef<str>>(env: &OracleEnv, args: &[S]) -> Result<(), String> {
+    // results.py builds the `npy` tool with cargo: the oracle environment keeps that
+    // build the one `test` made.
     let mut cmd = Command::new(&env.python);
-    cmd.current_dir(root())
+    oracle_env(&mut cmd, env)
+        .current_dir(root())
         .arg(root().join("conformance").join("results.py"))
         .args(args.iter().map(AsRef::as_ref));
     run(&mut cmd)
