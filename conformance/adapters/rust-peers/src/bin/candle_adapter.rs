@@ -17,7 +17,13 @@ fn items(t: &Tensor) -> candle_core::Result<(&'static str, Vec<u8>)> {
     let flat = t.flatten_all()?;
     macro_rules! le {
         ($t:ty, $descr:expr) => {
-            ($descr, flat.to_vec1::<$t>()?.iter().flat_map(|x| x.to_le_bytes()).collect())
+            (
+                $descr,
+                flat.to_vec1::<$t>()?
+                    .iter()
+                    .flat_map(|x| x.to_le_bytes())
+                    .collect(),
+            )
         };
     }
     Ok(match t.dtype() {

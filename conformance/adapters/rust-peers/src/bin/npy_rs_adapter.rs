@@ -15,11 +15,14 @@ use npy::{DType, NpyData, Serializable};
 use npy_conformance_peers::{main_with, sha256_hex, version_bytes, Described};
 use serde_json::json;
 
+/// What npy-rs read: the descr of the element type, the number of items, their bytes.
+type Read = (String, u64, Vec<u8>);
+
 /// Reads the file as `T`: `None` when npy-rs says the types do not match.
 fn read<T: Serializable>(
     bytes: &[u8],
     to_bytes: fn(&T, &mut Vec<u8>),
-) -> Option<Result<(String, u64, Vec<u8>), String>> {
+) -> Option<Result<Read, String>> {
     match NpyData::<T>::from_bytes(bytes) {
         Err(e) if e.to_string().starts_with("Types don't match") => None,
         Err(e) => Some(Err(format!("npy: {e}"))),
