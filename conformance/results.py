@@ -22,6 +22,7 @@ failures.
 """
 
 import argparse
+import datetime
 import json
 import subprocess
 import sys
@@ -170,12 +171,14 @@ def table(results, manifest):
     profile_of = {c["file"]: c["profile"] for c in cases}
     lines = [BEGIN, ""]
     lines.append("%d cases (%d in the strict profile): %d accept, %d accept-with-warning, "
-                 "%d accept-may-warn, %d reject; NumPy %s wrote and checked the corpus."
+                 "%d accept-may-warn, %d reject; NumPy %s wrote and checked the corpus. "
+                 "Measured on %s (x86-64 Linux)."
                  % (len(cases), sum(c["profile"] == "strict" for c in cases),
                     sum(c["verdict"] == "accept" for c in cases),
                     sum(c["verdict"] == "accept-with-warning" for c in cases),
                     sum(c["verdict"] == "accept-may-warn" for c in cases),
-                    sum(c["verdict"] == "reject" for c in cases), manifest["numpy_version"]))
+                    sum(c["verdict"] == "reject" for c in cases), manifest["numpy_version"],
+                    datetime.date.today().isoformat()))
     lines.append("")
     lines.append("| reader | pass | known | unsupported | valid refused | invalid accepted "
                  "| wrong values | wrong warnings | crashes | timeouts | protocol errors "
