@@ -49,13 +49,13 @@ import numpy_adapter  # noqa: E402  (the adapter doubles as the generator's chec
 PARTS = [
     "numpy_basic", "numpy_kinds", "numpy_shapes", "numpy_structured", "numpy_versions",
     "numpy_test_data", "header_text", "type_strings", "descr", "header_dict", "framing",
-    "limits", "format_4", "append", "writer",
+    "limits", "format_4", "append", "writer", "case_traps",
 ]
 
 DEFAULT_MAX_HEADER_LEN = 10000
 MAGIC = b"\x93NUMPY"
-ACCEPT, WARN, REJECT = "accept", "accept-with-warning", "reject"
-DIRS = {ACCEPT: "accept", WARN: "warn", REJECT: "reject"}
+ACCEPT, WARN, MAY_WARN, REJECT = "accept", "accept-with-warning", "accept-may-warn", "reject"
+DIRS = {ACCEPT: "accept", WARN: "warn", MAY_WARN: "accept", REJECT: "reject"}
 
 CASES = []
 NAMES = set()
@@ -155,13 +155,27 @@ def dtype_of(descr):
 
 def expected(version, dtype, fortran, shape, data):
     dtype = np.dtype(dtype)
-    return {
+    exp = {
         "version": "%d.%d" % version,
         "descr": to_json(npformat.dtype_to_descr(dtype)),
         "fortran_order": bool(fortran),
         "shape": [int(d) for d in shape],
         "data_sha256": sha256(data),
     }
+    if fortran and not dtype.hasobject:
+        # The same items in C order: what a reader that returns arrays in their logical
+        # order, without an order flag, hashes (the adapter protocol's null order).
+        exp["data_c_order_sha256"] = sha256(c_order(data, dtype, shape))
+    return exp
+
+
+def c_order(data, dtype, shape):
+    """The bytes of a Fortran-order array's items, rearranged into C order."""
+    n = int(np.prod(shape, dtype=object))
+    if dtype.itemsize == 0 or n == 0:
+        return data
+    items = np.frombuffer(data, dtype=np.dtype((np.void, dtype.itemsize)), count=n)
+    return items.reshape(shape, order="F").tobytes(order="C")
 
 
 def file_version(b):
@@ -196,6 +210,14 @@ def add(name, reqs, verdict, content, what, *, expect=None, numpy=None, source="
     assert re.fullmatch(r"[a-z0-9_.-]+", name), name
     assert verdict in DIRS
     assert (expect is None) == (verdict == REJECT), name
+    if re.search(r"(^|_)be(_|$)", name):
+        # A case named big-endian must be one: NumPy's arithmetic returns native order
+        # (np.arange(6, dtype=">f2") / 4 is little-endian), which once made such a case
+        # a copy of its little-endian twin.
+        types = type_strings(expect["descr"]) if expect else []
+        assert any(t.startswith(">") for t in types), (
+            "%s: named big-endian, but its descr %r has no '>' type"
+            % (name, expect and expect["descr"]))
     NAMES.add(name)
     CASES.append(
         dict(
@@ -606,6 +628,286 @@ def padding_64():
     raise AssertionError("no 64-space padding found")
 
 
+# --- profiles and features (spec 8.1, 8.2) ---------------------------------------------
+
+
+PROFILES = {
+    "full": "every case: the reader grammar of section 10.3",
+    "strict": "the invalid files, and the valid files whose header is in the strict "
+              "grammar of section 8.1 (the strict reader profile, R-14)",
+}
+
+
+def spec_features(spec):
+    """The optional features of the spec's section 8.2: the rows of its table."""
+    text = spec.read_text(encoding="utf-8")
+    section = text[text.index("### 8.2 Optional features"):]
+    section = section[: section.index("\n## ")]
+    feats = {}
+    for m in re.finditer(r"^\| `([a-z0-9-]+)` \| (.*?) \|$", section, re.M):
+        feats[m.group(1)] = m.group(2)
+    assert feats, "no features found in section 8.2 of %s" % spec
+    return feats
+
+
+def type_strings(descr):
+    """Every type string of a descr in its JSON form (padding included)."""
+    if isinstance(descr, str):
+        return [descr]
+    if len(descr) == 2 and isinstance(descr[1], list) and all(type(d) is int for d in descr[1]):
+        return type_strings(descr[0])
+    out = []
+    for _name, typ, *_shape in descr:
+        out += type_strings(typ)
+    return out
+
+
+def padding_types(descr):
+    """The type strings of a descr's padding entries ('' names with a void type)."""
+    if isinstance(descr, str):
+        return []
+    if len(descr) == 2 and isinstance(descr[1], list) and all(type(d) is int for d in descr[1]):
+        return padding_types(descr[0])
+    out = []
+    for name, typ, *_shape in descr:
+        if name == "" and isinstance(typ, str) and typ.lstrip("<>|=").startswith("V"):
+            out.append(typ)
+        else:
+            out += padding_types(typ)
+    return out
+
+
+def features_of(c):
+    """The optional features (spec 8.2) a case's file uses. A refused file has none but
+    its version: what it would use is not defined."""
+    b = c["content"]
+    feats = set()
+    if len(b) >= 8 and b[:6] == MAGIC:
+        feats.add({(2, 0): "v2", (3, 0): "v3", (4, 0): "v4"}.get(file_version(b), ""))
+    feats.discard("")
+    exp = c["expect"]
+    if exp is None:
+        return sorted(feats)
+    hlen = header_end(b) - (10 if file_version(b) == (1, 0) else 12)
+    if hlen > DEFAULT_MAX_HEADER_LEN:
+        feats.add("large-header")
+    if exp["fortran_order"]:
+        feats.add("fortran-order")
+    if not exp["shape"]:
+        feats.add("scalar")
+    if len(exp["shape"]) >= 2:
+        feats.add("multi-dimensional")
+    descr = exp["descr"]
+    if not isinstance(descr, str):
+        feats.add("structured")
+    padding = padding_types(descr)
+    for t in type_strings(descr):
+        dt = np.dtype(t)
+        if t.startswith(">") and dt.itemsize > 1:
+            feats.add("big-endian")
+        kind, size = dt.kind, dt.itemsize
+        if kind == "b":
+            feats.add("bool")
+        elif kind in "iu" and size == 8:
+            feats.add("int64")
+        elif kind == "f" and size == 2:
+            feats.add("float16")
+        elif kind == "f" and size == 16:
+            feats.add("long-double")
+        elif kind == "c":
+            feats.add("complex")
+            if size == 32:
+                feats.add("long-double")
+        elif kind == "S":
+            feats.add("string")
+        elif kind == "U":
+            feats.add("unicode")
+        elif kind == "V" and t not in padding:
+            feats.add("void")
+        elif kind in "Mm":
+            feats.add("datetime")
+        elif kind == "O":
+            feats.add("object")
+    return sorted(feats)
+
+
+class Strict:
+    """A recogniser of the strict grammar of spec section 8.1 (a header text, decoded).
+    Only whether the text is in the grammar: the rules of H-* and D-* are checked by
+    the cases themselves."""
+
+    TYPE = re.compile(
+        r"[<>|=](b1|[iu][1248]|f(2|4|8|16)|c(8|16|32)|[SUV][0-9]+|O"
+        r"|[Mm]8(\[([0-9]+)?(Y|M|W|D|h|m|s|ms|us|ns|ps|fs|as|generic)\])?)"
+    )
+    ESC = re.compile(r"\\(\\|'|\"|t|n|r|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})")
+
+    def __init__(self, text):
+        self.t, self.i = text, 0
+
+    def sp(self):
+        while self.i < len(self.t) and self.t[self.i] in " \t":
+            self.i += 1
+
+    def eat(self, s):
+        self.sp()
+        if self.t.startswith(s, self.i):
+            self.i += len(s)
+            return True
+        return False
+
+    def need(self, s):
+        if not self.eat(s):
+            raise ValueError("expected %r at %d" % (s, self.i))
+
+    def string(self):
+        self.sp()
+        q = self.t[self.i : self.i + 1]
+        if q not in ("'", '"'):
+            raise ValueError("expected a string at %d" % self.i)
+        self.i += 1
+        out = []
+        while True:
+            ch = self.t[self.i : self.i + 1]
+            if ch == "":
+                raise ValueError("unterminated string")
+            if ch == q:
+                self.i += 1
+                return "".join(out)
+            if ch == "\\":
+                m = self.ESC.match(self.t, self.i)
+                if not m:
+                    raise ValueError("escape outside the strict grammar at %d" % self.i)
+                out.append(m.group(0))
+                self.i = m.end()
+            elif ch in "\r\n":
+                raise ValueError("line break in a string")
+            else:
+                out.append(ch)
+                self.i += 1
+
+    def type_str(self):
+        s = self.string()
+        if not self.TYPE.fullmatch(s):
+            raise ValueError("type string %r outside the strict grammar" % s)
+
+    def shape(self):
+        self.need("(")
+        if self.eat(")"):
+            return
+        n = 0
+        while True:
+            self.sp()
+            m = re.compile(r"0|[1-9][0-9]*|-1").match(self.t, self.i)
+            if not m:
+                raise ValueError("expected a dimension at %d" % self.i)
+            self.i = m.end()
+            n += 1
+            if self.eat(")"):
+                if n == 1:
+                    raise ValueError("a one-entry shape needs its comma")
+                return
+            self.need(",")
+            if self.eat(")"):
+                return
+
+    def fields(self):
+        self.need("[")
+        if self.eat("]"):
+            return
+        while True:
+            self.field()
+            if self.eat("]"):
+                return
+            self.need(",")
+            if self.eat("]"):
+                return
+
+    def field(self):
+        self.need("(")
+        if self.eat("("):  # (title, name)
+            self.string()
+            self.need(",")
+            self.string()
+            self.eat(",")
+            self.need(")")
+        else:
+            self.string()
+        self.need(",")
+        self.ftype()
+        if self.eat(")"):
+            return
+        self.need(",")
+        if self.eat(")"):
+            return
+        self.shape()
+        self.eat(",")
+        self.need(")")
+
+    def ftype(self):
+        self.sp()
+        c = self.t[self.i : self.i + 1]
+        if c == "[":
+            self.fields()
+        elif c == "(":
+            self.need("(")
+            self.ftype()
+            self.need(",")
+            self.shape()
+            self.eat(",")
+            self.need(")")
+        else:
+            self.type_str()
+
+    def text(self):
+        self.need("{")
+        seen = []
+        for n in range(3):
+            if n:
+                self.need(",")
+            key = self.string()
+            if key in seen or key not in ("descr", "fortran_order", "shape"):
+                raise ValueError("key %r" % key)
+            seen.append(key)
+            self.need(":")
+            if key == "descr":
+                self.sp()
+                if self.t[self.i : self.i + 1] == "[":
+                    self.fields()
+                else:
+                    self.type_str()
+            elif key == "fortran_order":
+                if not (self.eat("True") or self.eat("False")):
+                    raise ValueError("fortran_order at %d" % self.i)
+            else:
+                self.shape()
+        self.eat(",")
+        self.need("}")
+        self.sp()
+        if self.t[self.i :] not in ("", "\n"):
+            raise ValueError("text after the dict at %d" % self.i)
+
+
+def in_strict_grammar(text):
+    try:
+        Strict(text).text()
+        return True
+    except ValueError:
+        return False
+
+
+def profile_of(c):
+    """`strict` for every refused file and every valid one whose header is in the strict
+    grammar, `full` for the other valid files."""
+    if c["verdict"] == REJECT:
+        return "strict"
+    b = c["content"]
+    start = 10 if file_version(b) == (1, 0) else 12
+    raw = b[start : header_end(b)]
+    text = raw.decode("latin1" if file_version(b)[0] < 3 else "utf8")
+    return "strict" if in_strict_grammar(text) else "full"
+
+
 # --- checking and writing ------------------------------------------------------------
 
 
@@ -635,6 +937,8 @@ def check_with_numpy(c, path):
         )
     if verdict == "accept" and c["expect"] and not c["numpy"]:
         for key, value in c["expect"].items():
+            if key not in got:  # data_c_order_sha256: the adapter gives the file's order
+                continue
             if got[key] != value:
                 raise SystemExit(
                     "%s: NumPy reads %s = %r, the case expects %r"
@@ -657,6 +961,7 @@ def main():
 
     read_cases()
     reqs = spec_requirements(args.spec)
+    feats = spec_features(args.spec)
     for c in CASES:
         for r in c["reqs"]:
             if r not in reqs:
@@ -678,9 +983,15 @@ def main():
             "sha256": sha256(c["content"]),
             "requirements": c["reqs"],
             "verdict": c["verdict"],
+            "profile": profile_of(c),
+            "features": features_of(c),
             "description": c["what"],
             "source": c["source"],
         }
+        for f in entry["features"]:
+            if f not in feats:
+                raise SystemExit("%s: feature %s is not in section 8.2 of %s"
+                                 % (c["name"], f, args.spec))
         if c["max_header_len"]:
             entry["max_header_len"] = c["max_header_len"]
         if c["expect"]:
@@ -691,12 +1002,14 @@ def main():
             }
         entries.append(entry)
     manifest = {
-        "format": 1,
+        "format": 2,
         "generated_by": "conformance/generate.py",
         "numpy_version": np.__version__,
         "spec": "spec/npy-format.md",
         "default_max_header_len": DEFAULT_MAX_HEADER_LEN,
         "requirements": reqs,
+        "features": feats,
+        "profiles": PROFILES,
         "cases": entries,
     }
     text = json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"

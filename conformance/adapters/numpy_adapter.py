@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Conformance adapter for NumPy's reader (``np.load``).
 
-Usage: numpy_adapter.py FILE
+Usage: numpy_adapter.py [--mmap] FILE
 
 Prints one JSON line {"version", "descr", "fortran_order", "shape", "data_sha256"} when
 NumPy reads FILE, or an error on stderr and exit status 1 when it refuses it (see
 conformance/README.md for the protocol). The header-length limit is taken from the
 environment variable NPY_MAX_HEADER_LEN (NumPy's ``max_header_size``; default 10000).
 
-The array is read with ``np.load(FILE, mmap_mode=None, allow_pickle=False)``. Object
+The array is read with ``np.load(FILE, mmap_mode=None, allow_pickle=False)``, or with
+``mmap_mode="r"`` (NumPy's other read path, ``open_memmap``) given --mmap. Object
 arrays are the one exception: their data is a pickle that must not be run, so for a
 descr holding objects the adapter reads the header with NumPy's own header reader and
 reports the SHA-256 of every byte after the header, as the protocol asks. NumPy
@@ -50,7 +51,7 @@ def read_header_only(fp, max_header_len=DEFAULT_MAX_HEADER_LEN):
     return _read_array_header(fp, version, max_header_size=max_header_len)
 
 
-def describe(path, max_header_len=DEFAULT_MAX_HEADER_LEN):
+def describe(path, max_header_len=DEFAULT_MAX_HEADER_LEN, mmap_mode=None):
     """What NumPy reads from the file, as the protocol's JSON object; raises if NumPy
     refuses the file."""
     with open(path, "rb") as fp:
@@ -64,7 +65,8 @@ def describe(path, max_header_len=DEFAULT_MAX_HEADER_LEN):
             fp.seek(data_start)
             data = fp.read()
     else:
-        arr = np.load(path, mmap_mode=None, allow_pickle=False, max_header_size=max_header_len)
+        arr = np.load(path, mmap_mode=mmap_mode, allow_pickle=False,
+                      max_header_size=max_header_len)
         shape = arr.shape
         data = arr.tobytes(order="F" if fortran_order else "C")
     return {
@@ -76,18 +78,23 @@ def describe(path, max_header_len=DEFAULT_MAX_HEADER_LEN):
     }
 
 
-def describe_line(path, max_header_len=DEFAULT_MAX_HEADER_LEN):
+def describe_line(path, max_header_len=DEFAULT_MAX_HEADER_LEN, mmap_mode=None):
     """The protocol's JSON line for the file; raises if NumPy refuses it."""
-    return json.dumps(describe(path, max_header_len))
+    return json.dumps(describe(path, max_header_len, mmap_mode))
 
 
 def main():
-    if len(sys.argv) != 2:
-        print("usage: numpy_adapter.py FILE", file=sys.stderr)
+    args = sys.argv[1:]
+    mmap_mode = None
+    if args[:1] == ["--mmap"]:
+        mmap_mode = "r"
+        args = args[1:]
+    if len(args) != 1:
+        print("usage: numpy_adapter.py [--mmap] FILE", file=sys.stderr)
         return 2
     limit = int(os.environ.get("NPY_MAX_HEADER_LEN", DEFAULT_MAX_HEADER_LEN))
     try:
-        line = describe_line(sys.argv[1], limit)
+        line = describe_line(args[0], limit, mmap_mode)
     except Exception as e:  # noqa: BLE001 (every refusal is a verdict, not a crash)
         print("%s: %s" % (type(e).__name__, e), file=sys.stderr)
         return 1

@@ -21,7 +21,13 @@
 //!   `.crate` (see `package.rs`).
 //! * `ci`: `lint`, then `package`, then `test`, then `cargo bench --workspace --no-run`
 //!   (the benches are built in the bench profile, unoptimised to save time, and not
-//!   run; `test` already ran each one once on small inputs).
+//!   run; `test` already ran each one once on small inputs), then `readers --check` of
+//!   the cheap readers.
+//! * `readers [ARGS]`: `setup`, then `conformance/results.py ARGS` with the venv's
+//!   Python: every reader of the conformance results (builds the Rust peers, installs
+//!   the JavaScript adapters' packages, creates the NumPy 1.26 venv) and rewrites the
+//!   table in `conformance/README.md`; `--readers A,B --check` runs only those and
+//!   compares their rows with the table.
 //! * `fuzz-seeds`: copy the conformance files and the committed fuzz regressions into
 //!   `fuzz/corpus/<target>/` (git-ignored) as seeds.
 //! * `fuzz-smoke [SECONDS]`: install cargo-fuzz if missing, lint the fuzz workspace,
@@ -50,7 +56,10 @@ commands:
   lint           setup, then cargo fmt --check, ruff check, clippy -D warnings (with and
                  without the oracle feature), doc -D warnings
   package        cargo package every published crate, build each alone, check sizes
-  ci             lint, then package, then test, then cargo bench --workspace --no-run
+  ci             lint, package, test, cargo bench --workspace --no-run, then
+                 readers --readers npyjs,numpy-parser --check
+  readers [ARGS] setup, then conformance/results.py ARGS: run other readers against
+                 the conformance corpus and rewrite (or --check) its results table
   fuzz-seeds     seed fuzz/corpus/<target>/ from conformance/ and fuzz/regressions/
   fuzz-smoke [SECONDS]
                  lint and seed fuzz/, replay its regressions, fuzz each target
@@ -71,7 +80,9 @@ fn main() -> ExitCode {
                 .and_then(|()| package::package(root()))
                 .and_then(|()| test(&env, &[]))
                 .and_then(|()| bench_build(&env))
+                .and_then(|()| readers(&env, &CHEAP_READERS))
         }),
+        Some("readers") => setup().and_then(|env| readers(&env, &args[1..])),
         Some("fuzz-seeds") if args.len() == 1 => fuzz::seeds(root()),
         Some("fuzz-smoke") => fuzz::smoke(root(), &args[1..]),
         Some("help" | "-h" | "--help") => {
@@ -279,17 +290,21 @@ fn setup() -> Result<OracleEnv, String> {
 fn cargo(env: &OracleEnv, args: &[&str]) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(root())
-        .args(args)
-        .env("PYO3_PYTHON", &env.python)
-        .env("NPY_ORACLE_VENV", &env.venv);
+    cmd.current_dir(root()).args(args);
+    oracle_env(&mut cmd, env);
+    cmd
+}
+
+/// Sets the oracle environment (see the crate docs) on `cmd`.
+fn oracle_env<'c>(cmd: &'c mut Command, env: &OracleEnv) -> &'c mut Command {
     let mut ld = OsString::from(&env.libdir);
     if let Some(old) = std::env::var_os("LD_LIBRARY_PATH").filter(|v| !v.is_empty()) {
         ld.push(":");
         ld.push(old);
     }
-    cmd.env("LD_LIBRARY_PATH", ld);
-    cmd
+    cmd.env("PYO3_PYTHON", &env.python)
+        .env("NPY_ORACLE_VENV", &env.venv)
+        .env("LD_LIBRARY_PATH", ld)
 }
 
 fn run(cmd: &mut Command) -> Result<(), String> {
@@ -472,6 +487,22 @@ fn test_python(env: &OracleEnv, pytest_args: &[String]) -> Result<(), String> {
         .env("PATH", &path);
     run(&mut pytest)
         .map_err(|e| format!("{e} (pytest exits 5 when it collected no tests, which fails too)"))
+}
+
+/// The readers CI checks: their adapters need only node and `npm ci` (seconds), and a
+/// run takes about a minute each. The Rust peers (a release build of candle takes
+/// minutes) and the NumPy 1.26 venv are rerun by hand (`cargo xtask readers`).
+const CHEAP_READERS: [&str; 3] = ["--readers", "npyjs,numpy-parser", "--check"];
+
+fn readers<S: AsRef<str>>(env: &OracleEnv, args: &[S]) -> Result<(), String> {
+    // results.py builds the `npy` tool with cargo: the oracle environment keeps that
+    // build the one `test` made.
+    let mut cmd = Command::new(&env.python);
+    oracle_env(&mut cmd, env)
+        .current_dir(root())
+        .arg(root().join("conformance").join("results.py"))
+        .args(args.iter().map(AsRef::as_ref));
+    run(&mut cmd)
 }
 
 fn bench_build(env: &OracleEnv) -> Result<(), String> {

@@ -76,7 +76,9 @@ fn observe(path: &Path, max_header_len: u64) -> Observation {
             fortran_order: header.fortran_order,
             shape,
             data_sha256,
-        },
+            data_c_order_sha256: None,
+        }
+        .into(),
         warnings: Some(warnings),
     }
 }

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use crate::output;
 use crate::readers::{Adapter, Reader};
-use crate::{run_cases, Corpus, Run};
+use crate::{run_cases, Corpus, Run, Selection};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -16,6 +16,8 @@ Examples:
   npy conformance --failures-only
   npy conformance --reader 'python3 conformance/adapters/numpy_adapter.py' --known numpy
   npy conformance --format junit > conformance.xml
+  npy conformance --reader 'node my_adapter.js' --profile strict --unsupported v4,big-endian
+  npy conformance --list-features
 
 The corpus is built into this program; --corpus DIR runs another copy (a directory
 holding manifest.json and the files it lists, such as conformance/ in the repository).
@@ -23,11 +25,13 @@ holding manifest.json and the files it lists, such as conformance/ in the reposi
 The reader command is split into words like a shell does (no expansion) and run as
 `CMD FILE` for every case, with NPY_MAX_HEADER_LEN set to the case's header-length
 limit. It prints one JSON line {\"version\", \"descr\", \"fortran_order\", \"shape\",
-\"data_sha256\"} and exits 0 to accept, or exits 1 to reject. Any other exit, a crash
-or a timeout fails the case. See conformance/README.md in the repository.
+\"data_sha256\"} and exits 0 to accept, or exits 1 to reject (optionally printing
+{\"unsupported\": [FEATURE, ...]}). Any other exit is a crash; a timeout, a crash or a
+broken protocol fails the case whatever was expected. See conformance/README.md in the
+repository.
 
-Exit status: 0 if every case passes (or is a known difference), 1 if any fails, 2 for
-a usage error or a corpus that cannot be read.";
+Exit status: 0 if every case passes (or is a known difference, or unsupported), 1 if
+any fails, 2 for a usage error or a corpus that cannot be read.";
 
 /// Arguments of `npy conformance`.
 #[derive(Debug, Args)]
@@ -52,6 +56,17 @@ pub struct ConformanceArgs {
     /// Run only the cases whose file path contains this text.
     #[arg(long, value_name = "TEXT")]
     pub only: Option<String>,
+    /// Run only the cases of this reader profile: `strict` (the header grammar writers
+    /// emit and its common variations) or `full` (every case, the default).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Features the reader does not support, comma-separated (see --list-features): a
+    /// valid file using one that the reader refuses counts as unsupported, not failed.
+    #[arg(long, value_name = "FEATURES", value_delimiter = ',')]
+    pub unsupported: Vec<String>,
+    /// List the profiles and the features --unsupported takes, and exit.
+    #[arg(long)]
+    pub list_features: bool,
     /// Seconds an adapter may take on one file before it is killed and the case fails.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
@@ -110,20 +125,64 @@ pub fn command(
             return Ok(2);
         }
     };
+    let manifest = corpus.manifest();
+    if args.list_features {
+        writeln!(out, "profiles (--profile):")?;
+        for (name, what) in &manifest.profiles {
+            writeln!(out, "  {name:<16} {what}")?;
+        }
+        writeln!(out, "features (--unsupported):")?;
+        for (name, what) in &manifest.features {
+            let n = manifest
+                .cases
+                .iter()
+                .filter(|c| c.features.contains(name))
+                .count();
+            writeln!(out, "  {name:<16} {what} ({n} cases)")?;
+        }
+        return Ok(0);
+    }
+    if let Some(p) = args
+        .profile
+        .as_ref()
+        .filter(|p| !manifest.profiles.contains_key(*p))
+    {
+        let names: Vec<&str> = manifest.profiles.keys().map(String::as_str).collect();
+        writeln!(
+            err,
+            "error: unknown profile {p:?}: the manifest defines {}",
+            names.join(", ")
+        )?;
+        return Ok(2);
+    }
+    if let Some(f) = args
+        .unsupported
+        .iter()
+        .find(|f| !manifest.features.contains_key(*f))
+    {
+        let names: Vec<&str> = manifest.features.keys().map(String::as_str).collect();
+        writeln!(
+            err,
+            "error: unknown feature {f:?}: the manifest defines {} (see --list-features)",
+            names.join(", ")
+        )?;
+        return Ok(2);
+    }
+    let selection = Selection {
+        only: args.only.clone(),
+        profile: args.profile.clone(),
+        unsupported: args.unsupported.clone(),
+    };
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    let outcomes = run_cases(
-        &corpus,
-        reader,
-        args.known.as_deref(),
-        args.only.as_deref(),
-        jobs,
-    );
+    let outcomes = run_cases(&corpus, reader, args.known.as_deref(), &selection, jobs);
     let run = Run {
         corpus: &corpus,
         reader: reader.name(),
         known: args.known.clone(),
+        profile: args.profile.clone(),
+        unsupported: args.unsupported.clone(),
         outcomes,
     };
     match args.format {
@@ -132,6 +191,5 @@ pub fn command(
         Format::Junit => output::junit(&run, out)?,
     }
     out.flush()?;
-    let (_, _, failed) = run.counts();
-    Ok(if failed == 0 { 0 } else { 1 })
+    Ok(if run.counts().fail() == 0 { 0 } else { 1 })
 }

@@ -6,19 +6,23 @@
 //! The corpus is built into the crate ([`Corpus::built_in`]): the manifest and several
 //! hundred small files, about 1.2 MB in all, generated and checked against NumPy by
 //! `conformance/generate.py` in the repository. For each case the [`Manifest`] gives the
-//! expected verdict (`accept`, `accept-with-warning`, `reject`), the requirement ids of
-//! the specification (`spec/npy-format.md`) it exercises and, for accepted files, the
-//! values a reader must report: version, descr, `fortran_order`, resolved shape and the
-//! SHA-256 of the data bytes.
+//! expected verdict (`accept`, `accept-with-warning`, `accept-may-warn`, `reject`), the
+//! requirement ids of the specification (`spec/npy-format.md`) it exercises, its profile
+//! and optional features, and, for accepted files, the values a reader must report:
+//! version, descr, `fortran_order`, resolved shape and the SHA-256 of the data bytes.
 //!
 //! A case passes when the reader's verdict is the expected one and, for accepted
-//! files, every value matches ([`judge`]). Warnings are compared only when the reader
-//! reports them: then an `accept` case must give none and an `accept-with-warning` case at
-//! least one. A reader that crashes, exits with another status, breaks the protocol
-//! or exceeds the time limit fails the case whatever was expected. With
-//! `--known NAME`, a case on which reader NAME is recorded to differ (for NumPy: format
-//! 4.0 and the deliberate differences of the spec's section 12) counts as a known
-//! difference when the reader does what is recorded.
+//! files, every value matches ([`judge`]). Failures are sorted by kind ([`Failure`]):
+//! a valid file refused, an invalid file accepted, wrong values, wrong warnings, a
+//! crash, a timeout, a protocol error. Warnings are compared only when the reader
+//! reports them, as `R-8` has it: then an `accept` case must give none, an
+//! `accept-with-warning` case at least one, and an `accept-may-warn` case (bytes after
+//! the data) either. With `--known NAME`, a case on which reader NAME is recorded to
+//! differ (for NumPy: format 4.0 and the deliberate differences of the spec's section
+//! 12) counts as a known difference when the reader does what is recorded. A reader may
+//! declare optional features unsupported (`--unsupported`, or by naming them when it
+//! refuses a file): refusing a valid file that uses one then counts as unsupported, not
+//! failed. `--profile strict` runs only the cases of the strict reader profile.
 //!
 //! A reader is anything that implements [`Reader`]: an in-process function, or another
 //! program behind the adapter protocol ([`Adapter`]), run once per file with a time
@@ -27,7 +31,7 @@
 //!
 //! ```
 //! use std::path::Path;
-//! use npy_conformance::{run_cases, Corpus, Observation, Reader, Status};
+//! use npy_conformance::{run_cases, Corpus, Observation, Reader, Selection, Status};
 //!
 //! /// A reader that refuses every file.
 //! struct Refuser;
@@ -42,7 +46,11 @@
 //! }
 //!
 //! let corpus = Corpus::built_in()?;
-//! let outcomes = run_cases(&corpus, &Refuser, None, Some("frame_test_malformed_magic"), 1);
+//! let only = Selection {
+//!     only: Some("frame_test_malformed_magic".to_string()),
+//!     ..Selection::default()
+//! };
+//! let outcomes = run_cases(&corpus, &Refuser, None, &only, 1);
 //! assert!(!outcomes.is_empty());
 //! assert!(outcomes.iter().all(|o| o.status == Status::Pass));
 //! # Ok::<(), String>(())
@@ -57,6 +65,7 @@ mod manifest;
 mod output;
 mod readers;
 
+use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -66,7 +75,7 @@ use std::time::{Duration, Instant};
 pub use command::{command, ConformanceArgs, Format};
 pub use corpus::Corpus;
 pub use manifest::{compare_ids, Case, Expected, Known, KnownVerdict, Manifest, Verdict};
-pub use readers::{hash_file, hash_range, Adapter, Observation, Reader};
+pub use readers::{hash_file, hash_range, Adapter, Observation, Reader, Values};
 
 /// How a case went.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,8 +84,79 @@ pub enum Status {
     Pass,
     /// As recorded for this reader in `known_differences`.
     Known(String),
-    /// Not as expected; why.
-    Fail(String),
+    /// The reader refused a valid file that uses features it declared unsupported
+    /// (`--unsupported`, or named by the adapter in its refusal): the features.
+    Unsupported(Vec<String>),
+    /// Not as expected: how, and why.
+    Fail(Failure, String),
+}
+
+/// How a case failed. The kinds are counted apart: a reader that refuses a valid file
+/// is not as wrong as one that accepts it and returns wrong values, and a crash is
+/// worse than either.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Failure {
+    /// A valid file refused (and no unsupported feature declared for it).
+    Refused,
+    /// An invalid file accepted.
+    AcceptedInvalid,
+    /// A valid file accepted, with wrong values: version, descr, order, shape (a `-1`,
+    /// a fraction, `null`) or data.
+    Wrong,
+    /// A valid file read right, with a warning where none is due or none where one is
+    /// (only for readers that report warnings, `R-8`).
+    Warnings,
+    /// The reader crashed: a signal, a panic, another exit status than 0 or 1.
+    Crash,
+    /// The reader took longer than the time limit and was killed.
+    Timeout,
+    /// The adapter's output broke the protocol.
+    Protocol,
+    /// The runner could not run the case (adapter not found, corpus file changed).
+    Error,
+}
+
+impl Failure {
+    /// Every kind, in the order reports list them.
+    pub const ALL: [Failure; 8] = [
+        Failure::Refused,
+        Failure::AcceptedInvalid,
+        Failure::Wrong,
+        Failure::Warnings,
+        Failure::Crash,
+        Failure::Timeout,
+        Failure::Protocol,
+        Failure::Error,
+    ];
+
+    /// The name in JSON output: `refused`, `accepted-invalid`, `wrong`, `warnings`,
+    /// `crash`, `timeout`, `protocol`, `error`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Failure::Refused => "refused",
+            Failure::AcceptedInvalid => "accepted-invalid",
+            Failure::Wrong => "wrong",
+            Failure::Warnings => "warnings",
+            Failure::Crash => "crash",
+            Failure::Timeout => "timeout",
+            Failure::Protocol => "protocol",
+            Failure::Error => "error",
+        }
+    }
+
+    /// How the text report counts it: `valid files refused`, `wrong values`, ...
+    pub fn label(self) -> &'static str {
+        match self {
+            Failure::Refused => "valid files refused",
+            Failure::AcceptedInvalid => "invalid files accepted",
+            Failure::Wrong => "wrong values",
+            Failure::Warnings => "wrong warnings",
+            Failure::Crash => "crashes",
+            Failure::Timeout => "timeouts",
+            Failure::Protocol => "protocol errors",
+            Failure::Error => "runner errors",
+        }
+    }
 }
 
 /// One case's result.
@@ -93,7 +173,8 @@ pub struct Outcome<'m> {
 }
 
 impl Outcome<'_> {
-    /// The reader's verdict in the manifest's words (or `timeout`, `error`).
+    /// The reader's verdict in the manifest's words (or `unsupported`, `timeout`,
+    /// `crash`, `protocol-error`, `error`).
     pub fn got(&self) -> &'static str {
         match &self.observation {
             Observation::Accepted {
@@ -101,9 +182,82 @@ impl Outcome<'_> {
             } if !w.is_empty() => "accept-with-warning",
             Observation::Accepted { .. } => "accept",
             Observation::Rejected { .. } => "reject",
+            Observation::Unsupported { .. } => "unsupported",
             Observation::TimedOut => "timeout",
+            Observation::Crashed { .. } => "crash",
+            Observation::ProtocolError { .. } => "protocol-error",
             Observation::Broken { .. } => "error",
         }
+    }
+}
+
+/// Counts of a run's outcomes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Cases run.
+    pub cases: usize,
+    /// Passed.
+    pub pass: usize,
+    /// Known differences.
+    pub known: usize,
+    /// Refused for a declared unsupported feature.
+    pub unsupported: usize,
+    /// Failed, by kind (every kind of [`Failure::ALL`], zeros included).
+    pub failures: BTreeMap<Failure, usize>,
+}
+
+impl Counts {
+    /// Counts the statuses.
+    pub fn of<'a>(statuses: impl IntoIterator<Item = &'a Status>) -> Counts {
+        let mut c = Counts {
+            failures: Failure::ALL.iter().map(|f| (*f, 0)).collect(),
+            ..Counts::default()
+        };
+        for s in statuses {
+            c.cases += 1;
+            match s {
+                Status::Pass => c.pass += 1,
+                Status::Known(_) => c.known += 1,
+                Status::Unsupported(_) => c.unsupported += 1,
+                Status::Fail(kind, _) => *c.failures.entry(*kind).or_default() += 1,
+            }
+        }
+        c
+    }
+
+    /// Failed cases, every kind.
+    pub fn fail(&self) -> usize {
+        self.failures.values().sum()
+    }
+
+    /// Failed cases of one kind.
+    pub fn failed(&self, kind: Failure) -> usize {
+        self.failures.get(&kind).copied().unwrap_or(0)
+    }
+}
+
+/// Which cases a run takes, and what the reader declared.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Only the cases whose file path contains this text.
+    pub only: Option<String>,
+    /// Only the cases of this profile (`strict`); `None` or `full`: every case.
+    pub profile: Option<String>,
+    /// Features the reader does not support (names of the manifest's `features`): a
+    /// valid file using one of them that the reader refuses counts as unsupported.
+    pub unsupported: Vec<String>,
+}
+
+impl Selection {
+    /// Whether the selection takes `case`.
+    pub fn takes(&self, case: &Case) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|o| case.file.contains(o.as_str()))
+            && match self.profile.as_deref() {
+                None | Some("full") => true,
+                Some(p) => case.profile == p,
+            }
     }
 }
 
@@ -116,79 +270,123 @@ pub struct Run<'m> {
     pub reader: String,
     /// The reader whose recorded differences were accepted.
     pub known: Option<String>,
+    /// The profile the run was restricted to (`None`: every case).
+    pub profile: Option<String>,
+    /// The features declared unsupported on the command line.
+    pub unsupported: Vec<String>,
     /// One outcome per case run, in manifest order.
     pub outcomes: Vec<Outcome<'m>>,
 }
 
 impl Run<'_> {
-    /// (pass, known, fail) counts.
-    pub fn counts(&self) -> (usize, usize, usize) {
-        let mut c = (0, 0, 0);
-        for o in &self.outcomes {
-            match o.status {
-                Status::Pass => c.0 += 1,
-                Status::Known(_) => c.1 += 1,
-                Status::Fail(_) => c.2 += 1,
-            }
-        }
-        c
+    /// The counts of every outcome.
+    pub fn counts(&self) -> Counts {
+        Counts::of(self.outcomes.iter().map(|o| &o.status))
     }
 }
 
-/// Judges a reader's observation of a case.
-pub fn judge(case: &Case, observation: &Observation, known: Option<&Known>) -> Status {
-    let spec = match (case.verdict, observation) {
-        (Verdict::Reject, Observation::Rejected { .. }) => Status::Pass,
-        (Verdict::Reject, Observation::Accepted { .. }) => {
-            Status::Fail("expected reject, the reader accepted the file".to_string())
+/// Judges a reader's observation of a case. `known` is the recorded difference of the
+/// reader for this case, if any; `unsupported` the features the reader declared
+/// unsupported for the whole run.
+///
+/// Declaring a feature unsupported excuses refusing a valid file that uses it; it
+/// excuses nothing else: a reader that accepts such a file must read it right, and a
+/// crash is a crash.
+pub fn judge(
+    case: &Case,
+    observation: &Observation,
+    known: Option<&Known>,
+    unsupported: &[String],
+) -> Status {
+    let refused = |reason: &str, named: &[String]| {
+        // The features the case uses among those declared for the run or named by the
+        // adapter for this refusal.
+        let excused: Vec<String> = case
+            .features
+            .iter()
+            .filter(|f| unsupported.contains(f) || named.contains(f))
+            .cloned()
+            .collect();
+        if !excused.is_empty() {
+            return Status::Unsupported(excused);
         }
-        (_, Observation::Rejected { reason }) => Status::Fail(format!(
+        let mut why = format!(
             "expected {}, the reader rejected the file: {reason}",
             case.verdict
-        )),
-        (_, Observation::TimedOut) => {
-            Status::Fail("the reader did not finish in time and was killed".to_string())
+        );
+        if !named.is_empty() {
+            why.push_str(&format!(
+                " (it names unsupported features {}, which this file does not use: its \
+                 features are [{}])",
+                named.join(", "),
+                case.features.join(", ")
+            ));
         }
-        (_, Observation::Broken { reason }) => Status::Fail(reason.clone()),
+        Status::Fail(Failure::Refused, why)
+    };
+    let spec = match (case.verdict, observation) {
+        (Verdict::Reject, Observation::Rejected { .. } | Observation::Unsupported { .. }) => {
+            Status::Pass
+        }
+        (Verdict::Reject, Observation::Accepted { .. }) => Status::Fail(
+            Failure::AcceptedInvalid,
+            "expected reject, the reader accepted the file".to_string(),
+        ),
+        (_, Observation::Rejected { reason }) => refused(reason, &[]),
+        (_, Observation::Unsupported { features, reason }) => refused(reason, features),
+        (_, Observation::TimedOut) => Status::Fail(
+            Failure::Timeout,
+            "the reader did not finish in time and was killed".to_string(),
+        ),
+        (_, Observation::Crashed { reason }) => Status::Fail(Failure::Crash, reason.clone()),
+        (_, Observation::ProtocolError { reason }) => {
+            Status::Fail(Failure::Protocol, reason.clone())
+        }
+        (_, Observation::Broken { reason }) => Status::Fail(Failure::Error, reason.clone()),
         (verdict, Observation::Accepted { values, warnings }) => {
             let want = case
                 .expected
                 .as_ref()
                 .expect("Manifest::parse checks that accepted cases have values");
-            let mut wrong = differences(want, values);
-            match (verdict, warnings) {
+            let wrong = differences(want, values);
+            let warning = match (verdict, warnings) {
                 (Verdict::Accept, Some(w)) if !w.is_empty() => {
-                    wrong.push(format!("warnings: expected none, got {w:?}"));
+                    Some(format!("warnings: expected none, got {w:?}"))
                 }
                 (Verdict::AcceptWithWarning, Some(w)) if w.is_empty() => {
-                    wrong.push("warnings: expected at least one, got none".to_string());
+                    Some("warnings: expected at least one (R-8), got none".to_string())
                 }
-                _ => {}
-            }
-            if wrong.is_empty() {
-                Status::Pass
+                _ => None,
+            };
+            if !wrong.is_empty() {
+                Status::Fail(Failure::Wrong, wrong.join("; "))
+            } else if let Some(w) = warning {
+                Status::Fail(Failure::Warnings, w)
             } else {
-                Status::Fail(wrong.join("; "))
+                Status::Pass
             }
         }
     };
     match (spec, known) {
-        (Status::Fail(why), Some(k)) => {
+        (Status::Fail(kind @ (Failure::Refused | Failure::AcceptedInvalid), why), Some(k)) => {
             let matches = match k.verdict {
                 KnownVerdict::Accept => matches!(observation, Observation::Accepted { .. }),
-                KnownVerdict::Reject => matches!(observation, Observation::Rejected { .. }),
+                KnownVerdict::Reject => matches!(
+                    observation,
+                    Observation::Rejected { .. } | Observation::Unsupported { .. }
+                ),
             };
             if matches {
                 Status::Known(k.why.clone())
             } else {
-                Status::Fail(why)
+                Status::Fail(kind, why)
             }
         }
         (status, _) => status,
     }
 }
 
-fn differences(want: &Expected, got: &Expected) -> Vec<String> {
+fn differences(want: &Expected, got: &Values) -> Vec<String> {
     let mut wrong = Vec::new();
     let mut check = |what: &str, w: String, g: String| {
         if w != g {
@@ -197,39 +395,61 @@ fn differences(want: &Expected, got: &Expected) -> Vec<String> {
     };
     check("version", want.version.clone(), got.version.clone());
     check("descr", want.descr.to_string(), got.descr.to_string());
-    check(
-        "fortran_order",
-        want.fortran_order.to_string(),
-        got.fortran_order.to_string(),
-    );
+    let want_data = match got.fortran_order {
+        Some(f) => {
+            check(
+                "fortran_order",
+                want.fortran_order.to_string(),
+                f.to_string(),
+            );
+            &want.data_sha256
+        }
+        // The reader gives the array in its logical order: compare the items in C order.
+        None => want
+            .data_c_order_sha256
+            .as_ref()
+            .unwrap_or(&want.data_sha256),
+    };
+    let shape = |s: &serde_json::Value| match s {
+        serde_json::Value::Array(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    };
     check(
         "shape",
-        format!("{:?}", want.shape),
-        format!("{:?}", got.shape),
+        shape(&serde_json::Value::from(want.shape.clone())),
+        shape(&got.shape),
     );
-    check(
-        "data_sha256",
-        want.data_sha256.clone(),
-        got.data_sha256.clone(),
-    );
+    let data = if got.fortran_order.is_none() {
+        "data_sha256 (C order)"
+    } else {
+        "data_sha256"
+    };
+    check(data, want_data.clone(), got.data_sha256.clone());
     wrong
 }
 
-/// Runs every case of `corpus` whose file path contains `only` (every case if `None`)
-/// with `reader`, `jobs` at a time, and judges each. With `known`, the differences the
-/// manifest records for that reader count as known, not failed.
+/// Runs every case of `corpus` that `selection` takes with `reader`, `jobs` at a time,
+/// and judges each. With `known`, the differences the manifest records for that reader
+/// count as known, not failed.
 pub fn run_cases<'m>(
     corpus: &'m Corpus,
     reader: &dyn Reader,
     known: Option<&str>,
-    only: Option<&str>,
+    selection: &Selection,
     jobs: usize,
 ) -> Vec<Outcome<'m>> {
     let cases: Vec<&Case> = corpus
         .manifest()
         .cases
         .iter()
-        .filter(|c| only.is_none_or(|o| c.file.contains(o)))
+        .filter(|c| selection.takes(c))
         .collect();
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Outcome>>> =
@@ -239,7 +459,7 @@ pub fn run_cases<'m>(
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(case) = cases.get(i) else { break };
-                let outcome = run_case(corpus, case, reader, known);
+                let outcome = run_case(corpus, case, reader, known, &selection.unsupported);
                 results.lock().expect("no worker panics holding the lock")[i] = Some(outcome);
             });
         }
@@ -257,6 +477,7 @@ fn run_case<'m>(
     case: &'m Case,
     reader: &dyn Reader,
     known: Option<&str>,
+    unsupported: &[String],
 ) -> Outcome<'m> {
     let manifest = corpus.manifest();
     let path = case.path(corpus.dir());
@@ -282,7 +503,7 @@ fn run_case<'m>(
     };
     let elapsed = start.elapsed();
     let known = known.and_then(|k| case.known_differences.get(k));
-    let status = judge(case, &observation, known);
+    let status = judge(case, &observation, known, unsupported);
     Outcome {
         case,
         observation,
@@ -318,22 +539,29 @@ mod tests {
             sha256: String::new(),
             requirements: vec!["F-1".into()],
             verdict,
+            profile: "strict".into(),
+            features: vec!["big-endian".into()],
             description: String::new(),
             source: String::new(),
             max_header_len: None,
-            expected: (verdict != Verdict::Reject).then(values),
+            expected: (verdict != Verdict::Reject).then(expected),
             known_differences: BTreeMap::new(),
         }
     }
 
-    fn values() -> Expected {
+    fn expected() -> Expected {
         Expected {
             version: "1.0".into(),
-            descr: "<f8".into(),
-            fortran_order: false,
+            descr: ">f8".into(),
+            fortran_order: true,
             shape: vec![2],
             data_sha256: "00".into(),
+            data_c_order_sha256: Some("cc".into()),
         }
+    }
+
+    fn values() -> Values {
+        expected().into()
     }
 
     fn accepted(warnings: Option<Vec<String>>) -> Observation {
@@ -349,34 +577,67 @@ mod tests {
         }
     }
 
+    fn fail(kind: Failure, why: &str) -> Status {
+        Status::Fail(kind, why.to_string())
+    }
+
     #[test]
     fn verdicts_and_warnings() {
         let accept = case(Verdict::Accept);
         let warn = case(Verdict::AcceptWithWarning);
+        let may = case(Verdict::AcceptMayWarn);
         let reject = case(Verdict::Reject);
-        assert_eq!(judge(&accept, &accepted(None), None), Status::Pass);
-        assert_eq!(judge(&accept, &accepted(Some(vec![])), None), Status::Pass);
+        let w = || Some(vec!["w".to_string()]);
+        assert_eq!(judge(&accept, &accepted(None), None, &[]), Status::Pass);
         assert_eq!(
-            judge(&accept, &accepted(Some(vec!["w".into()])), None),
-            Status::Fail("warnings: expected none, got [\"w\"]".into())
-        );
-        assert_eq!(judge(&warn, &accepted(None), None), Status::Pass);
-        assert_eq!(
-            judge(&warn, &accepted(Some(vec![])), None),
-            Status::Fail("warnings: expected at least one, got none".into())
-        );
-        assert_eq!(judge(&reject, &rejected(), None), Status::Pass);
-        assert_eq!(
-            judge(&reject, &accepted(None), None),
-            Status::Fail("expected reject, the reader accepted the file".into())
+            judge(&accept, &accepted(Some(vec![])), None, &[]),
+            Status::Pass
         );
         assert_eq!(
-            judge(&accept, &rejected(), None),
-            Status::Fail("expected accept, the reader rejected the file: bad".into())
+            judge(&accept, &accepted(w()), None, &[]),
+            fail(Failure::Warnings, "warnings: expected none, got [\"w\"]")
+        );
+        assert_eq!(judge(&warn, &accepted(None), None, &[]), Status::Pass);
+        assert_eq!(judge(&warn, &accepted(w()), None, &[]), Status::Pass);
+        assert_eq!(
+            judge(&warn, &accepted(Some(vec![])), None, &[]),
+            fail(
+                Failure::Warnings,
+                "warnings: expected at least one (R-8), got none"
+            )
+        );
+        // Bytes after the data: R-8 lets a reader report them or not.
+        for warnings in [None, Some(vec![]), w()] {
+            assert_eq!(judge(&may, &accepted(warnings), None, &[]), Status::Pass);
+        }
+        assert_eq!(judge(&reject, &rejected(), None, &[]), Status::Pass);
+        assert_eq!(
+            judge(&reject, &accepted(None), None, &[]),
+            fail(
+                Failure::AcceptedInvalid,
+                "expected reject, the reader accepted the file"
+            )
         );
         assert_eq!(
-            judge(&reject, &Observation::TimedOut, None),
-            Status::Fail("the reader did not finish in time and was killed".into())
+            judge(&accept, &rejected(), None, &[]),
+            fail(
+                Failure::Refused,
+                "expected accept, the reader rejected the file: bad"
+            )
+        );
+        assert_eq!(
+            judge(&reject, &Observation::TimedOut, None, &[]),
+            fail(
+                Failure::Timeout,
+                "the reader did not finish in time and was killed"
+            )
+        );
+        let crash = Observation::Crashed {
+            reason: "killed by signal 11 (a crash)".into(),
+        };
+        assert_eq!(
+            judge(&reject, &crash, None, &[]),
+            fail(Failure::Crash, "killed by signal 11 (a crash)")
         );
     }
 
@@ -384,18 +645,133 @@ mod tests {
     fn values_are_compared_one_by_one() {
         let accept = case(Verdict::Accept);
         let mut v = values();
-        v.shape = vec![3];
+        v.shape = serde_json::json!([3]);
         v.descr = "<f4".into();
         let got = Observation::Accepted {
             values: v,
             warnings: None,
         };
         assert_eq!(
-            judge(&accept, &got, None),
-            Status::Fail(
-                "descr: expected \"<f8\", got \"<f4\"; shape: expected [2], got [3]".into()
+            judge(&accept, &got, None, &[]),
+            fail(
+                Failure::Wrong,
+                "descr: expected \">f8\", got \"<f4\"; shape: expected [2], got [3]"
             )
         );
+    }
+
+    #[test]
+    fn a_shape_of_other_numbers_is_a_wrong_value() {
+        let accept = case(Verdict::Accept);
+        for (entry, shown) in [
+            (serde_json::json!(null), "null"),
+            (serde_json::json!(-1), "-1"),
+            (serde_json::json!(2.0), "2.0"),
+            (serde_json::json!("2"), "\"2\""),
+        ] {
+            let mut v = values();
+            v.shape = serde_json::json!([entry]);
+            let got = Observation::Accepted {
+                values: v,
+                warnings: None,
+            };
+            assert_eq!(
+                judge(&accept, &got, None, &[]),
+                fail(
+                    Failure::Wrong,
+                    &format!("shape: expected [2], got [{shown}]")
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn a_shape_that_is_no_list_is_a_wrong_value() {
+        let accept = case(Verdict::Accept);
+        for (shape, shown) in [
+            (serde_json::json!(6), "6"),
+            (serde_json::Value::Null, "null"),
+        ] {
+            let mut v = values();
+            v.shape = shape;
+            let got = Observation::Accepted {
+                values: v,
+                warnings: None,
+            };
+            assert_eq!(
+                judge(&accept, &got, None, &[]),
+                fail(Failure::Wrong, &format!("shape: expected [2], got {shown}"))
+            );
+        }
+    }
+
+    #[test]
+    fn a_reader_without_an_order_is_compared_in_c_order() {
+        let accept = case(Verdict::Accept);
+        let mut v = values();
+        v.fortran_order = None;
+        v.data_sha256 = "cc".into();
+        let got = Observation::Accepted {
+            values: v.clone(),
+            warnings: None,
+        };
+        assert_eq!(judge(&accept, &got, None, &[]), Status::Pass);
+        v.data_sha256 = "00".into();
+        let got = Observation::Accepted {
+            values: v,
+            warnings: None,
+        };
+        assert_eq!(
+            judge(&accept, &got, None, &[]),
+            fail(Failure::Wrong, "data_sha256 (C order): expected cc, got 00")
+        );
+    }
+
+    #[test]
+    fn unsupported_features_excuse_refusals_only() {
+        let accept = case(Verdict::Accept);
+        let reject = case(Verdict::Reject);
+        let declared = ["big-endian".to_string()];
+        let unsupported = Status::Unsupported(vec!["big-endian".into()]);
+        assert_eq!(judge(&accept, &rejected(), None, &declared), unsupported);
+        // A feature the case does not use excuses nothing.
+        assert!(matches!(
+            judge(&accept, &rejected(), None, &["v4".to_string()]),
+            Status::Fail(Failure::Refused, _)
+        ));
+        // Named by the adapter in its refusal.
+        let named = |f: &str| Observation::Unsupported {
+            features: vec![f.to_string()],
+            reason: "no".into(),
+        };
+        assert_eq!(judge(&accept, &named("big-endian"), None, &[]), unsupported);
+        assert_eq!(
+            judge(&accept, &named("v4"), None, &[]),
+            fail(
+                Failure::Refused,
+                "expected accept, the reader rejected the file: no (it names unsupported \
+                 features v4, which this file does not use: its features are [big-endian])"
+            )
+        );
+        assert_eq!(
+            judge(&reject, &named("big-endian"), None, &[]),
+            Status::Pass
+        );
+        // Misreading a file is wrong, declared or not.
+        let mut v = values();
+        v.data_sha256 = "11".into();
+        let misread = Observation::Accepted {
+            values: v,
+            warnings: None,
+        };
+        assert!(matches!(
+            judge(&accept, &misread, None, &declared),
+            Status::Fail(Failure::Wrong, _)
+        ));
+        assert!(matches!(
+            judge(&accept, &Observation::TimedOut, None, &declared),
+            Status::Fail(Failure::Timeout, _)
+        ));
     }
 
     #[test]
@@ -407,16 +783,21 @@ mod tests {
             why: "DIFF-1".into(),
         };
         assert_eq!(
-            judge(&reject, &accepted(None), Some(&k(KnownVerdict::Accept))),
+            judge(
+                &reject,
+                &accepted(None),
+                Some(&k(KnownVerdict::Accept)),
+                &[]
+            ),
             Status::Known("DIFF-1".into())
         );
         // The reader agreeing with the spec is a pass, known difference or not.
         assert_eq!(
-            judge(&reject, &rejected(), Some(&k(KnownVerdict::Accept))),
+            judge(&reject, &rejected(), Some(&k(KnownVerdict::Accept)), &[]),
             Status::Pass
         );
         assert_eq!(
-            judge(&accept, &rejected(), Some(&k(KnownVerdict::Reject))),
+            judge(&accept, &rejected(), Some(&k(KnownVerdict::Reject)), &[]),
             Status::Known("DIFF-1".into())
         );
         // A timeout is never a known difference.
@@ -424,9 +805,26 @@ mod tests {
             judge(
                 &accept,
                 &Observation::TimedOut,
-                Some(&k(KnownVerdict::Reject))
+                Some(&k(KnownVerdict::Reject)),
+                &[]
             ),
-            Status::Fail(_)
+            Status::Fail(Failure::Timeout, _)
         ));
+    }
+
+    #[test]
+    fn counts_keep_every_kind_apart() {
+        let statuses = [
+            Status::Pass,
+            Status::Unsupported(vec!["v4".into()]),
+            Status::Fail(Failure::Wrong, String::new()),
+            Status::Fail(Failure::Wrong, String::new()),
+            Status::Fail(Failure::Crash, String::new()),
+        ];
+        let c = Counts::of(&statuses);
+        assert_eq!((c.cases, c.pass, c.unsupported, c.fail()), (5, 1, 1, 3));
+        assert_eq!(c.failed(Failure::Wrong), 2);
+        assert_eq!(c.failed(Failure::Timeout), 0);
+        assert_eq!(c.failures.len(), Failure::ALL.len());
     }
 }

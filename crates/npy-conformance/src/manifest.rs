@@ -12,13 +12,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The manifest format this runner reads.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// The whole manifest.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
-    /// The manifest format (this runner reads format 1).
+    /// The manifest format (this runner reads format 2).
     pub format: u32,
     /// The script that wrote it.
     pub generated_by: String,
@@ -31,6 +31,11 @@ pub struct Manifest {
     /// Requirement id → title, every id of the spec (withdrawn ones titled
     /// `withdrawn`).
     pub requirements: BTreeMap<String, String>,
+    /// Feature name → what it covers: the optional features a reader may declare
+    /// unsupported (`--unsupported`), as the specification names them.
+    pub features: BTreeMap<String, String>,
+    /// Profile name → what it holds (`full`, `strict`), as the specification names them.
+    pub profiles: BTreeMap<String, String>,
     /// The cases, in corpus order.
     pub cases: Vec<Case>,
 }
@@ -47,6 +52,11 @@ pub struct Case {
     pub requirements: Vec<String>,
     /// What a conforming reader must do with the file.
     pub verdict: Verdict,
+    /// The reader profile the case belongs to: `strict` (every reader must pass it) or
+    /// `full` (a valid header outside the strict grammar, for readers of the full one).
+    pub profile: String,
+    /// The optional features the file uses (names of [`Manifest::features`]).
+    pub features: Vec<String>,
     /// What the file is.
     pub description: String,
     /// Who wrote it (NumPy, NumPy's tests, or the generator by hand).
@@ -70,6 +80,9 @@ pub enum Verdict {
     Accept,
     /// The file is valid; a reader should report something about it (`R-8`).
     AcceptWithWarning,
+    /// The file is valid; a reader may report something about it or not (`R-8`: bytes
+    /// after the data of a fixed-shape file).
+    AcceptMayWarn,
     /// The file is invalid.
     Reject,
 }
@@ -80,9 +93,20 @@ impl Verdict {
         match self {
             Verdict::Accept => "accept",
             Verdict::AcceptWithWarning => "accept-with-warning",
+            Verdict::AcceptMayWarn => "accept-may-warn",
             Verdict::Reject => "reject",
         }
     }
+}
+
+impl Verdict {
+    /// Every verdict, in the order reports list them.
+    pub const ALL: [Verdict; 4] = [
+        Verdict::Accept,
+        Verdict::AcceptWithWarning,
+        Verdict::AcceptMayWarn,
+        Verdict::Reject,
+    ];
 }
 
 impl fmt::Display for Verdict {
@@ -105,6 +129,10 @@ pub struct Expected {
     pub shape: Vec<u64>,
     /// SHA-256 (lowercase hex) of the array's data bytes as the file stores them.
     pub data_sha256: String,
+    /// For a file in Fortran order: SHA-256 of the same items in C order (the array's
+    /// logical order), what a reader that returns arrays without an order gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_c_order_sha256: Option<String>,
 }
 
 /// A recorded difference between a reader and the expected verdict.
@@ -161,6 +189,16 @@ impl Manifest {
                 .find(|r| !manifest.requirements.contains_key(*r))
             {
                 return Err(format!("{}: unknown requirement id {r}", case.file));
+            }
+            if !manifest.profiles.contains_key(&case.profile) {
+                return Err(format!("{}: unknown profile {}", case.file, case.profile));
+            }
+            if let Some(f) = case
+                .features
+                .iter()
+                .find(|f| !manifest.features.contains_key(*f))
+            {
+                return Err(format!("{}: unknown feature {f}", case.file));
             }
             if (case.expected.is_some()) == (case.verdict == Verdict::Reject) {
                 return Err(format!(
@@ -231,7 +269,7 @@ mod tests {
 
     #[test]
     fn verdicts_parse_from_the_manifest_names() {
-        for v in [Verdict::Accept, Verdict::AcceptWithWarning, Verdict::Reject] {
+        for v in Verdict::ALL {
             let parsed: Verdict = serde_json::from_str(&format!("\"{v}\"")).unwrap();
             assert_eq!(parsed, v);
         }

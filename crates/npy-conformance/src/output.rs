@@ -6,14 +6,15 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::manifest::{compare_ids, Verdict};
-use crate::{Observation, Outcome, Run, Status};
+use crate::{Counts, Failure, Observation, Outcome, Run, Status};
 
-/// Pass/known/fail counts of the cases listing one requirement.
+/// Pass/known/unsupported/fail counts of the cases listing one requirement.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 struct Tally {
     cases: usize,
     pass: usize,
     known: usize,
+    unsupported: usize,
     fail: usize,
 }
 
@@ -23,7 +24,8 @@ impl Tally {
         match status {
             Status::Pass => self.pass += 1,
             Status::Known(_) => self.known += 1,
-            Status::Fail(_) => self.fail += 1,
+            Status::Unsupported(_) => self.unsupported += 1,
+            Status::Fail(..) => self.fail += 1,
         }
     }
 }
@@ -55,7 +57,11 @@ fn tallies<'a>(run: &'a Run) -> Vec<(&'a str, &'a str, Tally)> {
 /// give a verdict.
 fn reader_message(o: &Outcome) -> Option<String> {
     match &o.observation {
-        Observation::Rejected { reason } | Observation::Broken { reason } => Some(reason.clone()),
+        Observation::Rejected { reason }
+        | Observation::Unsupported { reason, .. }
+        | Observation::Crashed { reason }
+        | Observation::ProtocolError { reason }
+        | Observation::Broken { reason } => Some(reason.clone()),
         Observation::TimedOut => Some("timed out".to_string()),
         Observation::Accepted {
             warnings: Some(w), ..
@@ -65,13 +71,41 @@ fn reader_message(o: &Outcome) -> Option<String> {
 }
 
 fn summary_line(run: &Run) -> String {
-    let (pass, known, fail) = run.counts();
-    let total = run.outcomes.len();
+    let c = run.counts();
     let known = match &run.known {
-        Some(name) => format!(", {known} known differences ({name})"),
+        Some(name) => format!(", {} known differences ({name})", c.known),
         None => String::new(),
     };
-    format!("{total} cases: {pass} pass{known}, {fail} fail")
+    let unsupported = if run.unsupported.is_empty() && c.unsupported == 0 {
+        String::new()
+    } else {
+        format!(", {} unsupported", c.unsupported)
+    };
+    let kinds: Vec<String> = Failure::ALL
+        .iter()
+        .filter(|k| **k != Failure::Error || c.failed(**k) > 0)
+        .map(|k| format!("{} {}", c.failed(*k), k.label()))
+        .collect();
+    format!(
+        "{} cases: {} pass{known}{unsupported}, {} fail ({})",
+        c.cases,
+        c.pass,
+        c.fail(),
+        kinds.join(", ")
+    )
+}
+
+/// The mark of a case in the text report, and the note under it.
+fn mark(status: &Status) -> (&'static str, Option<String>) {
+    match status {
+        Status::Pass => ("pass ", None),
+        Status::Known(why) => ("known", Some(why.clone())),
+        Status::Unsupported(features) => (
+            "unsup",
+            Some(format!("unsupported: {}", features.join(", "))),
+        ),
+        Status::Fail(kind, why) => ("FAIL ", Some(format!("{}: {why}", kind.name()))),
+    }
 }
 
 /// The table: every case under its main requirement, then every requirement's tally,
@@ -85,6 +119,12 @@ pub fn text(run: &Run, failures_only: bool, out: &mut dyn Write) -> io::Result<(
         run.corpus.manifest().cases.len(),
         run.corpus.manifest().numpy_version
     )?;
+    if let Some(p) = &run.profile {
+        writeln!(out, "profile: {p}")?;
+    }
+    if !run.unsupported.is_empty() {
+        writeln!(out, "unsupported: {}", run.unsupported.join(", "))?;
+    }
     let mut groups: BTreeMap<&str, Vec<&Outcome>> = BTreeMap::new();
     for o in &run.outcomes {
         groups.entry(o.case.primary()).or_default().push(o);
@@ -94,7 +134,7 @@ pub fn text(run: &Run, failures_only: bool, out: &mut dyn Write) -> io::Result<(
     for id in ids {
         let shown: Vec<&&Outcome> = groups[id]
             .iter()
-            .filter(|o| !failures_only || matches!(o.status, Status::Fail(_)))
+            .filter(|o| !failures_only || matches!(o.status, Status::Fail(..)))
             .collect();
         if shown.is_empty() {
             continue;
@@ -102,11 +142,7 @@ pub fn text(run: &Run, failures_only: bool, out: &mut dyn Write) -> io::Result<(
         writeln!(out)?;
         writeln!(out, "{id} {}", run.corpus.manifest().requirements[id])?;
         for o in shown {
-            let (mark, note) = match &o.status {
-                Status::Pass => ("pass ", None),
-                Status::Known(why) => ("known", Some(why.clone())),
-                Status::Fail(why) => ("FAIL ", Some(why.clone())),
-            };
+            let (mark, note) = mark(&o.status);
             writeln!(
                 out,
                 "  {mark} {:<19} {}",
@@ -121,8 +157,8 @@ pub fn text(run: &Run, failures_only: bool, out: &mut dyn Write) -> io::Result<(
     writeln!(out)?;
     writeln!(
         out,
-        "{:<48} {:>5} {:>5} {:>5} {:>5}",
-        "requirement", "cases", "pass", "known", "fail"
+        "{:<48} {:>5} {:>5} {:>5} {:>5} {:>5}",
+        "requirement", "cases", "pass", "known", "unsup", "fail"
     )?;
     for (id, title, t) in tallies(run) {
         let mut label = format!("{id:<8} {title}");
@@ -131,12 +167,12 @@ pub fn text(run: &Run, failures_only: bool, out: &mut dyn Write) -> io::Result<(
         }
         writeln!(
             out,
-            "{label:<48} {:>5} {:>5} {:>5} {:>5}",
-            t.cases, t.pass, t.known, t.fail
+            "{label:<48} {:>5} {:>5} {:>5} {:>5} {:>5}",
+            t.cases, t.pass, t.known, t.unsupported, t.fail
         )?;
     }
     writeln!(out)?;
-    for verdict in [Verdict::Accept, Verdict::AcceptWithWarning, Verdict::Reject] {
+    for verdict in Verdict::ALL {
         let of: Vec<&Outcome> = run
             .outcomes
             .iter()
@@ -160,6 +196,8 @@ struct JsonRun<'a> {
     corpus: String,
     numpy_version: &'a str,
     known: Option<&'a str>,
+    profile: Option<&'a str>,
+    unsupported: &'a [String],
     summary: JsonSummary,
     requirements: Vec<JsonRequirement<'a>>,
     cases: Vec<JsonCase<'a>>,
@@ -170,7 +208,23 @@ struct JsonSummary {
     cases: usize,
     pass: usize,
     known: usize,
+    unsupported: usize,
     fail: usize,
+    /// Failed cases by kind, every kind (`refused`, `accepted-invalid`, `wrong`, ...).
+    failures: BTreeMap<&'static str, usize>,
+}
+
+impl From<&Counts> for JsonSummary {
+    fn from(c: &Counts) -> JsonSummary {
+        JsonSummary {
+            cases: c.cases,
+            pass: c.pass,
+            known: c.known,
+            unsupported: c.unsupported,
+            fail: c.fail(),
+            failures: c.failures.iter().map(|(k, n)| (k.name(), *n)).collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -188,6 +242,8 @@ struct JsonCase<'a> {
     expected: &'static str,
     got: &'static str,
     status: &'static str,
+    failure: Option<&'static str>,
+    unsupported: Option<&'a [String]>,
     detail: Option<&'a str>,
     reader_message: Option<String>,
     elapsed_ms: u128,
@@ -196,18 +252,14 @@ struct JsonCase<'a> {
 /// One JSON object: `reader`, `corpus`, `summary`, `requirements` (every id with its
 /// tally) and `cases`.
 pub fn json(run: &Run, out: &mut dyn Write) -> io::Result<()> {
-    let (pass, known, fail) = run.counts();
     let doc = JsonRun {
         reader: &run.reader,
         corpus: run.corpus.describe(),
         numpy_version: &run.corpus.manifest().numpy_version,
         known: run.known.as_deref(),
-        summary: JsonSummary {
-            cases: run.outcomes.len(),
-            pass,
-            known,
-            fail,
-        },
+        profile: run.profile.as_deref(),
+        unsupported: &run.unsupported,
+        summary: JsonSummary::from(&run.counts()),
         requirements: tallies(run)
             .into_iter()
             .map(|(id, title, tally)| JsonRequirement { id, title, tally })
@@ -223,11 +275,20 @@ pub fn json(run: &Run, out: &mut dyn Write) -> io::Result<()> {
                 status: match o.status {
                     Status::Pass => "pass",
                     Status::Known(_) => "known",
-                    Status::Fail(_) => "fail",
+                    Status::Unsupported(_) => "unsupported",
+                    Status::Fail(..) => "fail",
+                },
+                failure: match o.status {
+                    Status::Fail(kind, _) => Some(kind.name()),
+                    _ => None,
+                },
+                unsupported: match &o.status {
+                    Status::Unsupported(f) => Some(f),
+                    _ => None,
                 },
                 detail: match &o.status {
-                    Status::Pass => None,
-                    Status::Known(why) | Status::Fail(why) => Some(why),
+                    Status::Pass | Status::Unsupported(_) => None,
+                    Status::Known(why) | Status::Fail(_, why) => Some(why),
                 },
                 reader_message: reader_message(o),
                 elapsed_ms: o.elapsed.as_millis(),
@@ -238,15 +299,43 @@ pub fn json(run: &Run, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// JUnit XML: a test suite per main requirement, a test case per file; known
-/// differences are reported as skipped.
+/// Whether JUnit reports a failure as an error (the reader gave no verdict) rather than
+/// a failure (a wrong verdict or wrong values).
+fn is_error(kind: Failure) -> bool {
+    matches!(
+        kind,
+        Failure::Crash | Failure::Timeout | Failure::Protocol | Failure::Error
+    )
+}
+
+/// (failures, errors, skipped) in JUnit's sense.
+fn junit_counts<'a>(
+    outcomes: impl IntoIterator<Item = &'a &'a Outcome<'a>>,
+) -> (usize, usize, usize) {
+    let mut c = (0, 0, 0);
+    for o in outcomes {
+        match o.status {
+            Status::Fail(kind, _) if is_error(kind) => c.1 += 1,
+            Status::Fail(..) => c.0 += 1,
+            Status::Known(_) | Status::Unsupported(_) => c.2 += 1,
+            Status::Pass => {}
+        }
+    }
+    c
+}
+
+/// JUnit XML: a test suite per main requirement, a test case per file. Wrong verdicts,
+/// wrong values and wrong warnings are failures; crashes, timeouts and protocol errors
+/// are errors (with the kind as `type`); known differences and unsupported features are
+/// skipped.
 pub fn junit(run: &Run, out: &mut dyn Write) -> io::Result<()> {
-    let (_, known, fail) = run.counts();
+    let all: Vec<&Outcome> = run.outcomes.iter().collect();
+    let (fail, errors, skipped) = junit_counts(&all);
     let total_time: f64 = run.outcomes.iter().map(|o| o.elapsed.as_secs_f64()).sum();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
-        r#"<testsuites name="npy conformance" tests="{}" failures="{fail}" skipped="{known}" time="{total_time:.3}">"#,
+        r#"<testsuites name="npy conformance" tests="{}" failures="{fail}" errors="{errors}" skipped="{skipped}" time="{total_time:.3}">"#,
         run.outcomes.len()
     )?;
     let mut groups: BTreeMap<&str, Vec<&Outcome>> = BTreeMap::new();
@@ -257,18 +346,11 @@ pub fn junit(run: &Run, out: &mut dyn Write) -> io::Result<()> {
     ids.sort_by(|a, b| compare_ids(a, b));
     for id in ids {
         let cases = &groups[id];
-        let failures = cases
-            .iter()
-            .filter(|o| matches!(o.status, Status::Fail(_)))
-            .count();
-        let skipped = cases
-            .iter()
-            .filter(|o| matches!(o.status, Status::Known(_)))
-            .count();
+        let (failures, errors, skipped) = junit_counts(cases);
         let time: f64 = cases.iter().map(|o| o.elapsed.as_secs_f64()).sum();
         writeln!(
             out,
-            r#"  <testsuite name="{}" tests="{}" failures="{failures}" skipped="{skipped}" time="{time:.3}">"#,
+            r#"  <testsuite name="{}" tests="{}" failures="{failures}" errors="{errors}" skipped="{skipped}" time="{time:.3}">"#,
             xml(&format!("{id} {}", run.corpus.manifest().requirements[id])),
             cases.len()
         )?;
@@ -287,9 +369,15 @@ pub fn junit(run: &Run, out: &mut dyn Write) -> io::Result<()> {
                     ">\n      <skipped message=\"known difference: {}\"/>\n    </testcase>",
                     xml(why)
                 )?,
-                Status::Fail(why) => writeln!(
+                Status::Unsupported(features) => writeln!(
                     out,
-                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
+                    ">\n      <skipped message=\"unsupported: {}\"/>\n    </testcase>",
+                    xml(&features.join(", "))
+                )?,
+                Status::Fail(kind, why) => writeln!(
+                    out,
+                    ">\n      <{tag} type=\"{}\" message=\"{}\">{}</{tag}>\n    </testcase>",
+                    kind.name(),
                     xml(why),
                     xml(&format!(
                         "{}\nexpected {}, got {}\n{}",
@@ -297,7 +385,8 @@ pub fn junit(run: &Run, out: &mut dyn Write) -> io::Result<()> {
                         o.case.verdict,
                         o.got(),
                         reader_message(o).unwrap_or_default()
-                    ))
+                    )),
+                    tag = if is_error(*kind) { "error" } else { "failure" }
                 )?,
             }
         }

@@ -24,7 +24,7 @@ pub enum Observation {
     /// The reader read the file and reports these values.
     Accepted {
         /// What it read.
-        values: Expected,
+        values: Values,
         /// Its warnings, when the reader reports warnings at all.
         warnings: Option<Vec<String>>,
     },
@@ -33,14 +33,67 @@ pub enum Observation {
         /// Why, as the reader said it.
         reason: String,
     },
+    /// The reader refused the file because it uses features the reader does not
+    /// support, which it names (feature names of the manifest).
+    Unsupported {
+        /// The features named.
+        features: Vec<String>,
+        /// Why, as the reader said it.
+        reason: String,
+    },
     /// The reader did not finish within the time limit (and was killed).
     TimedOut,
-    /// The reader gave no verdict: it crashed, exited with a status other than 0 or 1,
-    /// or broke the protocol.
+    /// The reader crashed: a signal, a panic, an exit status other than 0 or 1.
+    Crashed {
+        /// How it ended, and its last words.
+        reason: String,
+    },
+    /// The adapter exited 0 but its output is not the protocol's JSON line.
+    ProtocolError {
+        /// What is wrong with the output.
+        reason: String,
+    },
+    /// The runner could not run the case: the adapter could not be started, or the
+    /// corpus file is not the one the manifest describes.
     Broken {
         /// What went wrong.
         reason: String,
     },
+}
+
+/// What an accepting reader reports: the manifest's [`Expected`] values, except that
+/// the shape is whatever the reader returned (a reader that returns `-1`, a fraction,
+/// `NaN`, which JSON writes as `null`, or no list at all gives wrong values, not a
+/// broken protocol), and the order may be unknown.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct Values {
+    /// `"1.0"`, `"2.0"`, `"3.0"` or `"4.0"`.
+    pub version: String,
+    /// The descr as `npy inspect --json` prints it (NumPy's descr, tuples as lists).
+    pub descr: serde_json::Value,
+    /// Whether the data is in Fortran order; `None` (JSON `null`) for a reader that
+    /// returns arrays in their logical order without saying how the file stored them:
+    /// then `data_sha256` is the hash of the items in C order.
+    pub fortran_order: Option<bool>,
+    /// The shape as the reader returned it: right when it is a list of the expected
+    /// integers; `null` when the adapter printed none.
+    #[serde(default)]
+    pub shape: serde_json::Value,
+    /// SHA-256 (lowercase hex) of the data bytes: in the file's order, or in C order
+    /// when `fortran_order` is `None`.
+    pub data_sha256: String,
+}
+
+impl From<Expected> for Values {
+    fn from(e: Expected) -> Values {
+        Values {
+            version: e.version,
+            descr: e.descr,
+            fortran_order: Some(e.fortran_order),
+            shape: serde_json::Value::from(e.shape),
+            data_sha256: e.data_sha256,
+        }
+    }
 }
 
 /// A reader to run the corpus against: it reads one file and says what it made of it.
@@ -100,13 +153,17 @@ pub struct Adapter {
 /// The JSON line an accepting adapter prints.
 #[derive(Deserialize)]
 struct AdapterLine {
-    version: String,
-    descr: serde_json::Value,
-    fortran_order: bool,
-    shape: Vec<u64>,
-    data_sha256: String,
+    #[serde(flatten)]
+    values: Values,
     #[serde(default)]
     warnings: Option<Vec<String>>,
+}
+
+/// The JSON line a refusing adapter may print: the features it does not support.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefusalLine {
+    unsupported: Vec<String>,
 }
 
 impl Adapter {
@@ -154,10 +211,8 @@ impl Adapter {
             .to_string();
         Ok(match status.code() {
             Some(0) => parse_line(&out),
-            Some(1) => Observation::Rejected {
-                reason: last_line(&err).unwrap_or("exit status 1").to_string(),
-            },
-            _ => Observation::Broken {
+            Some(1) => parse_refusal(&out, last_line(&err).unwrap_or("exit status 1")),
+            _ => Observation::Crashed {
                 reason: format!(
                     "{}{}",
                     describe_status(status),
@@ -211,8 +266,38 @@ fn describe_status(status: ExitStatus) -> String {
     }
 }
 
+/// A refusal: exit status 1, with nothing on stdout or one JSON line naming the
+/// unsupported features.
+fn parse_refusal(out: &[u8], reason: &str) -> Observation {
+    let reason = reason.to_string();
+    let text = String::from_utf8_lossy(out);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    match lines[..] {
+        [] => Observation::Rejected { reason },
+        [line] => match serde_json::from_str::<RefusalLine>(line) {
+            Ok(r) if !r.unsupported.is_empty() => Observation::Unsupported {
+                features: r.unsupported,
+                reason,
+            },
+            Ok(_) => Observation::Rejected { reason },
+            Err(e) => Observation::ProtocolError {
+                reason: format!(
+                    "protocol error: the adapter exited 1 and printed {line:?} ({e}); a refusal \
+                     prints nothing or {{\"unsupported\": [FEATURE, ...]}}"
+                ),
+            },
+        },
+        _ => Observation::ProtocolError {
+            reason: format!(
+                "protocol error: the adapter exited 1 and printed {} lines",
+                lines.len()
+            ),
+        },
+    }
+}
+
 fn parse_line(out: &[u8]) -> Observation {
-    let broken = |reason: String| Observation::Broken { reason };
+    let broken = |reason: String| Observation::ProtocolError { reason };
     let Ok(text) = std::str::from_utf8(out) else {
         return broken("protocol error: the adapter's output is not UTF-8".to_string());
     };
@@ -224,16 +309,13 @@ fn parse_line(out: &[u8]) -> Observation {
         ));
     };
     match serde_json::from_str::<AdapterLine>(line) {
-        Ok(l) => Observation::Accepted {
-            values: Expected {
-                version: l.version,
-                descr: l.descr,
-                fortran_order: l.fortran_order,
-                shape: l.shape,
-                data_sha256: l.data_sha256.to_ascii_lowercase(),
-            },
-            warnings: l.warnings,
-        },
+        Ok(mut l) => {
+            l.values.data_sha256.make_ascii_lowercase();
+            Observation::Accepted {
+                values: l.values,
+                warnings: l.warnings,
+            }
+        }
         Err(e) => broken(format!("protocol error: {e} in {line:?}")),
     }
 }
@@ -258,14 +340,55 @@ mod tests {
                 ..
             }
         ));
+        // Odd shapes and an unknown order are values to judge, not protocol errors.
+        let odd = br#"{"version": "1.0", "descr": "<f8", "fortran_order": null, "shape": [null, -1, 2.5], "data_sha256": ""}"#;
+        let Observation::Accepted { values, .. } = parse_line(odd) else {
+            panic!()
+        };
+        assert_eq!(values.fortran_order, None);
+        assert_eq!(values.shape, serde_json::json!([null, -1, 2.5]));
+        // A shape that is no list, or none at all, is a value to judge too.
+        let none =
+            br#"{"version": "1.0", "descr": "<f8", "fortran_order": null, "data_sha256": ""}"#;
+        let Observation::Accepted { values, .. } = parse_line(none) else {
+            panic!()
+        };
+        assert_eq!(values.shape, serde_json::Value::Null);
         for (bad, why) in [
             (&b""[..], "protocol error: the adapter exited 0 and printed 0 lines; it must print one JSON line"),
             (b"{}\n{}", "protocol error: the adapter exited 0 and printed 2 lines; it must print one JSON line"),
             (b"\xff", "protocol error: the adapter's output is not UTF-8"),
             (b"{\"version\": \"1.0\"}", "protocol error: missing field `descr` at line 1 column 18 in \"{\\\"version\\\": \\\"1.0\\\"}\""),
         ] {
-            assert_eq!(parse_line(bad), Observation::Broken { reason: why.to_string() });
+            assert_eq!(parse_line(bad), Observation::ProtocolError { reason: why.to_string() });
         }
+    }
+
+    #[test]
+    fn refusals() {
+        assert_eq!(
+            parse_refusal(b"", "no"),
+            Observation::Rejected {
+                reason: "no".into()
+            }
+        );
+        assert_eq!(
+            parse_refusal(b"{\"unsupported\": [\"float16\"]}\n", "no"),
+            Observation::Unsupported {
+                features: vec!["float16".into()],
+                reason: "no".into()
+            }
+        );
+        assert_eq!(
+            parse_refusal(b"{\"unsupported\": []}", "no"),
+            Observation::Rejected {
+                reason: "no".into()
+            }
+        );
+        assert!(matches!(
+            parse_refusal(b"oops", "no"),
+            Observation::ProtocolError { .. }
+        ));
     }
 
     #[test]

@@ -62,12 +62,15 @@ fn spec_ids() -> BTreeMap<String, bool> {
         let Some((id, after)) = rest.split_once("** (") else {
             continue;
         };
-        let (group, n) = id.rsplit_once('-').expect("ids are GROUP-N");
-        assert!(
-            ["F", "H", "D", "V4", "W", "R", "A", "G", "S", "DIFF"].contains(&group)
-                && n.parse::<u32>().is_ok(),
-            "not a requirement id: {id}"
-        );
+        // Other bold list items (`- **A stream that cannot seek** (…`) are not ids.
+        let Some((group, n)) = id.rsplit_once('-') else {
+            continue;
+        };
+        if !["F", "H", "D", "V4", "W", "R", "A", "G", "S", "DIFF"].contains(&group)
+            || n.parse::<u32>().is_err()
+        {
+            continue;
+        }
         let withdrawn = after.starts_with("withdrawn)");
         assert!(
             ids.insert(id.to_string(), withdrawn).is_none(),
@@ -75,7 +78,7 @@ fn spec_ids() -> BTreeMap<String, bool> {
         );
     }
     for id in [
-        "F-1", "H-8", "D-9", "V4-9", "W-12", "R-13", "A-8", "G-5", "S-10", "DIFF-17",
+        "F-1", "H-8", "D-9", "V4-9", "W-12", "R-14", "A-8", "G-5", "S-10", "DIFF-17",
     ] {
         assert!(ids.contains_key(id), "{id} not parsed from the spec");
     }
@@ -243,5 +246,80 @@ fn the_built_in_corpus_is_the_repository_s() {
     assert!(
         !dir.exists(),
         "the temporary copy is removed with the corpus"
+    );
+}
+
+/// Every type string of a descr in its JSON form.
+fn type_strings(descr: &Value, out: &mut Vec<String>) {
+    match descr {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(items) => {
+            for item in items {
+                type_strings(item, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_case_named_big_endian_is() {
+    let mut named = 0;
+    for c in cases() {
+        let file = c["file"].as_str().unwrap();
+        let stem = file.rsplit('/').next().unwrap().trim_end_matches(".npy");
+        if !stem.split('_').any(|w| w == "be") {
+            continue;
+        }
+        named += 1;
+        let mut types = Vec::new();
+        type_strings(&c["expected"]["descr"], &mut types);
+        assert!(
+            types.iter().any(|t| t.starts_with('>')),
+            "{file} is named big-endian but its descr is {}",
+            c["expected"]["descr"]
+        );
+        assert!(
+            c["features"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("big-endian")),
+            "{file}: no big-endian feature"
+        );
+    }
+    assert!(named > 50, "{named}");
+}
+
+/// The rows of the feature table of the spec's section 8.2.
+fn spec_features() -> BTreeSet<String> {
+    let spec = fs::read_to_string(root().join("spec/npy-format.md")).expect("read the spec");
+    let section = &spec[spec.find("### 8.2 Optional features").expect("section 8.2")..];
+    let section = &section[..section.find("\n## ").expect("a section after 8.2")];
+    section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split_once('`'))
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
+
+#[test]
+fn features_and_profiles_are_the_spec_s() {
+    let m = manifest();
+    let listed: BTreeSet<String> = m["features"].as_object().unwrap().keys().cloned().collect();
+    assert_eq!(listed, spec_features());
+    let used: BTreeSet<String> = cases()
+        .iter()
+        .flat_map(|c| c["features"].as_array().unwrap().clone())
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(used, listed, "every feature marks some case");
+    let profiles: BTreeSet<String> = cases()
+        .iter()
+        .map(|c| c["profile"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        profiles,
+        BTreeSet::from(["full".to_string(), "strict".to_string()])
     );
 }

@@ -1,4 +1,4 @@
-//! What both peer adapters share: the protocol's JSON line, hashing, the exit codes.
+//! What the peer adapters share: the protocol's JSON line, hashing, the exit codes.
 //!
 //! Protocol (conformance/README.md): `ADAPTER FILE` prints one JSON line
 //! `{"version", "descr", "fortran_order", "shape", "data_sha256"}` and exits 0 when the
@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 
 /// What the adapter reports for a file the reader read.
 pub struct Described {
-    /// The reader's version: the adapters read bytes 6 and 7 themselves, as neither
-    /// crate exposes the version it read.
+    /// The reader's version: the adapters read bytes 6 and 7 themselves, as none of
+    /// the crates exposes the version it read.
     pub version: String,
     /// The descr as NumPy's descr with tuples as lists.
     pub descr: Value,
@@ -50,6 +50,23 @@ pub fn main_with(describe: fn(&str) -> Result<Described, String>) -> ExitCode {
             eprintln!("{e}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// A type string as NumPy's descr writes it: the byte order of a type for which it is
+/// irrelevant (bool, one-byte integers, `S`, `V`, `O`) is `|` (spec D-2). Crates that
+/// keep the file's spelling (`>u1`, `<S3`) read the same type.
+pub fn canonical_type(ts: &str) -> String {
+    let Some(rest) = ts.strip_prefix(['<', '>', '|', '=']) else {
+        return ts.to_string();
+    };
+    let orderless = matches!(rest, "b1" | "i1" | "u1" | "O" | "O8")
+        || rest.starts_with(['S', 'V'])
+        || rest.starts_with('?');
+    if orderless {
+        format!("|{rest}")
+    } else {
+        ts.to_string()
     }
 }
 

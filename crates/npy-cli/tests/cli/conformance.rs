@@ -142,17 +142,22 @@ F-3 header length
     assert!(text.contains(expected_cases), "{text}");
     assert!(
         text.contains(
-            "\nF-1      magic                                       4     4     0     0\n"
+            "\nF-1      magic                                       4     4     0     0     0\n"
         ),
         "{text}"
     );
-    assert!(text.ends_with(
-        "expected accept                 0 cases,    0 pass
+    assert!(
+        text.ends_with(
+            "expected accept                 0 cases,    0 pass
 expected accept-with-warning    0 cases,    0 pass
+expected accept-may-warn        0 cases,    0 pass
 expected reject                 7 cases,    7 pass
-summary: 7 cases: 7 pass, 0 fail
+summary: 7 cases: 7 pass, 0 fail (0 valid files refused, 0 invalid files accepted, 0 wrong \
+values, 0 wrong warnings, 0 crashes, 0 timeouts, 0 protocol errors)
 "
-    ));
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -166,9 +171,9 @@ fn junit_output() {
     ]);
     assert_eq!(out.status.code(), Some(0));
     let xml = String::from_utf8(out.stdout).unwrap();
-    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"npy conformance\" tests=\"5\" failures=\"0\" skipped=\"0\" time=\""), "{xml}");
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"npy conformance\" tests=\"5\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\""), "{xml}");
     assert!(xml.contains(
-        "  <testsuite name=\"F-2 version\" tests=\"5\" failures=\"0\" skipped=\"0\" time=\""
+        "  <testsuite name=\"F-2 version\" tests=\"5\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\""
     ));
     assert!(xml.contains("    <testcase classname=\"conformance.F-2\" name=\"corpus/reject/frame_test_bad_version_1_1.npy\" time=\""));
     assert!(xml.ends_with("  </testsuite>\n</testsuites>\n"));
@@ -185,7 +190,7 @@ fn details(run: &Value) -> BTreeSet<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| format!("{} {}", c["status"], c["detail"]))
+        .map(|c| format!("{} {} {}", c["status"], c["failure"], c["detail"]))
         .collect()
 }
 
@@ -198,7 +203,8 @@ fn an_adapter_that_rejects_everything() {
     assert_eq!(
         details(&run),
         BTreeSet::from([
-            "\"fail\" \"expected accept, the reader rejected the file: nope\"".to_string()
+            "\"fail\" \"refused\" \"expected accept, the reader rejected the file: nope\""
+                .to_string()
         ])
     );
     let (run, out) = adapter_run("exit 1", "frame_test_malformed_magic_92");
@@ -216,31 +222,41 @@ fn an_adapter_that_hangs_is_killed_and_fails() {
     assert_eq!(
         details(&run),
         BTreeSet::from([
-            "\"fail\" \"the reader did not finish in time and was killed\"".to_string()
+            "\"fail\" \"timeout\" \"the reader did not finish in time and was killed\"".to_string()
         ])
     );
 }
 
 #[test]
 fn an_adapter_that_crashes_or_breaks_the_protocol_fails() {
-    for (script, why) in [
-        ("kill -SEGV $$", "killed by signal 11 (a crash)"),
+    for (script, got, failure, why) in [
+        (
+            "kill -SEGV $$",
+            "crash",
+            "crash",
+            "killed by signal 11 (a crash)",
+        ),
         (
             "exit 3",
+            "crash",
+            "crash",
             "exited with status 3 (neither 0, accept, nor 1, reject)",
         ),
         (
             "echo hello",
+            "protocol-error",
+            "protocol",
             "protocol error: expected value at line 1 column 1 in \"hello\"",
         ),
     ] {
         // A reject case: a crash is a failure even where a refusal was expected.
         let (run, out) = adapter_run(script, "frame_test_malformed_magic_92");
         assert_eq!(out.status.code(), Some(1), "{script}");
-        assert_eq!(run["cases"][0]["got"], "error", "{script}");
+        assert_eq!(run["cases"][0]["got"], got, "{script}");
+        assert_eq!(run["summary"]["failures"][failure], 1, "{script}");
         assert_eq!(
             details(&run),
-            BTreeSet::from([format!("\"fail\" {}", Value::from(why))]),
+            BTreeSet::from([format!("\"fail\" \"{failure}\" {}", Value::from(why))]),
             "{script}"
         );
     }
@@ -255,14 +271,120 @@ fn an_adapter_that_crashes_or_breaks_the_protocol_fails() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.contains(
-            "        cannot run \"/nonexistent/adapter\": No such file or directory (os error 2)\n"
+            "        error: cannot run \"/nonexistent/adapter\": No such file or directory (os error \
+             2)\n"
         ),
         "{text}"
     );
 }
 
 #[test]
+fn an_adapter_that_accepts_with_wrong_values() {
+    // Shapes holding null (JavaScript's NaN), -1 or a fraction are wrong values, not
+    // protocol errors; so is the right shape with the wrong data.
+    for shape in ["[null]", "[-1]", "[2.5]"] {
+        let script = format!(
+            "echo \"{{\\\"version\\\": \\\"1.0\\\", \\\"descr\\\": \\\"<f8\\\", \\\"fortran_order\\\": false, \
+             \\\"shape\\\": {shape}, \\\"data_sha256\\\": \\\"00\\\"}}\""
+        );
+        let (run, out) = adapter_run(&script, "np_basic_f8_le_1d");
+        assert_eq!(out.status.code(), Some(1), "{shape}");
+        assert_eq!(run["cases"][0]["failure"], "wrong", "{shape}");
+        assert_eq!(run["summary"]["failures"]["wrong"], 1, "{shape}");
+        let detail = run["cases"][0]["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(&format!("shape: expected [60], got {shape}")),
+            "{detail}"
+        );
+    }
+}
+
+#[test]
+fn unsupported_features() {
+    // Declared on the command line: refusing a file that uses the feature is no failure.
+    let (run, out) = run_json(&[
+        "--reader",
+        "sh -c 'exit 1'",
+        "--only",
+        "np_kind_f2_be",
+        "--unsupported",
+        "float16,v4",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(run["summary"]["unsupported"], 1);
+    assert_eq!(run["cases"][0]["status"], "unsupported");
+    assert_eq!(
+        run["cases"][0]["unsupported"],
+        serde_json::json!(["float16"])
+    );
+    // Named by the adapter as it refuses.
+    let (run, out) = adapter_run(
+        "echo \"{\\\"unsupported\\\": [\\\"big-endian\\\"]}\"; exit 1",
+        "np_kind_f2_",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let status: BTreeSet<String> = run["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {}", c["file"], c["status"]))
+        .collect();
+    assert_eq!(
+        status,
+        BTreeSet::from([
+            "\"corpus/accept/np_kind_f2_be.npy\" \"unsupported\"".to_string(),
+            "\"corpus/accept/np_kind_f2_le.npy\" \"fail\"".to_string(),
+        ])
+    );
+    let out = npy(&["conformance", "--list-features"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("profiles (--profile):\n  full "), "{text}");
+    assert!(
+        text.contains("\n  float16          2-byte floats (`f2`) ("),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_strict_profile_runs_its_cases_only() {
+    let strict: BTreeSet<String> = cases()
+        .iter()
+        .filter(|c| c["profile"] == "strict")
+        .map(|c| c["file"].as_str().unwrap().to_string())
+        .collect();
+    // Every refused file is in it, and some valid ones are not.
+    assert!(cases()
+        .iter()
+        .all(|c| c["verdict"] != "reject" || c["profile"] == "strict"));
+    assert!(strict.len() < cases().len());
+    let (run, out) = run_json(&["--profile", "strict"]);
+    assert_eq!(out.status.code(), Some(0), "{:#?}", failures(&run));
+    let ran: BTreeSet<String> = run["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["file"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ran, strict);
+    assert_eq!(run["profile"], "strict");
+}
+
+#[test]
 fn usage_errors() {
+    let out = npy(&["conformance", "--unsupported", "float17"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("error: unknown feature \"float17\": the manifest defines big-endian, "),
+        "{err}"
+    );
+    let out = npy(&["conformance", "--profile", "lenient"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "error: unknown profile \"lenient\": the manifest defines full, strict\n"
+    );
     let out = npy(&["conformance", "--corpus", "/nonexistent"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(

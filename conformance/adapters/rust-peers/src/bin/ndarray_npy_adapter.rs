@@ -115,7 +115,7 @@ fn describe(path: &str) -> Result<Described, String> {
     Ok(Described {
         version,
         descr: serde_json::Value::String(canonical(&descr)),
-        fortran_order: header.layout.is_fortran(),
+        fortran_order: Some(header.layout.is_fortran()),
         shape: header.shape.iter().map(|&d| d as u64).collect(),
         data_sha256: sha256_hex(&data),
     })

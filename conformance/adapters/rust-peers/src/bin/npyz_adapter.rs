@@ -1,6 +1,7 @@
 //! Conformance adapter for npyz 0.9.1: `npyz_adapter FILE`.
 //!
-//! The header is read with `npyz::NpyFile::new`; the data is then read as npyz's own
+//! The header is read with `npyz::NpyFile::new` (its type strings reported as NumPy
+//! writes them: `>u1` is `|u1`); the data is then read as npyz's own
 //! numbers give it: `len()` items of `dtype().num_bytes()` bytes from the reader npyz
 //! leaves at the start of the data (npyz reads typed items the same way). npyz has no
 //! header-length limit, so NPY_MAX_HEADER_LEN is ignored. For an object dtype the data
@@ -10,13 +11,15 @@ use std::fs::File;
 use std::io::BufReader;
 use std::process::ExitCode;
 
-use npy_conformance_peers::{main_with, sha256_exact, sha256_rest, version_bytes, Described};
+use npy_conformance_peers::{
+    canonical_type, main_with, sha256_exact, sha256_rest, version_bytes, Described,
+};
 use npyz::{DType, Order};
 use serde_json::{json, Value};
 
 fn descr(dtype: &DType) -> Value {
     match dtype {
-        DType::Plain(ts) => json!(ts.to_string()),
+        DType::Plain(ts) => json!(canonical_type(&ts.to_string())),
         DType::Record(fields) => Value::Array(
             fields
                 .iter()
