@@ -106,6 +106,32 @@ def py_append(rewrite):
     return run
 
 
+def two_writes(d, iters):
+    """The floor of an append that reaches the file, header included, before it returns:
+    the row's `pwrite`, then one of the count's digits into the header, from Python with
+    nothing else (no checks, no lock). Not an implementation: a bound on any that keeps
+    that promise."""
+    path = d / "append_floor.npy"
+    np.save(path, ROW)
+    header = path.read_bytes()[:-ROW.nbytes]
+    at = header.index(b"'shape': (") + len(b"'shape': (")
+    fd = os.open(path, os.O_RDWR)
+    try:
+        end, rows = len(header) + ROW.nbytes, 1
+        row = ROW.tobytes()
+        t = time.perf_counter_ns()
+        for _ in range(iters):
+            os.pwrite(fd, row, end)
+            end += len(row)
+            rows += 1
+            os.pwrite(fd, b"%d, 16), }" % rows, at)
+        t = time.perf_counter_ns() - t
+    finally:
+        os.close(fd)
+    path.unlink()
+    return t / iters
+
+
 CHUNK = np.zeros(((1 << 20) // 128, 16), dtype="<f8")  # 1 MiB
 
 
@@ -249,6 +275,12 @@ PYTHON_CASES = [
      "each append written and the header rewritten before `append` returns: two `pwrite`s, "
      "the floor for that with npy-append's API (npy-append-array makes about 14 system calls "
      "per append: `strace -c`); no fsync, close included"),
+    ("the floor of the row above: two `os.pwrite` calls per row and nothing else",
+     two_writes, appender(npy_append_array, ROW, True),
+     "npy-append-array, `rewrite_header_on_append=True`", 20000, None,
+     "not an implementation: the row's write and the count's, the least any append that "
+     "puts both in the file before it returns must do; its ratio bounds every such "
+     "implementation's"),
     ("append one 128-byte row per call, `rewrite_header_on_append=False`",
      appender(npy_append, ROW, False), appender(npy_append_array, ROW, False),
      "npy-append-array, `rewrite_header_on_append=False`", 20000, 10,
