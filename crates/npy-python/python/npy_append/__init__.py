@@ -275,7 +275,7 @@ class NpyAppendArray:
         axis = len(shape) - 1 if self.fortran_order else 0
         same = arr.ndim == len(shape) and all(
             # (zip's strict= needs Python 3.10; the lengths were compared just before.)
-            a == b for i, (a, b) in enumerate(zip(arr.shape, shape)) if i != axis)  # noqa: B905
+            a == b for i, (a, b) in enumerate(zip(arr.shape, shape)) if i != axis)
         if same:
             return
         where = ("the last axis (Fortran order)" if self.fortran_order
