@@ -507,7 +507,8 @@ def _load_path(file, path, info, mmap_mode, allow_pickle, max_header_size):
             return np.load(file, allow_pickle=allow_pickle, max_header_size=max_header_size)
         except ValueError:
             # NumPy refuses a few headers the specification accepts (a Python 2 'L'
-            # suffix after a line break it cannot re-tokenize); the Rust parser read it.
+            # suffix after a line break it cannot re-tokenize; on Python 3.9, spaces or
+            # tabs before the dict); the Rust parser read it.
             pass
     count = int(np.prod(shape, dtype=np.int64)) if len(shape) else 1
     arr = np.fromfile(path, dtype=dtype, count=count, offset=offset)
