@@ -12,6 +12,12 @@
 //!   and installed into `.venv` (`pip install --no-build-isolation`, with the pinned
 //!   maturin) and its pytest suite run. `-p npy-python` runs only the Python part, and
 //!   passes the arguments after `--` to pytest; another `-p` runs only the Rust part.
+//! * `test-python39 [ARGS]`: the Python package on the oldest CPython it supports (3.9,
+//!   its `requires-python`), which must be on PATH as `python3.9`: `setup`, then the
+//!   abi3 wheel built with `.venv`'s maturin into `<target>/python-wheels/`, the venv
+//!   `<target>/venv39` created (`python3.9 -m venv --without-pip`) with the pins of
+//!   `requirements-python39.txt` installed by `.venv`'s pip (`pip --python`), the wheel
+//!   installed there, and the package's pytest suite run with it (ARGS go to pytest).
 //! * `lint`: `setup`, then `cargo fmt --check` (also of `fuzz/` and
 //!   `crates/npy-python`), `ruff check` of the Python (`ruff.toml`), `cargo clippy -D
 //!   warnings` with and without the `oracle` feature (and of `crates/npy-python`), and
@@ -19,10 +25,10 @@
 //! * `package`: `cargo package` of every published crate (under `crates/`, without
 //!   `publish = false`), each built from its package alone, and a size check of each
 //!   `.crate` (see `package.rs`).
-//! * `ci`: `lint`, then `package`, then `test`, then `cargo bench --workspace --no-run`
-//!   (the benches are built in the bench profile, unoptimised to save time, and not
-//!   run; `test` already ran each one once on small inputs), then `readers --check` of
-//!   the cheap readers.
+//! * `ci`: `lint`, then `package`, then `test`, then `test-python39`, then `cargo bench
+//!   --workspace --no-run` (the benches are built in the bench profile, unoptimised to
+//!   save time, and not run; `test` already ran each one once on small inputs), then
+//!   `readers --check` of the cheap readers.
 //! * `readers [ARGS]`: `setup`, then `conformance/results.py ARGS` with the venv's
 //!   Python: every reader of the conformance results (builds the Rust peers, installs
 //!   the JavaScript adapters' packages, creates the NumPy 1.26 venv) and rewrites the
@@ -48,16 +54,21 @@ mod package;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  setup          create .venv with the pinned requirements-*.txt (idempotent)
+  setup          create .venv with the pinned requirements-{oracle,dev,python}.txt
+                 (idempotent)
   test [ARGS]    setup, then cargo test --workspace --all-targets --features oracle ARGS,
                  and --doc (the oracle feature runs the tests that ask NumPy), then
                  build the Python package into .venv and run its pytest suite
                  (-p npy-python: only that, with the ARGS after -- for pytest)
+  test-python39 [ARGS]
+                 setup, then build the abi3 wheel, install it into target/venv39
+                 (python3.9 from PATH, requirements-python39.txt) and run the Python
+                 package's pytest suite on CPython 3.9 (ARGS go to pytest)
   lint           setup, then cargo fmt --check, ruff check, clippy -D warnings (with and
                  without the oracle feature), doc -D warnings
   package        cargo package every published crate, build each alone, check sizes
-  ci             lint, package, test, cargo bench --workspace --no-run, then
-                 readers --readers npyjs,numpy-parser --check
+  ci             lint, package, test, test-python39, cargo bench --workspace --no-run,
+                 then readers --readers npyjs,numpy-parser --check
   readers [ARGS] setup, then conformance/results.py ARGS: run other readers against
                  the conformance corpus and rewrite (or --check) its results table
   fuzz-seeds     seed fuzz/corpus/<target>/ from conformance/ and fuzz/regressions/
@@ -73,12 +84,14 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup().map(drop),
         Some("test") => setup().and_then(|env| test(&env, &args[1..])),
+        Some("test-python39") => setup().and_then(|env| test_python39(&env, &args[1..])),
         Some("lint") if args.len() == 1 => setup().and_then(|env| lint(&env)),
         Some("package") if args.len() == 1 => package::package(root()),
         Some("ci") if args.len() == 1 => setup().and_then(|env| {
             lint(&env)
                 .and_then(|()| package::package(root()))
                 .and_then(|()| test(&env, &[]))
+                .and_then(|()| test_python39(&env, &[]))
                 .and_then(|()| bench_build(&env))
                 .and_then(|()| readers(&env, &CHEAP_READERS))
         }),
@@ -444,20 +457,11 @@ fn python_crate() -> PathBuf {
     root().join("crates").join(PYTHON_CRATE)
 }
 
-/// Builds the Python package into `.venv` and runs its pytest suite. Fails on any
-/// failure, including a suite that collects no tests (pytest's exit status 5).
+/// Builds the Python package into `.venv` and runs its pytest suite there.
 fn test_python(env: &OracleEnv, pytest_args: &[String]) -> Result<(), String> {
-    let bin = env
-        .python
-        .parent()
-        .expect("the venv's python is in its bin/");
     // pip runs the build backend (maturin, pinned in requirements-python.txt and
     // installed by setup) from PATH: the venv's bin/ first.
-    let mut path = OsString::from(bin);
-    if let Some(old) = std::env::var_os("PATH") {
-        path.push(":");
-        path.push(old);
-    }
+    let path = path_with_venv(&env.python);
     let mut pip = Command::new(&env.python);
     pip.args([
         "-m",
@@ -472,21 +476,149 @@ fn test_python(env: &OracleEnv, pytest_args: &[String]) -> Result<(), String> {
     .env("PATH", &path)
     .env("PYO3_PYTHON", &env.python);
     run(&mut pip)?;
+    pytest(env, &env.python, pytest_args)
+}
+
+/// `PATH` with the `bin/` of `python`'s venv first.
+fn path_with_venv(python: &Path) -> OsString {
+    let bin = python.parent().expect("a venv's python is in its bin/");
+    let mut path = OsString::from(bin);
+    if let Some(old) = std::env::var_os("PATH") {
+        path.push(":");
+        path.push(old);
+    }
+    path
+}
+
+/// The target directory of the root workspace.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// Runs the Python package's pytest suite with `python` (a venv's, where the package
+/// is installed). Fails on any failure, including a suite that collects no tests
+/// (pytest's exit status 5).
+fn pytest(env: &OracleEnv, python: &Path, pytest_args: &[String]) -> Result<(), String> {
     // The header tests compare with `npy inspect --json` of this repository's tool.
     run(&mut cargo(env, &["build", "-p", "npy-cli"]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    let npy = target.join("debug").join("npy");
-    let mut pytest = Command::new(&env.python);
+    let npy = target_dir().join("debug").join("npy");
+    let mut pytest = Command::new(python);
     pytest
         .current_dir(python_crate())
         .args(["-m", "pytest", "tests", "-p", "no:cacheprovider"])
         .args(pytest_args)
         .env("NPY_CLI", npy)
-        .env("PATH", &path);
+        .env("PATH", path_with_venv(python));
     run(&mut pytest)
         .map_err(|e| format!("{e} (pytest exits 5 when it collected no tests, which fails too)"))
+}
+
+/// The oldest CPython the Python package supports (`requires-python` in its
+/// pyproject.toml), looked up on PATH by `test-python39`.
+const PYTHON39: &str = "python3.9";
+
+/// The pinned packages the package is tested with on CPython 3.9 (the newest releases
+/// that still support it), installed into `<target>/venv39`.
+const REQUIREMENTS_PYTHON39: &str = "requirements-python39.txt";
+
+/// A `.pth` file for the 3.9 venv. pip takes the install paths from distutils on Python
+/// 3.9 unless sysconfig says otherwise (the override its `locations` module offers
+/// distributors), and Debian's python3.9 has no distutils without python3-distutils,
+/// which cannot be installed beside bookworm's Python 3.11.
+const PIP_SYSCONFIG_PTH: (&str, &str) = (
+    "_xtask_pip_sysconfig.pth",
+    "# cargo xtask test-python39: pip's install paths from sysconfig, not distutils\n\
+     import sysconfig; sysconfig._PIP_USE_SYSCONFIG = True\n",
+);
+
+/// Builds the Python package's abi3 wheel, installs it into a CPython 3.9 venv with the
+/// pins of `requirements-python39.txt`, and runs the package's pytest suite there.
+fn test_python39(env: &OracleEnv, pytest_args: &[String]) -> Result<(), String> {
+    let found = Command::new(PYTHON39)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        return Err(format!(
+            "`{PYTHON39}` is not on PATH: the Python package is tested on the oldest \
+             CPython it supports (on Debian bookworm, .ci/run installs bullseye's python3.9)"
+        ));
+    }
+    let target = target_dir();
+    let venv = target.join("venv39");
+    let python = venv_python(&venv);
+    let usable = Command::new(&python)
+        .args(["-c", "import sys; sys.exit(sys.version_info[:2] != (3, 9))"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !usable {
+        // pip is not needed inside: .venv's pip installs into it (`pip --python`).
+        run(Command::new(PYTHON39)
+            .args(["-m", "venv", "--clear", "--without-pip"])
+            .arg(&venv))?;
+    }
+    let site = venv.join("lib").join("python3.9").join("site-packages");
+    std::fs::write(site.join(PIP_SYSCONFIG_PTH.0), PIP_SYSCONFIG_PTH.1)
+        .map_err(|e| format!("cannot write into {}: {e}", site.display()))?;
+    let pip = |args: &[&str]| {
+        let mut cmd = Command::new(&env.python);
+        cmd.args(["-m", "pip", "--python"])
+            .arg(&python)
+            .args(["install", "--disable-pip-version-check"])
+            .args(args);
+        cmd
+    };
+    let requirements = root().join(REQUIREMENTS_PYTHON39);
+    let pins = pins(&requirements)?;
+    let mut state = check_venv(&python, &pins)?;
+    if !state.missing.is_empty() {
+        println!(
+            "xtask: installing into {}: {}",
+            venv.display(),
+            state.missing.join(", ")
+        );
+        run(pip(&["-r"]).arg(&requirements))?;
+        state = check_venv(&python, &pins)?;
+        if !state.missing.is_empty() {
+            return Err(format!(
+                "after pip install, {} still lacks: {}",
+                venv.display(),
+                state.missing.join(", ")
+            ));
+        }
+    }
+    println!(
+        "xtask: {} ready: {} (Python {})",
+        venv.display(),
+        pins.join(", "),
+        state.version
+    );
+
+    // The abi3 wheel, built as `test` builds the package into .venv (same maturin, same
+    // PYO3_PYTHON): after `test`, cargo has nothing to recompile.
+    let wheels = target.join("python-wheels");
+    if wheels.exists() {
+        std::fs::remove_dir_all(&wheels)
+            .map_err(|e| format!("cannot remove {}: {e}", wheels.display()))?;
+    }
+    run(
+        Command::new(venv_python(&env.venv).with_file_name("maturin"))
+            .args(["build", "--release", "--manifest-path"])
+            .arg(python_crate().join("Cargo.toml"))
+            .arg("--out")
+            .arg(&wheels)
+            .env("PATH", path_with_venv(&env.python))
+            .env("PYO3_PYTHON", &env.python),
+    )?;
+    let wheel = std::fs::read_dir(&wheels)
+        .map_err(|e| format!("cannot read {}: {e}", wheels.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .ok_or_else(|| format!("maturin left no wheel in {}", wheels.display()))?;
+    run(pip(&["--no-deps", "--force-reinstall"]).arg(&wheel))?;
+    pytest(env, &python, pytest_args)
 }
 
 /// The readers CI checks: their adapters need only node and `npm ci` (seconds), and a

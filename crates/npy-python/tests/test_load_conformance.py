@@ -12,6 +12,7 @@
 
 import json
 import subprocess
+import sys
 import warnings
 
 import npy_append
@@ -49,6 +50,17 @@ def numpy_reads(case):
     return case.get("known_differences", {}).get("numpy", {}).get("verdict") != "reject"
 
 
+def numpy_refuses_here(case):
+    """Whether np.load refuses, on this Python only, a file the manifest says it reads
+    (measured on Python 3.11): before 3.10, NumPy's ast.literal_eval of the header does
+    not skip spaces and tabs before the dict."""
+    if sys.version_info >= (3, 10):
+        return False
+    head = (CONFORMANCE / case["file"]).read_bytes()[:13]
+    start = 10 if head[6] == 1 else 12
+    return head[start:start + 1] in (b" ", b"\t")
+
+
 def has_object(case):
     return "O" in json.dumps(case["expected"]["descr"])
 
@@ -84,7 +96,11 @@ def test_accepted(case):
     assert isinstance(mapped, np.memmap)
     assert mapped.shape == got.shape and same_dtype(mapped.dtype, got.dtype)
     assert sha256(data_bytes(mapped, fortran)) == exp["data_sha256"]
-    if numpy_reads(case):
+    if numpy_reads(case) and numpy_refuses_here(case):
+        # load read it all the same (above), with the Rust parser.
+        with pytest.raises(ValueError):
+            quiet(np.load, path, max_header_size=limit(case))
+    elif numpy_reads(case):
         assert exp["version"] != "4.0"
         same_array(got, quiet(np.load, path, max_header_size=limit(case)))
         ref = quiet(np.load, path, mmap_mode="r", max_header_size=limit(case))

@@ -99,7 +99,8 @@ NAMES = ["save", "rewrite", "delete", "F1", "F2"]
 @pytest.mark.parametrize(
     "use_np_save, rewrite_header_on_append, delete_if_exists, fortran1, fortran2",
     COMBINATIONS,
-    ids=["-".join(k for k, v in zip(NAMES, c, strict=True) if v) or "none" for c in COMBINATIONS],
+    # (zip without strict=, which needs Python 3.10: each combination has len(NAMES) items.)
+    ids=["-".join(k for k, v in zip(NAMES, c) if v) or "none" for c in COMBINATIONS],
 )
 def test_append_from_ten_threads(tmp_path, use_np_save, rewrite_header_on_append,
                                  delete_if_exists, fortran1, fortran2):

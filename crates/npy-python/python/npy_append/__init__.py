@@ -275,7 +275,7 @@ class NpyAppendArray:
         axis = len(shape) - 1 if self.fortran_order else 0
         same = arr.ndim == len(shape) and all(
             # (zip's strict= needs Python 3.10; the lengths were compared just before.)
-            a == b for i, (a, b) in enumerate(zip(arr.shape, shape)) if i != axis)  # noqa: B905
+            a == b for i, (a, b) in enumerate(zip(arr.shape, shape)) if i != axis)
         if same:
             return
         where = ("the last axis (Fortran order)" if self.fortran_order
@@ -507,7 +507,8 @@ def _load_path(file, path, info, mmap_mode, allow_pickle, max_header_size):
             return np.load(file, allow_pickle=allow_pickle, max_header_size=max_header_size)
         except ValueError:
             # NumPy refuses a few headers the specification accepts (a Python 2 'L'
-            # suffix after a line break it cannot re-tokenize); the Rust parser read it.
+            # suffix after a line break it cannot re-tokenize; on Python 3.9, spaces or
+            # tabs before the dict); the Rust parser read it.
             pass
     count = int(np.prod(shape, dtype=np.int64)) if len(shape) else 1
     arr = np.fromfile(path, dtype=dtype, count=count, offset=offset)
