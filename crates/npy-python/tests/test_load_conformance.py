@@ -165,3 +165,20 @@ def test_header_is_npy_inspect_json(case, inspected):
     assert list(got) == list(expected)
     assert got == expected
     assert code == (1 if "error" in expected else 0)
+
+
+ARRAYS = [c for c in ACCEPTED if not has_object(c)]
+
+
+@pytest.mark.parametrize("case", ARRAYS, ids=ids(ARRAYS))
+def test_accepted_from_a_file_object(case):
+    """From an open file, `load` reads what it reads from the path, NumPy's refusals
+    included (the Rust parser reads those), and leaves the file just after the array."""
+    path = CONFORMANCE / case["file"]
+    want = quiet(npy_append.load, path, max_header_size=limit(case))
+    with open(path, "rb") as f:
+        got = quiet(npy_append.load, f, max_header_size=limit(case))
+        end = f.tell()
+    same_array(got, want)
+    info = npy_append.header(path, max_header_size=limit(case))
+    assert end == info["data_offset"] + got.nbytes

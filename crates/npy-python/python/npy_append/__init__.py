@@ -535,6 +535,7 @@ def _load_fileobj(fp, mmap_mode, allow_pickle, max_header_size, limit):
     if not head.startswith(_MAGIC) or len(head) < 8 or head[6] != 4:
         # Formats 1.0-3.0, archives and pickles from a file object: np.load, which
         # reads exactly the array and leaves the file after it.
+        checked = False
         if head.startswith(_MAGIC) and len(head) == 12:
             length = int.from_bytes(head[8:10] if head[6] == 1 else head[8:12], "little")
             pre = 10 if head[6] == 1 else 12
@@ -542,13 +543,28 @@ def _load_fileobj(fp, mmap_mode, allow_pickle, max_header_size, limit):
                 text = fp.read(pre + length)
                 fp.seek(start)
                 _native.check_header(text, limit)
-        return np.load(fp, mmap_mode=mmap_mode, allow_pickle=allow_pickle,
-                       max_header_size=max_header_size)
-    if mmap_mode is not None:
+                checked = True
+        try:
+            return np.load(fp, mmap_mode=mmap_mode, allow_pickle=allow_pickle,
+                           max_header_size=max_header_size)
+        except ValueError:
+            # As for a path: NumPy refuses a few headers the specification accepts and
+            # the Rust parser has just read (a Python 2 'L' suffix after a line break; on
+            # Python 3.9, blanks before the dict). Pickles keep NumPy's error.
+            if not checked or mmap_mode is not None:
+                raise
+            fp.seek(start)
+            data = fp.read()
+            info = _native.layout_bytes(data, limit)
+            if info[5]:
+                fp.seek(start)
+                raise
+    elif mmap_mode is not None:
         raise ValueError("Filename must be a string or a path-like object. Memmap cannot "
                          "use existing file handles.")
-    data = fp.read()
-    info = _native.layout_bytes(data, limit)
+    else:
+        data = fp.read()
+        info = _native.layout_bytes(data, limit)
     major, descr, fortran, shape, offset, _ = info
     dtype = _dtype(descr)
     count = int(np.prod(shape, dtype=np.int64)) if len(shape) else 1
