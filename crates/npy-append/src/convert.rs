@@ -117,7 +117,7 @@ pub fn finalize_on<S: Storage + ?Sized, J: Storage + ?Sized>(s: &S, j: &J) -> Re
             ErrorKind::Version,
             format!(
                 "the fixed header for shape {} does not fit in the {} bytes of the 4.0 header",
-                python_tuple(&fixed.header.shape),
+                python_tuple(&fixed.shape),
                 parsed.data_offset()
             ),
         )
@@ -232,7 +232,7 @@ pub fn convert_with(
 /// (or is open-ended) and `header`, written in `to` in the same length, would not.
 fn loses_room(parsed: &Parsed, header: &Header, to: Version) -> bool {
     let had = Geometry::new(parsed).is_ok_and(|g| g.check_appendable().is_ok());
-    let keeps = header.open_ended
+    let keeps = header.is_open_ended()
         || header
             .emit(Some(to))
             .is_ok_and(|e| e.bytes.len() as u64 <= parsed.data_offset());
@@ -315,15 +315,23 @@ fn from_open_ended(parsed: &Parsed, file_len: u64) -> Result<Target> {
 /// What converting `parsed` to `to` writes.
 fn target_for(parsed: &Parsed, file_len: u64, to: Version) -> Result<Target> {
     let from = parsed.version;
-    if from == to {
-        let shape = if parsed.header.open_ended {
-            from_open_ended(parsed, file_len)?.shape
+    let Some(shape) = parsed.header.fixed_shape() else {
+        // Only a 4.0 header is open-ended: kept as it is, or fixed at its whole rows.
+        return if from == to {
+            Ok(Target {
+                header: parsed.header.clone(),
+                shape: from_open_ended(parsed, file_len)?.shape,
+                data_end: file_len,
+                trimmed: 0,
+            })
         } else {
-            parsed.header.shape.clone()
+            from_open_ended(parsed, file_len)
         };
+    };
+    if from == to {
         return Ok(Target {
             header: parsed.header.clone(),
-            shape,
+            shape: shape.to_vec(),
             data_end: file_len,
             trimmed: 0,
         });
@@ -334,7 +342,7 @@ fn target_for(parsed: &Parsed, file_len: u64, to: Version) -> Result<Target> {
     if to != Version::V4_0 {
         return Ok(Target {
             header: parsed.header.clone(),
-            shape: parsed.header.shape.clone(),
+            shape: shape.to_vec(),
             data_end: file_len,
             trimmed: 0,
         });
@@ -347,22 +355,24 @@ fn target_for(parsed: &Parsed, file_len: u64, to: Version) -> Result<Target> {
         ));
     }
     let data_len = file_len - geo.data_offset;
-    let need = geo.count() * geo.row_bytes;
+    let need = shape[geo.axis] * geo.row_bytes;
     if data_len != need {
         return Err(Error::new(
             ErrorKind::NeedsRecovery,
             format!(
                 "the file holds {data_len} bytes of data but its header's shape {} needs {need}: run recover before converting to 4.0, whose length comes from the file size",
-                python_tuple(&geo.header.shape)
+                python_tuple(shape)
             ),
         ));
     }
-    let mut header = geo.header.clone();
-    header.open_ended = true;
-    header.shape[geo.axis] = 0;
+    let header = &parsed.header;
     Ok(Target {
-        header,
-        shape: geo.header.shape.clone(),
+        header: Header::open_ended(
+            header.dtype().clone(),
+            header.fortran_order(),
+            header.row_shape().to_vec(),
+        ),
+        shape: shape.to_vec(),
         data_end: file_len,
         trimmed: 0,
     })

@@ -72,7 +72,7 @@ impl Source {
         let parsed = parser
             .parse(&bytes)
             .map_err(|e| Error::header("the input's header", e))?;
-        if parsed.header.dtype.has_object() {
+        if parsed.header.dtype().has_object() {
             return Err(Error::new(
                 ErrorKind::ObjectDtype,
                 "the input's dtype holds Python objects: its data is a pickle, not rows",
@@ -80,13 +80,15 @@ impl Source {
         }
         let end = r.seek(SeekFrom::End(0)).map_err(io)?;
         let data_len = end.saturating_sub(base + data_offset);
-        if let Ok(Some(need)) = parsed.header.data_bytes() {
+        if let (Some(shape), Ok(Some(need))) =
+            (parsed.header.fixed_shape(), parsed.header.data_bytes())
+        {
             if data_len < need {
                 return Err(Error::new(
                     ErrorKind::NeedsRecovery,
                     format!(
                         "the input holds {data_len} bytes of data but its shape {} needs {need}: it is truncated (recover it first)",
-                        python_tuple(&parsed.header.shape)
+                        python_tuple(shape)
                     ),
                 ));
             }
@@ -184,31 +186,33 @@ impl<S: Storage, J: Storage> Appender<S, J> {
         let file = &geo.header;
         let input = &src.parsed.header;
         let axis = geo.axis;
-        let same_dims = src.shape.len() == file.shape.len()
+        let same_dims = src.shape.len() == file.ndim()
             && src
                 .shape
                 .iter()
-                .zip(&file.shape)
                 .enumerate()
-                .all(|(i, (a, b))| i == axis || a == b);
+                .filter(|&(i, _)| i != axis)
+                .map(|(_, d)| d)
+                .eq(file.row_shape());
         if !same_dims {
             return Err(Error::new(
                 ErrorKind::ShapeMismatch,
                 format!(
                     "cannot append an array of shape {} to an array of shape {}: the shapes may differ only on the growth axis ({})",
                     python_tuple(&src.shape),
-                    python_tuple(&self.header().shape),
-                    describe_axis(file.fortran_order, file.shape.len())
+                    python_tuple(&geo.shape(self.rows())),
+                    describe_axis(file.fortran_order(), file.ndim())
                 ),
             ));
         }
-        let convert = if input.dtype == file.dtype {
+        let (input, file) = (input.dtype(), file.dtype());
+        let convert = if input == file {
             None
         } else {
-            let conv = Converter::plan(&input.dtype, &file.dtype);
+            let conv = Converter::plan(input, file);
             let descr = |d: &npy_header::Dtype| format!("{} ({d})", d.to_descr());
             let why = match (&conv, cast) {
-                (Some(c), _) if cast.allows(&input.dtype, &file.dtype) => {
+                (Some(c), _) if cast.allows(input, file) => {
                     return self.plan_rows(src, Some(c.clone()));
                 }
                 (Some(_), _) => {
@@ -220,8 +224,8 @@ impl<S: Storage, J: Storage> Appender<S, J> {
                 ErrorKind::DtypeMismatch,
                 format!(
                     "cannot append {} data to an array of {}: {why}",
-                    descr(&input.dtype),
-                    descr(&file.dtype)
+                    descr(input),
+                    descr(file)
                 ),
             ));
         };
@@ -232,11 +236,12 @@ impl<S: Storage, J: Storage> Appender<S, J> {
         let geo = self.geometry();
         let axis = geo.axis;
         let rows = src.shape[axis];
-        let input_fortran = src.parsed.header.fortran_order;
+        let input_fortran = src.parsed.header.fortran_order();
         let mut dims = src.shape.clone();
         dims.remove(axis);
         let row_items: u64 = dims.iter().product();
-        let ordered_differently = input_fortran != geo.header.fortran_order && src.shape.len() >= 2;
+        let ordered_differently =
+            input_fortran != geo.header.fortran_order() && src.shape.len() >= 2;
         // Both layouts put the same bytes in the same places when at most one
         // dimension besides the growth axis is longer than 1 and the rows are single
         // items or there is a single row.
@@ -267,7 +272,7 @@ impl Plan {
         if total == 0 {
             return Ok(());
         }
-        let item = src.parsed.header.dtype.itemsize();
+        let item = src.parsed.header.dtype().itemsize();
         let mut out = Vec::new();
         match &self.reorder {
             None => {

@@ -89,7 +89,7 @@ pub(crate) fn read_header_of<S: Storage + ?Sized>(s: &S, file_len: u64) -> io::R
 pub(crate) struct Geometry {
     pub version: Version,
     pub data_offset: u64,
-    /// The header; `shape[axis]` is the row count it states (0 when open-ended).
+    /// The header as the file holds it.
     pub header: Header,
     pub axis: usize,
     pub row_bytes: u64,
@@ -100,7 +100,7 @@ impl Geometry {
     /// have no rows.
     pub fn new(parsed: &Parsed) -> Result<Geometry> {
         let header = &parsed.header;
-        if header.dtype.has_object() {
+        if header.dtype().has_object() {
             return Err(Error::new(
                 ErrorKind::ObjectDtype,
                 "the dtype holds Python objects: the data is a pickle, not rows, and cannot be appended to",
@@ -124,9 +124,10 @@ impl Geometry {
         })
     }
 
-    /// The row count the header states (meaningless when open-ended).
-    pub fn count(&self) -> u64 {
-        self.header.shape[self.axis]
+    /// The row count the header states; `None` when open-ended (the file size counts
+    /// the rows).
+    pub fn count(&self) -> Option<u64> {
+        self.header.growth_len()
     }
 
     /// The most rows the array can have: 2⁶³−1 bytes of data at most.
@@ -136,18 +137,16 @@ impl Geometry {
 
     /// The shape with `rows` on the growth axis.
     pub fn shape(&self, rows: u64) -> Vec<u64> {
-        let mut shape = self.header.shape.clone();
-        shape[self.axis] = rows;
+        let mut shape = self.header.row_shape().to_vec();
+        shape.insert(self.axis, rows);
         shape
     }
 
     /// The fixed header for `rows` rows.
     pub fn fixed_header(&self, rows: u64) -> Header {
-        Header::new(
-            self.header.dtype.clone(),
-            self.header.fortran_order,
-            self.shape(rows),
-        )
+        self.header
+            .with_growth_len(rows)
+            .expect("a geometry has a growth axis")
     }
 
     /// The length of the preamble (magic, version, header length), which a rewrite
@@ -179,7 +178,7 @@ impl Geometry {
     /// (`A-1`; npy-append-array's test): then every valid row count fits in place.
     /// Open-ended headers are never rewritten while appending.
     pub fn check_appendable(&self) -> Result<()> {
-        if self.header.open_ended {
+        if self.header.is_open_ended() {
             return Ok(());
         }
         let need = self

@@ -304,9 +304,10 @@ struct Plan {
 
 impl Plan {
     fn into_recovered(self, parsed: &Parsed) -> Recovered {
-        let mut shape = parsed.header.shape.clone();
-        if let Some(axis) = parsed.header.growth_axis() {
-            shape[axis] = self.rows;
+        let header = &parsed.header;
+        let mut shape = header.row_shape().to_vec();
+        if let Some(axis) = header.growth_axis() {
+            shape.insert(axis, self.rows);
         }
         Recovered {
             version: parsed.version,
@@ -330,7 +331,7 @@ fn plan(
 ) -> Result<Plan> {
     let header = &parsed.header;
     let data_offset = parsed.data_offset();
-    if header.dtype.has_object() {
+    if header.dtype().has_object() {
         return Err(Error::new(
             ErrorKind::ObjectDtype,
             "the dtype holds Python objects: the data is one pickle, not rows, and cannot be recovered",
@@ -358,9 +359,9 @@ fn plan(
         used_template,
         file_len,
     };
-    if header.shape.is_empty() {
+    if header.growth_axis().is_none() {
         // 0-d: one item, nothing to count.
-        let item = header.dtype.itemsize();
+        let item = header.dtype().itemsize();
         if data_len < item && !opts.zerofill_incomplete {
             return Err(Error::new(
                 ErrorKind::Unrecoverable,
@@ -377,7 +378,7 @@ fn plan(
         return Ok(plan);
     }
     let geo = Geometry::new(parsed)?;
-    let h = (!header.open_ended && !used_template).then(|| geo.count());
+    let h = geo.count().filter(|_| !used_template);
     plan.header_rows = h;
     let row = geo.row_bytes;
     let rows = match data_len.checked_div(row) {
@@ -396,7 +397,7 @@ fn plan(
     };
     plan.rows = rows;
     plan.end = data_offset + rows * row;
-    if header.open_ended {
+    if header.is_open_ended() {
         if used_template {
             plan.header = Some(template_bytes()?);
         }

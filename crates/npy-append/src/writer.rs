@@ -119,18 +119,16 @@ impl NewArray {
 
     /// The dtype, order and non-growth dimensions of an existing header.
     pub fn like(header: &Header) -> Result<NewArray> {
-        let axis = header.growth_axis().ok_or_else(|| {
+        header.growth_axis().ok_or_else(|| {
             Error::new(
                 ErrorKind::NoGrowthAxis,
                 "a 0-d array (shape ()) has no axis to append along",
             )
         })?;
-        let mut row_shape = header.shape.clone();
-        row_shape.remove(axis);
         Ok(NewArray {
-            dtype: header.dtype.clone(),
-            row_shape,
-            fortran_order: header.fortran_order,
+            dtype: header.dtype().clone(),
+            row_shape: header.row_shape().to_vec(),
+            fortran_order: header.fortran_order(),
             version: None,
         })
     }
@@ -158,17 +156,16 @@ impl NewArray {
                 "the dtype holds Python objects: such data is a pickle, not rows, and cannot be appended",
             ));
         }
-        let mut shape = self.row_shape.clone();
-        if self.fortran_order {
-            shape.push(0);
+        let open = Header::open_ended(
+            self.dtype.clone(),
+            self.fortran_order,
+            self.row_shape.clone(),
+        );
+        let header = if self.version == Some(Version::V4_0) {
+            open
         } else {
-            shape.insert(0, 0);
-        }
-        let header = Header {
-            dtype: self.dtype.clone(),
-            fortran_order: self.fortran_order,
-            shape,
-            open_ended: self.version == Some(Version::V4_0),
+            open.with_growth_len(0)
+                .expect("an open-ended header has a growth axis")
         };
         let emitted = header.emit(self.version).map_err(|e| {
             Error::new(
@@ -363,31 +360,34 @@ impl<S: Storage, J: Storage> Appender<S, J> {
         let geo = Geometry::new(&parsed)?;
         geo.check_appendable()?;
         let data_len = snap.file_len - geo.data_offset;
-        let rows = if geo.header.open_ended {
-            let rows = data_len / geo.row_bytes;
-            let partial = data_len % geo.row_bytes;
-            if partial != 0 {
-                return Err(Error::new(
-                    ErrorKind::NeedsRecovery,
-                    format!(
-                        "the file ends with a partial row of {partial} bytes (rows are {} bytes): run recover",
-                        geo.row_bytes
-                    ),
-                ));
+        let rows = match geo.count() {
+            None => {
+                let rows = data_len / geo.row_bytes;
+                let partial = data_len % geo.row_bytes;
+                if partial != 0 {
+                    return Err(Error::new(
+                        ErrorKind::NeedsRecovery,
+                        format!(
+                            "the file ends with a partial row of {partial} bytes (rows are {} bytes): run recover",
+                            geo.row_bytes
+                        ),
+                    ));
+                }
+                rows
             }
-            rows
-        } else {
-            let need = geo.count() * geo.row_bytes;
-            if data_len != need {
-                return Err(Error::new(
-                    ErrorKind::NeedsRecovery,
-                    format!(
-                        "the file holds {data_len} bytes of data but its header's shape {} needs {need}: run recover",
-                        python_tuple(&geo.header.shape)
-                    ),
-                ));
+            Some(count) => {
+                let need = count * geo.row_bytes;
+                if data_len != need {
+                    return Err(Error::new(
+                        ErrorKind::NeedsRecovery,
+                        format!(
+                            "the file holds {data_len} bytes of data but its header's shape {} needs {need}: run recover",
+                            python_tuple(&geo.shape(count))
+                        ),
+                    ));
+                }
+                count
             }
-            geo.count()
         };
         Ok(Appender::from_parts(storage, journal, geo, opts, rows))
     }
@@ -424,12 +424,10 @@ impl<S: Storage, J: Storage> Appender<S, J> {
         self.lock_state().rows
     }
 
-    /// The array's header with the current row count (for 4.0 files: open-ended, with
-    /// the count in the shape).
+    /// The array's header with the current row count: a fixed header, for a 4.0 file
+    /// the one finalising it would write (see [`Appender::version`] for the format).
     pub fn header(&self) -> Header {
-        let mut h = self.geo.header.clone();
-        h.shape[self.geo.axis] = self.rows();
-        h
+        self.geo.fixed_header(self.rows())
     }
 
     /// The format version of the file.
@@ -508,14 +506,14 @@ impl<S: Storage, J: Storage> Appender<S, J> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn append<T: Element>(&self, items: &[T]) -> Result<Range<u64>> {
-        let swap = element_order::<T>(&self.geo.header.dtype).ok_or_else(|| {
+        let swap = element_order::<T>(self.geo.header.dtype()).ok_or_else(|| {
             self.err(Error::new(
                 ErrorKind::DtypeMismatch,
                 format!(
                     "cannot append {} values to an array of {} ('{}')",
                     T::NAME,
-                    self.geo.header.dtype,
-                    self.geo.header.dtype.to_descr().trim_matches('\'')
+                    self.geo.header.dtype(),
+                    self.geo.header.dtype().to_descr().trim_matches('\'')
                 ),
             ))
         })?;
@@ -696,7 +694,7 @@ impl<S: Storage, J: Storage> Appender<S, J> {
     /// What the policy asks for after rows reached the file.
     fn after_write(&self, st: &mut State) -> Result<()> {
         let synced = self.opts.durability == Durability::Synced;
-        if self.geo.header.open_ended || self.opts.header_policy == HeaderPolicy::EveryWrite {
+        if self.geo.header.is_open_ended() || self.opts.header_policy == HeaderPolicy::EveryWrite {
             self.commit(st, synced)?;
         }
         Ok(())
@@ -714,7 +712,7 @@ impl<S: Storage, J: Storage> Appender<S, J> {
     /// and the header after it (`A-4`).
     fn commit(&self, st: &mut State, durable: bool) -> Result<()> {
         let rows = self.written_rows(st);
-        if self.geo.header.open_ended || rows == st.header_rows {
+        if self.geo.header.is_open_ended() || rows == st.header_rows {
             if durable {
                 let r = self.storage.sync_data();
                 self.check(st, "cannot sync the data (fdatasync)", r)?;

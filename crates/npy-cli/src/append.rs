@@ -403,7 +403,11 @@ fn append(a: &AppendArgs, out: &mut dyn Write) -> Result<(), Failure> {
                 if created { "created; " } else { "" },
                 a.sources.len(),
                 accepted - before,
-                python_tuple(&header.shape),
+                python_tuple(
+                    header
+                        .fixed_shape()
+                        .expect("a writer's header counts its rows")
+                ),
             )?;
         }
     }
@@ -453,12 +457,12 @@ impl Held {
             .growth_axis()
             .ok_or("the array is 0-d: it has no rows".to_string())?;
         let data = f.data_len();
-        let mut shape = h.shape.clone();
-        if h.open_ended && row_bytes > 0 {
-            shape[axis] = data / row_bytes;
-        }
+        let counted = h.growth_len();
+        let rows = counted.unwrap_or_else(|| data.checked_div(row_bytes).unwrap_or(0));
+        let mut shape = h.row_shape().to_vec();
+        shape.insert(axis, rows);
         Ok(Held {
-            counted: (!h.open_ended).then_some(h.shape[axis]),
+            counted,
             data,
             row_bytes,
             shape,

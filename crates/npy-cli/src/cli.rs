@@ -282,7 +282,7 @@ fn read_shown(
     };
     let data_offset = parsed.data_offset();
     let file_len = file.metadata()?.len();
-    if parsed.header.dtype.has_object() {
+    if parsed.header.dtype().has_object() {
         return Ok(None);
     }
     let Ok(layout) = Layout::new(

@@ -37,15 +37,16 @@ fn observe(path: &Path, max_header_len: u64) -> Observation {
     let parsed = file.parsed;
     let header = &parsed.header;
     let mut warnings: Vec<String> = parsed.warnings.iter().map(|w| w.to_string()).collect();
-    let (shape, len) = if header.dtype.has_object() {
+    let pickled = header.fixed_shape().filter(|_| header.dtype().has_object());
+    let (shape, len) = if let Some(shape) = pickled {
         // The data is one pickle of the whole array (D-8), not items: its length says
         // nothing about the shape, and all of it is the data.
-        (header.shape.clone(), data_len)
+        (shape.to_vec(), data_len)
     } else {
         match header.resolve(data_len) {
             Ok(r) => {
                 if r.trailing_bytes > 0 {
-                    warnings.push(if header.open_ended {
+                    warnings.push(if header.is_open_ended() {
                         format!("a partial trailing row of {} bytes", r.trailing_bytes)
                     } else {
                         format!("{} bytes after the array data", r.trailing_bytes)
@@ -72,8 +73,8 @@ fn observe(path: &Path, max_header_len: u64) -> Observation {
     Observation::Accepted {
         values: Expected {
             version: parsed.version.to_string(),
-            descr: crate::descr::descr_to_json(&header.dtype),
-            fortran_order: header.fortran_order,
+            descr: crate::descr::descr_to_json(header.dtype()),
+            fortran_order: header.fortran_order(),
             shape,
             data_sha256,
             data_c_order_sha256: None,

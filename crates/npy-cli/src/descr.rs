@@ -73,7 +73,7 @@ mod tests {
         let mut file = b"\x93NUMPY\x03\x00".to_vec();
         file.extend_from_slice(&u32::try_from(text.len()).unwrap().to_le_bytes());
         file.extend_from_slice(text.as_bytes());
-        npy_header::parse(&file).unwrap().header.dtype
+        npy_header::parse(&file).unwrap().header.into_dtype()
     }
 
     /// Each case: the descr as NumPy 2.4.6 writes it, and

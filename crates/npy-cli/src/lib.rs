@@ -36,7 +36,7 @@
 //! file.extend_from_slice(text.as_bytes());
 //! let parsed = npy_header::parse(&file)?;
 //! assert_eq!(
-//!     descr_to_json(&parsed.header.dtype).to_string(),
+//!     descr_to_json(parsed.header.dtype()).to_string(),
 //!     r#"[["a","<i4"],["","|V4"]]"#
 //! );
 //! # Ok::<(), npy_header::Error>(())

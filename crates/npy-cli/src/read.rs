@@ -152,7 +152,7 @@ mod tests {
             limit: header_end,
         };
         let parsed = read_header_from(&mut reader, &HeaderParser::new()).unwrap();
-        assert_eq!(parsed.header.shape, [2]);
+        assert_eq!(parsed.header.fixed_shape(), Some(&[2][..]));
         assert_eq!(parsed.data_offset(), header_end as u64);
         assert_eq!(reader.read, header_end);
     }

@@ -34,7 +34,7 @@ impl Report {
         // its length says nothing about the shape, which is then the header's as it
         // stands, with nothing trailing.
         let data_len = match file.parsed.header.data_bytes() {
-            Ok(Some(n)) if file.parsed.header.dtype.has_object() => n,
+            Ok(Some(n)) if file.parsed.header.dtype().has_object() => n,
             _ => file.data_len(),
         };
         let resolution = Layout::new(file.parsed.clone(), data_len, limits);
@@ -54,26 +54,17 @@ impl Report {
     /// Whether the data is a pickle (the dtype holds objects), whose length is not
     /// checked against the shape.
     pub fn pickled(&self) -> bool {
-        self.parsed.header.dtype.has_object()
+        self.parsed.header.dtype().has_object()
     }
 
     /// The shape as the header stores it, `-1` on the growth axis of an open-ended
     /// (4.0) header.
     pub fn header_shape(&self) -> Vec<i64> {
-        let header = &self.parsed.header;
-        let growth = header.growth_axis().filter(|_| header.open_ended);
-        header
-            .shape
-            .iter()
-            .enumerate()
-            .map(|(i, &d)| {
-                if Some(i) == growth {
-                    -1
-                } else {
-                    // The parser refuses dimensions above i64::MAX.
-                    i64::try_from(d).unwrap_or(i64::MAX)
-                }
-            })
+        self.parsed
+            .header
+            .dims()
+            // The parser refuses dimensions above i64::MAX.
+            .map(|d| d.map_or(-1, |d| i64::try_from(d).unwrap_or(i64::MAX)))
             .collect()
     }
 
@@ -122,8 +113,8 @@ impl Report {
         let h = &p.header;
         writeln!(out, "file: {}", self.path)?;
         writeln!(out, "version: {}", p.version)?;
-        writeln!(out, "dtype: {}", h.dtype)?;
-        writeln!(out, "descr: {}", h.dtype.to_descr())?;
+        writeln!(out, "dtype: {}", h.dtype())?;
+        writeln!(out, "descr: {}", h.dtype().to_descr())?;
         match &self.resolution {
             Ok(layout) => writeln!(out, "shape: {}", python_tuple(layout.shape()))?,
             Err(_) => writeln!(out, "shape: unresolved (see the error)")?,
@@ -132,17 +123,17 @@ impl Report {
         writeln!(
             out,
             "order: {}",
-            if h.fortran_order { "Fortran" } else { "C" }
+            if h.fortran_order() { "Fortran" } else { "C" }
         )?;
         writeln!(out, "header length: {}", p.header_len)?;
         writeln!(out, "data offset: {}", p.data_offset())?;
-        writeln!(out, "item size: {}", h.dtype.itemsize())?;
+        writeln!(out, "item size: {}", h.dtype().itemsize())?;
         match (&self.resolution, self.expected_data_bytes()) {
             _ if self.pickled() => writeln!(
                 out,
                 "expected data bytes: any (a pickle of the array, not items)"
             )?,
-            (Ok(layout), Some(n)) if h.open_ended => writeln!(
+            (Ok(layout), Some(n)) if h.is_open_ended() => writeln!(
                 out,
                 "expected data bytes: {n} ({} rows of {} bytes)",
                 layout.rows(),
@@ -187,16 +178,16 @@ impl Report {
         let json = InspectJson {
             file: &self.path,
             version: p.version.to_string(),
-            dtype: h.dtype.to_string(),
-            descr: descr_to_json(&h.dtype),
-            descr_repr: h.dtype.to_descr(),
-            fortran_order: h.fortran_order,
+            dtype: h.dtype().to_string(),
+            descr: descr_to_json(h.dtype()),
+            descr_repr: h.dtype().to_descr(),
+            fortran_order: h.fortran_order(),
             shape: self.resolution.as_ref().ok().map(|l| l.shape().to_vec()),
             header_shape: self.header_shape(),
-            open_ended: h.open_ended,
+            open_ended: h.is_open_ended(),
             header_len: p.header_len,
             data_offset: p.data_offset(),
-            itemsize: h.dtype.itemsize(),
+            itemsize: h.dtype().itemsize(),
             row_bytes: h.row_bytes().ok(),
             expected_data_bytes: self.expected_data_bytes(),
             data_bytes: self.data_len(),

@@ -108,7 +108,7 @@ pub fn line(path: &Path, verdict: &Verdict) -> String {
                 "ok   {}  {} {} {}",
                 path.display(),
                 r.parsed.version,
-                r.parsed.header.dtype.to_descr(),
+                r.parsed.header.dtype().to_descr(),
                 python_tuple(r.resolution.as_ref().expect("ok means resolved").shape())
             );
             for w in r.warnings() {

@@ -337,21 +337,16 @@ fn reopen(r: &mut Run) {
 
 /// The count in a 1.0–3.0 header, if the bytes start with one that parses.
 fn header_count(bytes: &[u8]) -> Option<u64> {
-    let parsed = npy_header::parse(bytes).ok()?;
-    let axis = parsed.header.growth_axis()?;
-    Some(parsed.header.shape[axis])
+    npy_header::parse(bytes).ok()?.header.growth_len()
 }
 
 fn digits(n: u64) -> usize {
     n.to_string().len()
 }
 
-/// The shape of a row: the header's shape without the growth axis.
+/// The shape of a row: the header's shape without the growth axis (none for 0-d).
 fn row_shape(h: &Header) -> Option<Vec<u64>> {
-    let axis = h.growth_axis()?;
-    let mut shape = h.shape.clone();
-    shape.remove(axis);
-    Some(shape)
+    h.growth_axis().map(|_| h.row_shape().to_vec())
 }
 
 fn crash_and_recover(
@@ -427,7 +422,7 @@ fn crash_and_recover(
     };
     let (data, row_bytes, header) = load(&bytes);
     let same_rows = row_bytes == r.row_bytes
-        && header.dtype == s.dtype
+        && *header.dtype() == s.dtype
         && row_shape(&header).as_ref() == Some(&s.row_shape);
     let recovered_rows = data.len() as u64 / row_bytes.max(1);
     let appended = &r.appended;
@@ -518,7 +513,7 @@ fn crash_and_recover(
     let mut setup = r.setup.clone();
     // After a torn header the rows may have another shape; later checks hold the file
     // to what it now is.
-    setup.dtype = header.dtype.clone();
+    setup.dtype = header.dtype().clone();
     setup.row_shape = row_shape(&header).unwrap_or_default();
     Some(Run {
         template,

@@ -32,10 +32,7 @@ pub fn templates() -> Vec<Vec<u8>> {
             Version::V1_0,
         ),
         (
-            Header {
-                open_ended: true,
-                ..Header::new(scalar(Kind::Int, ByteOrder::Little, 4), false, vec![0])
-            },
+            Header::open_ended(scalar(Kind::Int, ByteOrder::Little, 4), false, vec![]),
             Version::V4_0,
         ),
     ];

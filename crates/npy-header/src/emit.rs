@@ -21,37 +21,20 @@ impl Header {
     pub fn dict_text(&self) -> String {
         let mut s = String::with_capacity(128);
         s.push_str("{'descr': ");
-        s.push_str(&self.dtype.to_descr());
+        s.push_str(&self.dtype().to_descr());
         s.push_str(", 'fortran_order': ");
-        s.push_str(if self.fortran_order { "True" } else { "False" });
-        s.push_str(", 'shape': ");
-        let axis = self.growth_axis();
-        if self.open_ended {
-            s.push('(');
-            for (i, d) in self.shape.iter().enumerate() {
-                if i > 0 {
-                    s.push_str(", ");
-                }
-                if Some(i) == axis {
-                    s.push_str("-1");
-                } else {
-                    s.push_str(&d.to_string());
-                }
-            }
-            if self.shape.len() == 1 {
-                s.push(',');
-            }
-            s.push(')');
+        let order = if self.fortran_order() {
+            "True"
         } else {
-            write_tuple(&mut s, &self.shape);
-        }
+            "False"
+        };
+        s.push_str(order);
+        s.push_str(", 'shape': ");
+        self.write_shape(&mut s);
         s.push_str(", }");
-        if let Some(axis) = axis {
-            let digits = if self.open_ended {
-                2
-            } else {
-                self.shape[axis].to_string().len()
-            };
+        if self.growth_axis().is_some() {
+            // `-1` has two characters.
+            let digits = self.growth_len().map_or(2, |n| n.to_string().len());
             s.extend(std::iter::repeat_n(
                 ' ',
                 GROWTH_AXIS_MAX_DIGITS.saturating_sub(digits),
@@ -60,52 +43,69 @@ impl Header {
         s
     }
 
+    /// The shape as the header writes it: a Python tuple, `-1` on an open growth axis.
+    fn write_shape(&self, s: &mut String) {
+        match self.fixed_shape() {
+            Some(shape) => write_tuple(s, shape),
+            None => {
+                s.push('(');
+                for (i, d) in self.dims().enumerate() {
+                    if i > 0 {
+                        s.push_str(", ");
+                    }
+                    match d {
+                        Some(d) => s.push_str(&d.to_string()),
+                        None => s.push_str("-1"),
+                    }
+                }
+                if self.ndim() == 1 {
+                    s.push(',');
+                }
+                s.push(')');
+            }
+        }
+    }
+
     fn check_emittable(&self, version: Version) -> Result<(), Error> {
         // A zero-size item or dimension keeps the byte count at 0, so the size check
         // below would not see a dimension no reader accepts.
-        if let Some(d) = self.shape.iter().find(|&&d| d > MAX_DIM) {
+        if let Some(d) = self.dims().flatten().find(|&d| d > MAX_DIM) {
             return Err(Error::new(
                 ErrorKind::CannotEmit,
                 None,
                 format!("shape entry {d} is larger than {MAX_DIM}, the largest dimension NumPy can address"),
             ));
         }
-        if self.open_ended && version != Version::V4_0 {
+        if self.is_open_ended() && version != Version::V4_0 {
             return Err(Error::new(
                 ErrorKind::CannotEmit,
                 None,
                 format!("an open-ended (-1) shape needs format 4.0, not {version}"),
             ));
         }
-        if self.open_ended && self.shape.is_empty() {
-            return Err(Error::new(
-                ErrorKind::CannotEmit,
-                None,
-                "a 0-d array has no growth axis to leave open",
-            ));
-        }
-        if matches!(self.dtype, Dtype::Subarray { .. }) {
+        let dtype = self.dtype();
+        if matches!(dtype, Dtype::Subarray { .. }) {
             return Err(Error::new(
                 ErrorKind::CannotEmit,
                 None,
                 "a subarray type cannot be the whole dtype (NumPy writes such arrays as '|V<n>'); use it as a field",
             ));
         }
-        if self.dtype.itemsize() > MAX_ITEMSIZE {
+        if dtype.itemsize() > MAX_ITEMSIZE {
             return Err(Error::new(
                 ErrorKind::CannotEmit,
                 None,
                 format!("the item size exceeds {MAX_ITEMSIZE} bytes"),
             ));
         }
-        if let Err(why) = self.dtype.check_layout() {
+        if let Err(why) = dtype.check_layout() {
             return Err(Error::new(
                 ErrorKind::CannotEmit,
                 None,
                 format!("the dtype cannot be written: {why}"),
             ));
         }
-        if self.open_ended && self.dtype.has_object() {
+        if self.is_open_ended() && dtype.has_object() {
             return Err(Error::new(
                 ErrorKind::CannotEmit,
                 None,
@@ -114,13 +114,13 @@ impl Header {
         }
         // A reader must be able to read back what is written: the size must be
         // representable, and an open growth axis needs non-empty rows.
-        let size = if self.open_ended {
+        let size = if self.is_open_ended() {
             self.row_bytes()
         } else {
             self.fixed_data_bytes()
         };
         match size {
-            Ok(0) if self.open_ended => Err(Error::new(
+            Ok(0) if self.is_open_ended() => Err(Error::new(
                 ErrorKind::CannotEmit,
                 None,
                 "an open-ended (-1) shape needs rows of at least one byte",
@@ -151,7 +151,7 @@ impl Header {
         let text = self.dict_text();
         let version = match version {
             Some(v) => v,
-            None if self.open_ended => Version::V4_0,
+            None if self.is_open_ended() => Version::V4_0,
             None => {
                 // The length that decides between 1.0 and 2.0 is the latin-1 one.
                 match encode(&text, Version::V1_0) {
@@ -194,12 +194,13 @@ impl Header {
         let pre = version.preamble_len() as u64;
         let need = pre + body.len() as u64 + 1;
         if need > total_len {
+            let mut shape = String::new();
+            self.write_shape(&mut shape);
             return Err(Error::new(
                 ErrorKind::CannotEmit,
                 None,
                 format!(
-                    "the header for shape {:?} needs {need} bytes but the file has room for {total_len} (make it appendable first)",
-                    self.shape
+                    "the header for shape {shape} needs {need} bytes but the file has room for {total_len} (make it appendable first)"
                 ),
             ));
         }

@@ -57,18 +57,34 @@ impl fmt::Display for Warning {
 }
 
 /// The meaning of a header: data type, order and shape.
+///
+/// A header is either fixed (every dimension stated, formats 1.0–3.0 and 4.0) or
+/// open-ended (format 4.0: the growth-axis length is written as `-1` and derived from
+/// the data length). Build one with [`Header::new`] or [`Header::open_ended`]; a
+/// 0-d array has no growth axis, so an open-ended header always has at least one
+/// dimension.
+///
+/// ```
+/// use npy_header::{ByteOrder, Dtype, Header, Kind, Scalar};
+///
+/// let f8 = Dtype::Scalar(Scalar::new(Kind::Float, ByteOrder::Little, 8).unwrap());
+/// let fixed = Header::new(f8.clone(), false, vec![5, 3]);
+/// assert_eq!(fixed.fixed_shape(), Some(&[5, 3][..]));
+///
+/// let open = Header::open_ended(f8, false, vec![3]); // shape (-1, 3)
+/// assert_eq!(open.fixed_shape(), None);
+/// assert_eq!(open.dims().collect::<Vec<_>>(), [None, Some(3)]);
+/// assert_eq!(open.with_growth_len(5), Some(fixed));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Header {
-    /// The data type of one item.
-    pub dtype: Dtype,
-    /// Whether the data is in Fortran (column-major) order.
-    pub fortran_order: bool,
-    /// The dimensions. When `open_ended` is set, the entry on the growth axis is a
-    /// placeholder 0 until [`Header::resolve`] derives it from the data length.
-    pub shape: Vec<u64>,
-    /// Format 4.0: the growth-axis length is written as `-1` and derived from the file
-    /// size by the reader.
-    pub open_ended: bool,
+    dtype: Dtype,
+    fortran_order: bool,
+    /// The dimensions in file order. When `open_ended` is set the shape is never empty
+    /// and its growth-axis entry is always 0 (the constructors and `with_growth_len`
+    /// keep to this), so that the derived equality and hash treat equal headers alike.
+    shape: Vec<u64>,
+    open_ended: bool,
 }
 
 /// A parsed header and where it sits in the file.
@@ -107,7 +123,15 @@ pub struct Resolved {
 }
 
 impl Header {
-    /// A header for a fixed shape.
+    /// A header for a fixed shape (formats 1.0–3.0, or a 4.0 header without `-1`).
+    ///
+    /// ```
+    /// use npy_header::{ByteOrder, Dtype, Header, Kind, Scalar};
+    /// let i4 = Dtype::Scalar(Scalar::new(Kind::Int, ByteOrder::Little, 4).unwrap());
+    /// let h = Header::new(i4, false, vec![2, 3]);
+    /// assert_eq!(h.fixed_shape(), Some(&[2, 3][..]));
+    /// assert!(!h.is_open_ended());
+    /// ```
     pub fn new(dtype: Dtype, fortran_order: bool, shape: Vec<u64>) -> Header {
         Header {
             dtype,
@@ -115,6 +139,129 @@ impl Header {
             shape,
             open_ended: false,
         }
+    }
+
+    /// An open-ended (format 4.0) header: the growth-axis length is written as `-1`.
+    /// `row_shape` is the other dimensions in file order, empty for a 1-d array: the
+    /// shape is `(-1, *row_shape)` in C order and `(*row_shape, -1)` in Fortran order.
+    ///
+    /// ```
+    /// use npy_header::{ByteOrder, Dtype, Header, Kind, Scalar};
+    /// let i2 = Dtype::Scalar(Scalar::new(Kind::Int, ByteOrder::Little, 2).unwrap());
+    /// let h = Header::open_ended(i2, true, vec![4, 5]);
+    /// assert_eq!(h.dims().collect::<Vec<_>>(), [Some(4), Some(5), None]);
+    /// assert_eq!(h.growth_axis(), Some(2));
+    /// assert!(h.dict_text().starts_with("{'descr': '<i2', 'fortran_order': True, 'shape': (4, 5, -1), }"));
+    /// ```
+    pub fn open_ended(dtype: Dtype, fortran_order: bool, row_shape: Vec<u64>) -> Header {
+        let mut shape = row_shape;
+        if fortran_order {
+            shape.push(0);
+        } else {
+            shape.insert(0, 0);
+        }
+        Header {
+            dtype,
+            fortran_order,
+            shape,
+            open_ended: true,
+        }
+    }
+
+    /// The data type of one item.
+    pub fn dtype(&self) -> &Dtype {
+        &self.dtype
+    }
+
+    /// The data type of one item, taken out of the header.
+    pub fn into_dtype(self) -> Dtype {
+        self.dtype
+    }
+
+    /// Whether the data is in Fortran (column-major) order.
+    pub fn fortran_order(&self) -> bool {
+        self.fortran_order
+    }
+
+    /// Whether the growth-axis length is `-1` (format 4.0), to be derived from the
+    /// data length with [`Header::resolve`].
+    pub fn is_open_ended(&self) -> bool {
+        self.open_ended
+    }
+
+    /// The number of dimensions, the growth axis included.
+    pub fn ndim(&self) -> usize {
+        self.shape.len()
+    }
+
+    /// The shape the header states, or `None` for an open-ended header, whose shape
+    /// [`Header::resolve`] works out from the data length.
+    pub fn fixed_shape(&self) -> Option<&[u64]> {
+        (!self.open_ended).then_some(&self.shape[..])
+    }
+
+    /// Every dimension in file order, `None` for the `-1` of an open-ended header.
+    ///
+    /// ```
+    /// use npy_header::{ByteOrder, Dtype, Header, Kind, Scalar};
+    /// let u1 = Dtype::Scalar(Scalar::new(Kind::UInt, ByteOrder::NotApplicable, 1).unwrap());
+    /// let shown: Vec<i64> = Header::open_ended(u1, false, vec![3])
+    ///     .dims()
+    ///     .map(|d| d.map_or(-1, |d| i64::try_from(d).unwrap()))
+    ///     .collect();
+    /// assert_eq!(shown, [-1, 3]);
+    /// ```
+    pub fn dims(&self) -> impl ExactSizeIterator<Item = Option<u64>> + '_ {
+        let open = self.growth_axis().filter(|_| self.open_ended);
+        self.shape
+            .iter()
+            .enumerate()
+            .map(move |(axis, &d)| (Some(axis) != open).then_some(d))
+    }
+
+    /// The dimensions other than the growth axis, in file order: the shape of one row.
+    /// For a 0-d array, which has no growth axis, empty.
+    ///
+    /// ```
+    /// use npy_header::{ByteOrder, Dtype, Header, Kind, Scalar};
+    /// let f4 = Dtype::Scalar(Scalar::new(Kind::Float, ByteOrder::Little, 4).unwrap());
+    /// assert_eq!(Header::new(f4.clone(), false, vec![7, 2, 3]).row_shape(), [2, 3]);
+    /// assert_eq!(Header::new(f4.clone(), true, vec![2, 3, 7]).row_shape(), [2, 3]);
+    /// assert_eq!(Header::open_ended(f4, false, vec![2, 3]).row_shape(), [2, 3]);
+    /// ```
+    pub fn row_shape(&self) -> &[u64] {
+        match self.growth_axis() {
+            None => &[],
+            Some(0) if !self.fortran_order => &self.shape[1..],
+            Some(axis) => &self.shape[..axis],
+        }
+    }
+
+    /// The growth-axis length a fixed header states; `None` for an open-ended header
+    /// and for a 0-d array.
+    pub fn growth_len(&self) -> Option<u64> {
+        let axis = self.growth_axis()?;
+        (!self.open_ended).then(|| self.shape[axis])
+    }
+
+    /// The fixed header with `len` on the growth axis: what a writer states after
+    /// appending, or what finalising a 4.0 file writes. `None` for a 0-d array, which
+    /// has no growth axis.
+    ///
+    /// ```
+    /// use npy_header::{ByteOrder, Dtype, Header, Kind, Scalar};
+    /// let f8 = Dtype::Scalar(Scalar::new(Kind::Float, ByteOrder::Little, 8).unwrap());
+    /// let open = Header::open_ended(f8.clone(), true, vec![3]);
+    /// let fixed = open.with_growth_len(10).unwrap();
+    /// assert_eq!(fixed.fixed_shape(), Some(&[3, 10][..]));
+    /// assert_eq!(fixed.growth_len(), Some(10));
+    /// assert_eq!(Header::new(f8, false, vec![]).with_growth_len(10), None);
+    /// ```
+    pub fn with_growth_len(&self, len: u64) -> Option<Header> {
+        let axis = self.growth_axis()?;
+        let mut shape = self.shape.clone();
+        shape[axis] = len;
+        Some(Header::new(self.dtype.clone(), self.fortran_order, shape))
     }
 
     /// The axis along which the array grows when appended to: 0 for C order, the last
@@ -132,14 +279,7 @@ impl Header {
     /// Bytes of one step along the growth axis: the itemsize times every other
     /// dimension (for a 0-d array, the itemsize). Checked: an overflow is an error.
     pub fn row_bytes(&self) -> Result<u64, Error> {
-        let axis = self.growth_axis();
-        let dims = self
-            .shape
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| Some(i) != axis)
-            .map(|(_, &d)| d);
-        checked_size(self.dtype.itemsize(), dims)
+        checked_size(self.dtype.itemsize(), self.row_shape().iter().copied())
     }
 
     /// `prod(shape) * itemsize` for a fixed header, checked.
@@ -163,7 +303,7 @@ impl Header {
     /// ```
     /// use npy_header::{Header, Dtype, Scalar, Kind, ByteOrder};
     /// let f8 = Dtype::Scalar(Scalar::new(Kind::Float, ByteOrder::Little, 8).unwrap());
-    /// let h = Header { dtype: f8, fortran_order: false, shape: vec![0, 3], open_ended: true };
+    /// let h = Header::open_ended(f8, false, vec![3]);
     /// let r = h.resolve(24 * 5 + 7).unwrap();
     /// assert_eq!(r.shape, [5, 3]);
     /// assert_eq!((r.row_bytes, r.data_bytes, r.trailing_bytes), (24, 120, 7));

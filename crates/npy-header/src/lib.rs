@@ -17,8 +17,8 @@
 //!
 //! let parsed = parse(&file)?;
 //! assert_eq!(parsed.version, Version::V1_0);
-//! assert_eq!(parsed.header.shape, [3, 4]);
-//! assert_eq!(parsed.header.dtype.itemsize(), 8);
+//! assert_eq!(parsed.header.fixed_shape(), Some(&[3, 4][..]));
+//! assert_eq!(parsed.header.dtype().itemsize(), 8);
 //! assert_eq!(parsed.data_offset(), 128);
 //! # Ok::<(), npy_header::Error>(())
 //! ```
@@ -46,14 +46,15 @@
 //!
 //! A 4.0 header is a 3.0 header whose growth-axis length (axis 0 in C order, the last
 //! axis in Fortran order) may be `-1`: the reader derives it from the data length.
-//! Parsing sets [`Header::open_ended`]; [`Header::resolve`] does the arithmetic with
+//! Parsing one gives a header whose [`Header::is_open_ended`] is true (a writer builds
+//! one with [`Header::open_ended`]); [`Header::resolve`] does the arithmetic with
 //! checked math and reports a partial trailing row.
 //!
 //! ```
 //! use npy_header::{ByteOrder, Dtype, Header, Kind, Scalar, Version};
 //!
 //! let dtype = Dtype::Scalar(Scalar::new(Kind::Int, ByteOrder::Little, 2).unwrap());
-//! let header = Header { dtype, fortran_order: false, shape: vec![0, 10], open_ended: true };
+//! let header = Header::open_ended(dtype, false, vec![10]); // shape (-1, 10)
 //! let out = header.emit(None)?;
 //! assert_eq!(out.version, Version::V4_0);
 //! let resolved = npy_header::parse(&out.bytes)?.header.resolve(20 * 7 + 3)?;

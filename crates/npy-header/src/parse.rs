@@ -185,7 +185,7 @@ impl HeaderParser {
                 data_offset: preamble.data_offset(),
             });
         }
-        if header.dtype.has_object() {
+        if header.dtype().has_object() {
             warnings.push(Warning::ObjectDtype);
         }
         Ok(Parsed {
@@ -297,7 +297,7 @@ impl HeaderParser {
         &self,
         dtype: Dtype,
         fortran_order: bool,
-        dims: Vec<u64>,
+        mut dims: Vec<u64>,
         growth_dims: &[GrowthDim],
         shape_offset: u64,
     ) -> Result<Header, Error> {
@@ -330,11 +330,11 @@ impl HeaderParser {
                 "a -1 growth axis cannot be used with an object dtype: its data is a pickle, not rows",
             ));
         }
-        let header = Header {
-            dtype,
-            fortran_order,
-            shape: dims,
-            open_ended,
+        let header = if open_ended {
+            dims.remove(growth_dims[0].0);
+            Header::open_ended(dtype, fortran_order, dims)
+        } else {
+            Header::new(dtype, fortran_order, dims)
         };
         // The declared size must be representable and within the limit.
         let size = if open_ended {
@@ -492,8 +492,8 @@ fn truncated_u64(needed: u64, available: u64, what: &str) -> Error {
 /// let file = b"\x93NUMPY\x01\x00\x76\x00{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }                    \n";
 /// # let mut file = file.to_vec(); file.truncate(10); file.extend_from_slice(b"{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }"); file.resize(127, b' '); file.push(b'\n');
 /// let parsed = npy_header::parse(&file).unwrap();
-/// assert_eq!(parsed.header.shape, [3, 4]);
-/// assert_eq!(parsed.header.dtype.to_descr(), "'<f8'");
+/// assert_eq!(parsed.header.fixed_shape(), Some(&[3, 4][..]));
+/// assert_eq!(parsed.header.dtype().to_descr(), "'<f8'");
 /// assert_eq!(parsed.data_offset(), 128);
 /// ```
 pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {

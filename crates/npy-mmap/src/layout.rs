@@ -24,7 +24,7 @@ use crate::error::{Error, ErrorKind};
 /// let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../conformance/samples/c_order_f8_2d.npy"))?;
 /// let mut reader = &file[..];
 /// let parsed = npy_mmap::read_header(&mut reader, &HeaderParser::new())?;
-/// assert_eq!(parsed.header.shape, [3, 4]);
+/// assert_eq!(parsed.header.fixed_shape(), Some(&[3, 4][..]));
 /// assert_eq!(reader.len(), 96); // the data is left unread
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -140,8 +140,8 @@ impl Layout {
         }
         let strides = strides(
             &resolved.shape,
-            header.dtype.itemsize(),
-            header.fortran_order,
+            header.dtype().itemsize(),
+            header.fortran_order(),
         );
         Ok(Layout {
             parsed,
@@ -158,8 +158,8 @@ impl Layout {
         &self.parsed
     }
 
-    /// The header as written (for a 4.0 file, [`Header::open_ended`] is set and the
-    /// growth-axis entry of [`Header::shape`] is a placeholder; see [`Layout::shape`]).
+    /// The header as written (for a 4.0 file it may be open-ended, see
+    /// [`Header::is_open_ended`]; [`Layout::shape`] is the shape resolved).
     pub fn header(&self) -> &Header {
         &self.parsed.header
     }
@@ -171,12 +171,12 @@ impl Layout {
 
     /// The data type of one item.
     pub fn dtype(&self) -> &Dtype {
-        &self.parsed.header.dtype
+        self.parsed.header.dtype()
     }
 
     /// Whether the data is in Fortran (column-major) order.
     pub fn fortran_order(&self) -> bool {
-        self.parsed.header.fortran_order
+        self.parsed.header.fortran_order()
     }
 
     /// The shape, a 4.0 file's growth axis resolved.
@@ -237,7 +237,7 @@ impl Layout {
     /// Whether an open-ended file ends with a partial row (a writer mid-append, or an
     /// interrupted one), which is not part of the array (`V4-4`).
     pub fn has_partial_row(&self) -> bool {
-        self.parsed.header.open_ended && self.trailing_bytes > 0
+        self.parsed.header.is_open_ended() && self.trailing_bytes > 0
     }
 
     /// The parser's warnings (`R-8`). A partial row and trailing bytes are not among
@@ -251,10 +251,9 @@ impl Layout {
 /// item of 0 bytes (`|V0`) that bounds nothing, so the item count is checked here:
 /// item counts, indices and strides then always fit in a `u64`.
 fn check_countable(header: &Header) -> Result<(), Error> {
-    let growth = header.growth_axis().filter(|_| header.open_ended);
     let mut n = 1u64;
-    for (axis, &d) in header.shape.iter().enumerate() {
-        if Some(axis) == growth || d == 0 {
+    for d in header.dims().flatten() {
+        if d == 0 {
             continue;
         }
         n = match n.checked_mul(d).filter(|&n| n <= MAX_DIM) {

@@ -6,7 +6,7 @@ use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use memmap2::{Mmap, MmapOptions};
-use npy_header::{HeaderParser, Parsed};
+use npy_header::{Header, HeaderParser, Parsed};
 
 use crate::error::{Error, ErrorKind};
 use crate::layout::{read_raw_header, Layout};
@@ -217,7 +217,7 @@ impl NpyFile {
     /// let dir = tempfile::tempdir()?;
     /// let path = dir.path().join("growing.npy");
     /// let u1 = Dtype::Scalar(Scalar::new(Kind::UInt, ByteOrder::Little, 1).unwrap());
-    /// let header = Header { dtype: u1, fortran_order: false, shape: vec![0, 2], open_ended: true };
+    /// let header = Header::open_ended(u1, false, vec![2]); // shape (-1, 2)
     /// let mut writer = std::fs::File::create(&path)?;
     /// writer.write_all(&header.emit(None)?.bytes)?;
     /// writer.write_all(&[1, 2, 3])?; // a row and a half
@@ -241,7 +241,7 @@ impl NpyFile {
     #[allow(unsafe_code)]
     fn try_refresh(&mut self) -> Result<u64, Error> {
         let old = &self.layout;
-        let (parsed, file_len) = if old.header().open_ended {
+        let (parsed, file_len) = if old.header().is_open_ended() {
             (old.parsed().clone(), self.file.metadata()?.len())
         } else {
             let (first, file_len) = read_raw_state(&self.file, &self.parser)?;
@@ -352,7 +352,7 @@ impl Read for At<'_> {
 }
 
 fn resolve(parsed: Parsed, file_len: u64, parser: &HeaderParser) -> Result<Layout, Error> {
-    if parsed.header.dtype.has_object() {
+    if parsed.header.dtype().has_object() {
         return Err(object_error());
     }
     let data_len = file_len.saturating_sub(parsed.data_offset());
@@ -385,26 +385,31 @@ fn check_growth(old: &Layout, new: &Parsed) -> Result<(), Error> {
         ));
     }
     let (h, o) = (&new.header, old.header());
-    let growth = o.growth_axis();
-    let same_dims = h.shape.len() == o.shape.len()
-        && (0..h.shape.len()).all(|axis| Some(axis) == growth || h.shape[axis] == o.shape[axis]);
-    if h.dtype != o.dtype || h.fortran_order != o.fortran_order || h.open_ended || !same_dims {
+    let same_dims = h.ndim() == o.ndim() && h.row_shape() == o.row_shape();
+    let order = |h: &Header| if h.fortran_order() { "Fortran" } else { "C" };
+    if h.dtype() != o.dtype()
+        || h.fortran_order() != o.fortran_order()
+        || h.is_open_ended()
+        || !same_dims
+    {
+        let shape: Vec<i64> = h
+            .dims()
+            .map(|d| d.map_or(-1, |d| i64::try_from(d).unwrap_or(i64::MAX)))
+            .collect();
         return changed(format!(
-            "the header now describes {} {} order, shape {:?}; it was {} {} order, shape {:?}",
-            h.dtype.to_descr(),
-            if h.fortran_order { "Fortran" } else { "C" },
-            h.shape,
-            o.dtype.to_descr(),
-            if o.fortran_order { "Fortran" } else { "C" },
+            "the header now describes {} {} order, shape {shape:?}; it was {} {} order, shape {:?}",
+            h.dtype().to_descr(),
+            order(h),
+            o.dtype().to_descr(),
+            order(o),
             old.shape()
         ));
     }
-    if let Some(axis) = growth {
-        if h.shape[axis] < old.shape()[axis] {
+    if let Some(rows) = h.growth_len() {
+        if rows < old.rows() {
             return changed(format!(
-                "the header now counts {} rows, fewer than the {} already mapped",
-                h.shape[axis],
-                old.shape()[axis]
+                "the header now counts {rows} rows, fewer than the {} already mapped",
+                old.rows()
             ));
         }
     }

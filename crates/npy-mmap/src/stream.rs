@@ -104,7 +104,7 @@ impl NpyBuffer {
         parser: &HeaderParser,
         data_len: Option<u64>,
     ) -> Result<NpyBuffer, Error> {
-        if parsed.header.dtype.has_object() {
+        if parsed.header.dtype().has_object() {
             return Err(object_error());
         }
         let start = usize::try_from(parsed.data_offset() % ALIGN as u64).expect("below 8");

@@ -33,10 +33,10 @@ fn read(py: Python<'_>, path: &Path) -> PyResult<(Parsed, u64)> {
 pub fn is_appendable(py: Python<'_>, path: PathBuf) -> PyResult<bool> {
     let (parsed, _) = read(py, &path)?;
     let h = &parsed.header;
-    if h.dtype.has_object() || h.growth_axis().is_none() {
+    if h.dtype().has_object() || h.growth_axis().is_none() {
         return Ok(false);
     }
-    if h.open_ended {
+    if h.is_open_ended() {
         return Ok(true);
     }
     // The writer's own test: NumPy's header for the current shape, in the file's
@@ -60,12 +60,12 @@ pub fn needs_recovery(py: Python<'_>, path: PathBuf) -> PyResult<bool> {
     }
     let (parsed, file_len) = read(py, &path)?;
     let h = &parsed.header;
-    if h.dtype.has_object() {
+    if h.dtype().has_object() {
         return Ok(false);
     }
     let data_len = file_len.saturating_sub(parsed.data_offset());
     let bad = |e: npy_header::Error| crate::errors::header_error(&e, Some(&path));
-    if h.open_ended {
+    if h.is_open_ended() {
         let row = h.row_bytes().map_err(bad)?;
         return Ok(row != 0 && data_len % row != 0);
     }

@@ -29,7 +29,7 @@ impl Found {
     /// pickle, not items: its shape is the header's as it stands.
     fn resolve(&self, parser: &HeaderParser) -> Result<Layout, npy_mmap::Error> {
         let data_len = match self.parsed.header.data_bytes() {
-            Ok(Some(n)) if self.parsed.header.dtype.has_object() => n,
+            Ok(Some(n)) if self.parsed.header.dtype().has_object() => n,
             _ => self.data_len(),
         };
         Layout::new(self.parsed.clone(), data_len, parser.limits())
@@ -114,17 +114,17 @@ fn describe<'py>(
     path: Option<&Path>,
 ) -> PyResult<Bound<'py, PyTuple>> {
     let header = &found.parsed.header;
-    let has_object = header.dtype.has_object();
+    let has_object = header.dtype().has_object();
     let layout = found.resolve(parser).map_err(|e| load_error(&e, path))?;
-    let shape: Vec<u64> = if has_object {
-        header.shape.clone()
-    } else {
-        layout.shape().to_vec()
+    // An object array's shape is the header's as it stands (its data is a pickle).
+    let shape = match header.fixed_shape().filter(|_| has_object) {
+        Some(shape) => shape,
+        None => layout.shape(),
     };
     (
         found.parsed.version.major(),
-        descr(py, &header.dtype, Form::Tuples)?,
-        header.fortran_order,
+        descr(py, header.dtype(), Form::Tuples)?,
+        header.fortran_order(),
         PyTuple::new(py, shape)?,
         found.parsed.data_offset(),
         has_object,
@@ -154,20 +154,11 @@ pub fn header<'py>(
     let resolution = found.resolve(&parser);
     let p = &found.parsed;
     let h = &p.header;
-    let pickled = h.dtype.has_object();
+    let pickled = h.dtype().has_object();
 
-    let growth = h.growth_axis().filter(|_| h.open_ended);
     let header_shape: Vec<i64> = h
-        .shape
-        .iter()
-        .enumerate()
-        .map(|(i, &d)| {
-            if Some(i) == growth {
-                -1
-            } else {
-                i64::try_from(d).unwrap_or(i64::MAX)
-            }
-        })
+        .dims()
+        .map(|d| d.map_or(-1, |d| i64::try_from(d).unwrap_or(i64::MAX)))
         .collect();
     let expected_data_bytes = if pickled {
         None
@@ -196,10 +187,10 @@ pub fn header<'py>(
     let d = PyDict::new(py);
     d.set_item("file", name)?;
     d.set_item("version", p.version.to_string())?;
-    d.set_item("dtype", h.dtype.to_string())?;
-    d.set_item("descr", descr(py, &h.dtype, Form::Lists)?)?;
-    d.set_item("descr_repr", h.dtype.to_descr())?;
-    d.set_item("fortran_order", h.fortran_order)?;
+    d.set_item("dtype", h.dtype().to_string())?;
+    d.set_item("descr", descr(py, h.dtype(), Form::Lists)?)?;
+    d.set_item("descr_repr", h.dtype().to_descr())?;
+    d.set_item("fortran_order", h.fortran_order())?;
     d.set_item(
         "shape",
         resolution
@@ -209,10 +200,10 @@ pub fn header<'py>(
             .transpose()?,
     )?;
     d.set_item("header_shape", PyList::new(py, header_shape)?)?;
-    d.set_item("open_ended", h.open_ended)?;
+    d.set_item("open_ended", h.is_open_ended())?;
     d.set_item("header_len", p.header_len)?;
     d.set_item("data_offset", p.data_offset())?;
-    d.set_item("itemsize", h.dtype.itemsize())?;
+    d.set_item("itemsize", h.dtype().itemsize())?;
     d.set_item("row_bytes", h.row_bytes().ok())?;
     d.set_item("expected_data_bytes", expected_data_bytes)?;
     d.set_item("data_bytes", found.data_len())?;

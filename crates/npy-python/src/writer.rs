@@ -38,8 +38,8 @@ pub struct Writer {
     /// `None` once closed.
     app: RwLock<Option<Appender<File>>>,
     path: PathBuf,
-    /// The header's shape with 0 on the growth axis.
-    dims: Vec<u64>,
+    /// The dimensions other than the growth axis.
+    row_shape: Vec<u64>,
     axis: usize,
     fortran: bool,
     row_bytes: u64,
@@ -85,7 +85,7 @@ fn parse_descr(descr_text: &str) -> PyResult<npy_header::Dtype> {
     HeaderParser::new()
         .max_header_len(npy_append::MAX_HEADER_LEN)
         .parse(&file)
-        .map(|p| p.header.dtype)
+        .map(|p| p.header.into_dtype())
         .map_err(|e| {
             refuse(
                 e.kind().name(),
@@ -108,8 +108,6 @@ impl Writer {
                 "a 0-d array has no axis to append along",
             )
         })?;
-        let mut dims = header.shape.clone();
-        dims[axis] = 0;
         let to_dtype = DESCR_TO_DTYPE.get_or_try_init(py, || {
             py.import("numpy.lib.format")?
                 .getattr("descr_to_dtype")
@@ -117,12 +115,12 @@ impl Writer {
         })?;
         let dtype = to_dtype
             .bind(py)
-            .call1((descr(py, &header.dtype, Form::Tuples)?,))?
+            .call1((descr(py, header.dtype(), Form::Tuples)?,))?
             .unbind();
         Ok(Writer {
-            dims,
+            row_shape: header.row_shape().to_vec(),
             axis,
-            fortran: header.fortran_order,
+            fortran: header.fortran_order(),
             row_bytes: app.row_bytes(),
             version: app.version(),
             dtype,
@@ -141,7 +139,7 @@ impl Writer {
         len: usize,
     ) -> PyResult<Option<usize>> {
         let flags = arr.getattr(intern!(py, "flags"))?;
-        let order = if self.fortran && self.dims.len() > 1 {
+        let order = if self.fortran && !self.row_shape.is_empty() {
             intern!(py, "f_contiguous")
         } else {
             intern!(py, "c_contiguous")
@@ -245,11 +243,12 @@ impl Writer {
         }
         let shape = arr.getattr(intern!(py, "shape"))?;
         let shape = shape.cast::<PyTuple>()?;
-        if shape.len() != self.dims.len() {
+        if shape.len() != self.row_shape.len() + 1 {
             return Ok(false);
         }
+        let mut row = self.row_shape.iter();
         for (i, d) in shape.iter().enumerate() {
-            if i != self.axis && d.extract::<u64>()? != self.dims[i] {
+            if i != self.axis && Some(&d.extract::<u64>()?) != row.next() {
                 return Ok(false);
             }
         }
@@ -276,7 +275,7 @@ impl Writer {
             }
         }
         // The bytes in the file's order: `tobytes` copies whatever the array's layout.
-        let data = if self.fortran && self.dims.len() > 1 {
+        let data = if self.fortran && !self.row_shape.is_empty() {
             arr.call_method1(intern!(py, "tobytes"), (intern!(py, "F"),))?
         } else {
             arr.call_method0(intern!(py, "tobytes"))?
@@ -342,8 +341,8 @@ impl Writer {
     /// The array's shape now.
     #[getter]
     fn shape<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let mut shape = self.dims.clone();
-        shape[self.axis] = self.rows();
+        let mut shape = self.row_shape.clone();
+        shape.insert(self.axis, self.rows());
         PyTuple::new(py, shape)
     }
 

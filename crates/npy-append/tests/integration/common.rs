@@ -22,7 +22,7 @@ pub fn dtype(descr: &str) -> Dtype {
     header(&format!(
         "{{'descr': {descr}, 'fortran_order': False, 'shape': (), }}"
     ))
-    .dtype
+    .into_dtype()
 }
 
 /// Parses a header dict (padded here to a valid 3.0 header, so that any field name

@@ -105,7 +105,7 @@ fn open_checks_in_order_without_touching_the_file() {
         ),
         (
             Box::new(|| {
-                let open_ended = Header { dtype: f8(), fortran_order: true, shape: vec![2, 0], open_ended: true };
+                let open_ended = Header::open_ended(f8(), true, vec![2]);
                 write(&p, &open_ended, None, &[0; 20]);
             }),
             ErrorKind::NeedsRecovery,

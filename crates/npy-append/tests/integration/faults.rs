@@ -277,9 +277,8 @@ fn the_fault_matrix_of_the_writer() {
 
 /// The number of digits of a 1.0–3.0 header's count, if the bytes start with a header.
 fn count_digits(bytes: &[u8]) -> Option<usize> {
-    let parsed = npy_header::parse(bytes).ok()?;
-    let axis = parsed.header.growth_axis()?;
-    Some(parsed.header.shape[axis].to_string().len())
+    let count = npy_header::parse(bytes).ok()?.header.growth_len()?;
+    Some(count.to_string().len())
 }
 
 /// After a failure or a process crash (every written byte kept): `recover` under both

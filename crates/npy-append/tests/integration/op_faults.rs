@@ -394,8 +394,8 @@ impl Case {
                 after == expected,
                 "{}, {what}, recover {opts:?}: a different file: {:?} vs {:?} ({} vs {} bytes)",
                 self.name,
-                npy_header::parse(&after).map(|p| p.header.shape),
-                npy_header::parse(expected).map(|p| p.header.shape),
+                npy_header::parse(&after).map(|p| p.header.dims().collect::<Vec<_>>()),
+                npy_header::parse(expected).map(|p| p.header.dims().collect::<Vec<_>>()),
                 after.len(),
                 expected.len()
             );

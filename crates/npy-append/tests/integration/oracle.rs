@@ -111,7 +111,7 @@ fn create_and_append(
 ) -> u64 {
     let first = parsed(&inputs[0]);
     let mut new =
-        NewArray::new(first.header.dtype.clone(), row_shape.to_vec()).fortran_order(file_fortran);
+        NewArray::new(first.header.dtype().clone(), row_shape.to_vec()).fortran_order(file_fortran);
     if let Some(v) = version {
         new = new.version(v);
     }

@@ -168,7 +168,7 @@ result = True
             names = names.join(", "),
             f = if fortran { "True" } else { "False" },
         ));
-        let dtype = parsed(&inputs[0]).header.dtype;
+        let dtype = parsed(&inputs[0]).header.into_dtype();
         let new = NewArray::new(dtype, [3, 4]).fortran_order(fortran);
         let w = Appender::create(&tmp, &new, Options::new().buffer_bytes(999)).unwrap();
         let ranges = Mutex::new(Vec::new());

@@ -41,12 +41,7 @@ pub(crate) fn npy_file(
 
 /// A 4.0 file of `<i2` rows of `row` items.
 pub(crate) fn v4_file(path: &Path, row: u64, data: &[u8]) {
-    let header = Header {
-        dtype: i2(),
-        fortran_order: false,
-        shape: vec![0, row],
-        open_ended: true,
-    };
+    let header = Header::open_ended(i2(), false, vec![row]);
     let mut bytes = header.emit(None).unwrap().bytes;
     bytes.extend_from_slice(data);
     std::fs::write(path, bytes).unwrap();
@@ -103,7 +98,7 @@ fn append_creates_from_the_first_source_and_appends_in_order() {
     let mut want = seq(0, 18);
     want.extend(30..42);
     assert_eq!(data(&dest), want);
-    assert_eq!(parsed(&dest).header.shape, [5, 3]);
+    assert_eq!(parsed(&dest).header.fixed_shape(), Some(&[5, 3][..]));
     // The header is NumPy's for the final array.
     let numpy_layout = Header::new(i2(), false, vec![5, 3])
         .emit(None)
@@ -133,7 +128,7 @@ fn append_creates_from_the_first_source_and_appends_in_order() {
             )
         );
     }
-    assert_eq!(parsed(&dest).header.shape, [8, 3]);
+    assert_eq!(parsed(&dest).header.fixed_shape(), Some(&[8, 3][..]));
 }
 
 #[test]
@@ -164,7 +159,7 @@ fn append_stops_at_the_first_bad_source() {
             dest.display()
         )
     );
-    assert_eq!(parsed(&dest).header.shape, [2, 3]);
+    assert_eq!(parsed(&dest).header.fixed_shape(), Some(&[2, 3][..]));
 
     let missing = dir.path().join("missing.npy");
     let out = npy(&["append", s(&dest), s(&missing)]);
@@ -202,7 +197,7 @@ fn v4_then_finalize() {
             dest.display()
         )
     );
-    assert!(parsed(&dest).header.open_ended);
+    assert!(parsed(&dest).header.is_open_ended());
     // An interrupted append: half a row more.
     let mut bytes = std::fs::read(&dest).unwrap();
     bytes.extend_from_slice(&[9, 9, 9]);
@@ -217,7 +212,7 @@ fn v4_then_finalize() {
         )
     );
     assert_eq!(parsed(&dest).version, Version::V1_0);
-    assert_eq!(parsed(&dest).header.shape, [4, 3]);
+    assert_eq!(parsed(&dest).header.fixed_shape(), Some(&[4, 3][..]));
     let out = npy(&["finalize", s(&dest)]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
@@ -413,7 +408,7 @@ fn ensure_appendable_modes_and_convert() {
             f.display()
         )
     );
-    assert!(parsed(&f).header.open_ended);
+    assert!(parsed(&f).header.is_open_ended());
     let out = npy(&["convert", "--to-version", "4", s(&f)]);
     assert_eq!(
         text(&out.stdout),

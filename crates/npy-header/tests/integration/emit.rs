@@ -138,36 +138,9 @@ fn cases() -> Vec<(&'static str, Header, Option<Version>)> {
             Header::new(f8(), false, vec![3]),
             Some(Version::V3_0),
         ),
-        (
-            "v4_c",
-            Header {
-                dtype: f8(),
-                fortran_order: false,
-                shape: vec![0, 3],
-                open_ended: true,
-            },
-            None,
-        ),
-        (
-            "v4_fortran",
-            Header {
-                dtype: f8(),
-                fortran_order: true,
-                shape: vec![3, 0],
-                open_ended: true,
-            },
-            None,
-        ),
-        (
-            "v4_1d",
-            Header {
-                dtype: i4,
-                fortran_order: false,
-                shape: vec![0],
-                open_ended: true,
-            },
-            None,
-        ),
+        ("v4_c", Header::open_ended(f8(), false, vec![3]), None),
+        ("v4_fortran", Header::open_ended(f8(), true, vec![3]), None),
+        ("v4_1d", Header::open_ended(i4, false, vec![]), None),
     ]
 }
 
@@ -251,12 +224,7 @@ fn version_choice_follows_numpy() {
 
 #[test]
 fn open_ended_headers_need_4_0() {
-    let h = Header {
-        dtype: f8(),
-        fortran_order: false,
-        shape: vec![0, 3],
-        open_ended: true,
-    };
+    let h = Header::open_ended(f8(), false, vec![3]);
     assert_eq!(
         h.emit(Some(Version::V3_0)).unwrap_err().to_string(),
         "an open-ended (-1) shape needs format 4.0, not 3.0"
@@ -297,7 +265,7 @@ fn in_place_rewrite_keeps_the_length() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "the header for shape [1, 3] needs 217 bytes but the file has room for 128 (make it appendable first)"
+        "the header for shape (1, 3) needs 217 bytes but the file has room for 128 (make it appendable first)"
     );
 }
 
@@ -305,12 +273,7 @@ fn in_place_rewrite_keeps_the_length() {
 fn finalizing_4_0_into_3_0_is_an_in_place_rewrite() {
     // The spare spaces after `-1` leave room for any length up to 21 digits, so a 4.0
     // header can become a 3.0 header of the same length.
-    let open = Header {
-        dtype: f8(),
-        fortran_order: false,
-        shape: vec![0, 3],
-        open_ended: true,
-    };
+    let open = Header::open_ended(f8(), false, vec![3]);
     let v4 = open.emit(None).unwrap();
     let closed = Header::new(f8(), false, vec![npy_header::MAX_DIM / 24, 3]);
     let v3 = closed

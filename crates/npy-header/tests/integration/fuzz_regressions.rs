@@ -132,7 +132,7 @@ fn describing_a_record_with_overflowing_offsets_does_not_panic() {
         vec![1],
     );
     assert_eq!(
-        h.dtype.to_descr(),
+        h.dtype().to_descr(),
         "[('', '|V18446744073709551615'), ('a', '<i4')]"
     );
     assert_eq!(
@@ -272,7 +272,7 @@ fn subarray_dimensions_past_a_c_int_are_refused_in_every_layout() {
         "{'descr': [('a', '<f2', (2147483647, 0))], 'fortran_order': False, 'shape': (3,), }\n",
     )
     .unwrap();
-    assert_eq!(ok.header.dtype.itemsize(), 0);
+    assert_eq!(ok.header.dtype().itemsize(), 0);
 }
 
 /// NumPy multiplies subarray dimensions in order in a signed 64-bit integer and fails
@@ -300,7 +300,7 @@ fn subarray_dimensions_overflow_as_numpy_multiplies_them() {
         ))
         .unwrap_or_else(|e| panic!("{shape}: {e}"))
         .header;
-        assert_eq!(h.dtype.itemsize(), 0, "{shape}");
+        assert_eq!(h.dtype().itemsize(), 0, "{shape}");
     }
     // emit refuses to write what parse refuses.
     let dims = vec![MAX_ITEMSIZE, MAX_ITEMSIZE, 3, 0];
@@ -349,7 +349,7 @@ fn an_empty_list_is_not_a_subarray_shape() {
     )
     .unwrap()
     .header;
-    assert_eq!(h.dtype.itemsize(), 24);
+    assert_eq!(h.dtype().itemsize(), 24);
 }
 
 /// Line continuations in the whitespace before the dict and after it: CPython 3.11

@@ -208,7 +208,7 @@ fn encoding_errors() {
         "at byte 25: header text is not valid UTF-8 (required for format 3.0 and 4.0)",
     );
     let p = parse(&raw_bytes(Version::V2_0, &body)).unwrap();
-    assert_eq!(p.header.dtype.to_descr(), "[('ÿ', '<f8')]");
+    assert_eq!(p.header.dtype().to_descr(), "[('ÿ', '<f8')]");
     rejects(
         &raw(Version::V1_0, &d("(\0,)")),
         "encoding",

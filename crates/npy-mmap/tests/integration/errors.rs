@@ -264,12 +264,7 @@ fn structured_and_row_errors() {
 #[test]
 fn refresh_refuses_a_file_that_shrank() {
     let s = Scratch::new();
-    let header = Header {
-        dtype: scalar(Kind::UInt, ByteOrder::Little, 2),
-        fortran_order: false,
-        shape: vec![0, 2],
-        open_ended: true,
-    };
+    let header = Header::open_ended(scalar(Kind::UInt, ByteOrder::Little, 2), false, vec![2]);
     let path = s.write("shrink.npy", &file_bytes(&header, None, &[7; 12]));
     // SAFETY: the test truncates the mapped data below, breaking the contract on
     // purpose to see `refresh` refuse; it holds no slice of the map then or after, and

@@ -124,16 +124,11 @@ fn write_pieces(mut out: File, shared: &Shared, mut after_write: impl FnMut(u64)
 fn reader_follows_an_open_ended_writer() {
     for fortran in [false, true] {
         let scratch = Scratch::new();
-        let header = Header {
-            dtype: scalar(Kind::UInt, ByteOrder::Little, 4),
-            fortran_order: fortran,
-            shape: if fortran {
-                vec![COLUMNS, 0]
-            } else {
-                vec![0, COLUMNS]
-            },
-            open_ended: true,
-        };
+        let header = Header::open_ended(
+            scalar(Kind::UInt, ByteOrder::Little, 4),
+            fortran,
+            vec![COLUMNS],
+        );
         let path = scratch.write("following.npy", &header.emit(None).unwrap().bytes);
         let shared = Arc::new(Shared {
             refreshes: AtomicU64::new(0),

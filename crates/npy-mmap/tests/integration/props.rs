@@ -116,11 +116,11 @@ fn case() -> impl Strategy<Value = Case> {
                 2 => Some(Version::V3_0),
                 _ => {
                     // Open-ended when it can be: a growth axis and non-empty rows.
-                    if let Some(axis) = header.growth_axis() {
-                        header.shape[axis] = 0;
-                        header.open_ended = header.row_bytes().unwrap() > 0;
+                    if header.growth_axis().is_some() && header.row_bytes().unwrap() > 0 {
+                        let row_shape = header.row_shape().to_vec();
+                        header = Header::open_ended(header.into_dtype(), fortran, row_shape);
                     }
-                    Some(Version::V4_0).filter(|_| header.open_ended)
+                    Some(Version::V4_0).filter(|_| header.is_open_ended())
                 }
             };
             Case {

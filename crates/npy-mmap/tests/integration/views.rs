@@ -99,12 +99,7 @@ fn zero_d_and_empty_arrays() {
         assert!(file.bytes().is_empty());
     }
     // An open-ended file with no rows yet, and with only part of one.
-    let header = Header {
-        dtype: f8,
-        fortran_order: false,
-        shape: vec![0, 2],
-        open_ended: true,
-    };
+    let header = Header::open_ended(f8, false, vec![2]);
     let file = read_every_way(&file_bytes(&header, None, &[])).unwrap();
     assert_eq!(file.layout().shape(), [0, 2]);
     let file = read_every_way(&file_bytes(&header, None, &[9; 15])).unwrap();
@@ -270,12 +265,7 @@ fn nested_and_subarray_fields() {
 fn refresh_open_ended() {
     let s = Scratch::new();
     for fortran in [false, true] {
-        let header = Header {
-            dtype: scalar(Kind::UInt, ByteOrder::Little, 4),
-            fortran_order: fortran,
-            shape: if fortran { vec![2, 0] } else { vec![0, 2] },
-            open_ended: true,
-        };
+        let header = Header::open_ended(scalar(Kind::UInt, ByteOrder::Little, 4), fortran, vec![2]);
         let path = s.write("grow.npy", &header.emit(None).unwrap().bytes);
         // SAFETY: the test's own file, in its own temporary directory, only appended
         // to (and its header rewritten) while it is mapped.

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use npy_header::{Error, ErrorKind, Parsed, Version, Warning};
+use npy_header::{Error, ErrorKind, Header, Parsed, Version, Warning};
 use serde_json::Value;
 
 /// What NumPy's header reader made of one input.
@@ -335,25 +335,13 @@ pub fn classify(input: &[u8], ours: &Result<Parsed, Error>, np: &Numpy) -> Verdi
         }
         (Ok(p), Some(npe)) => Verdict::Undocumented(format!(
             "we accept ({} {:?}); NumPy refuses: {npe}",
-            p.header.dtype.to_descr(),
-            p.header.shape
+            p.header.dtype().to_descr(),
+            shape_text(&p.header)
         )),
         (Ok(p), None) => {
             let h = &p.header;
-            let axis = h.growth_axis().filter(|_| h.open_ended);
-            let shape: Vec<String> = h
-                .shape
-                .iter()
-                .enumerate()
-                .map(|(i, d)| {
-                    if Some(i) == axis {
-                        "-1".to_string()
-                    } else {
-                        d.to_string()
-                    }
-                })
-                .collect();
-            let descr = h.dtype.to_descr();
+            let shape = shape_text(h);
+            let descr = h.dtype().to_descr();
             let py2 = p
                 .warnings
                 .iter()
@@ -362,16 +350,16 @@ pub fn classify(input: &[u8], ours: &Result<Parsed, Error>, np: &Numpy) -> Verdi
             if shape != np.shape {
                 diffs.push(format!("shape {shape:?} vs NumPy {:?}", np.shape));
             }
-            if h.fortran_order != np.fortran {
+            if h.fortran_order() != np.fortran {
                 diffs.push("fortran_order".to_string());
             }
             if np.descr.as_deref() != Some(descr.as_str()) {
                 diffs.push(format!("descr {descr} vs NumPy {:?}", np.descr));
             }
-            if h.dtype.itemsize() != np.itemsize {
+            if h.dtype().itemsize() != np.itemsize {
                 diffs.push(format!(
                     "itemsize {} vs NumPy {}",
-                    h.dtype.itemsize(),
+                    h.dtype().itemsize(),
                     np.itemsize
                 ));
             }
@@ -391,6 +379,13 @@ pub fn classify(input: &[u8], ours: &Result<Parsed, Error>, np: &Numpy) -> Verdi
 }
 
 /// Reads and classifies every input; returns the verdicts in input order.
+/// The shape as NumPy's reader reports it: `-1` stays on an open growth axis.
+fn shape_text(h: &Header) -> Vec<String> {
+    h.dims()
+        .map(|d| d.map_or_else(|| "-1".to_string(), |d| d.to_string()))
+        .collect()
+}
+
 pub fn run(inputs: &[Vec<u8>]) -> Vec<Verdict> {
     run_counting(inputs).0
 }
