@@ -75,8 +75,9 @@ impl fmt::Display for Warning {
 /// assert_eq!(open.fixed_shape(), None);
 /// assert_eq!(open.dims().collect::<Vec<_>>(), [None, Some(3)]);
 /// assert_eq!(open.with_growth_len(5), Some(fixed));
+/// assert!(format!("{open:?}").ends_with("shape: [-1, 3] }"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Header {
     dtype: Dtype,
     fortran_order: bool,
@@ -85,6 +86,25 @@ pub struct Header {
     /// keep to this), so that the derived equality and hash treat equal headers alike.
     shape: Vec<u64>,
     open_ended: bool,
+}
+
+/// Shows the shape as the header states it, `-1` on an open growth axis, rather than
+/// the placeholder kept inside.
+impl fmt::Debug for Header {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Dims<'a>(&'a Header);
+        impl fmt::Debug for Dims<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let dims = self.0.dims().map(|d| d.map_or(-1, |d| d as i128));
+                f.debug_list().entries(dims).finish()
+            }
+        }
+        f.debug_struct("Header")
+            .field("dtype", &self.dtype)
+            .field("fortran_order", &self.fortran_order)
+            .field("shape", &Dims(self))
+            .finish()
+    }
 }
 
 /// A parsed header and where it sits in the file.
