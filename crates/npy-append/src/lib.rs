@@ -42,7 +42,10 @@
 //! [`Appender::open`] checks, in this order and without changing the file: the header
 //! is valid, the dtype holds no Python objects, the array is not 0-d, the header has
 //! room to grow ([`ErrorKind::NotAppendable`]: run [`ensure_appendable`]), and the data
-//! matches the header ([`ErrorKind::NeedsRecovery`]: run [`recover`]). Appended data
+//! matches the header ([`ErrorKind::NeedsRecovery`]: run [`recover`]). [`status`]
+//! makes the same checks without taking the file's lock (a writer may hold it) and
+//! reports each answer, as npy-append-array's `is_appendable` and `needs_recovery` do.
+//! Appended data
 //! must have the file's dtype (or one [`Cast::Safe`] converts, named by the caller; no
 //! silent casts) and its dimensions except on the growth axis; an array in the other
 //! order is reordered. A mismatch is an error naming both shapes or dtypes, and the
@@ -267,6 +270,7 @@ mod journal;
 mod layout;
 mod recover;
 mod sidecar;
+mod status;
 mod storage;
 mod writer;
 
@@ -282,6 +286,7 @@ pub use crate::journal::{Progress, MAX_MOVE_CHUNK};
 pub use crate::layout::MAX_HEADER_LEN;
 pub use crate::recover::{recover, recover_on, Adopt, RecoverOptions, Recovered, Replayed};
 pub use crate::sidecar::Sidecar;
+pub use crate::status::{status, status_on, Status};
 pub use crate::storage::Storage;
 pub use crate::writer::{
     Appender, Batch, Durability, HeaderPolicy, NewArray, Options, DEFAULT_BUFFER_BYTES,

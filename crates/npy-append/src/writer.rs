@@ -6,14 +6,15 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use npy_header::{python_tuple, Dtype, Element, Header, Version};
+use npy_header::{Dtype, Element, Header, Version};
 
 use crate::cast::element_order;
 use crate::error::{Error, ErrorKind, Result};
 use crate::files::{lock, open_locked, sync_dir};
 use crate::journal::{self, Found};
-use crate::layout::{parser, read_header, Geometry, HeaderState, HeaderText};
+use crate::layout::{parser, Geometry, HeaderText};
 use crate::sidecar::{sidecar, Sidecar};
+use crate::status::status_on;
 use crate::storage::{write_all_at, Storage};
 
 /// The default write buffer: 1 MiB.
@@ -347,48 +348,7 @@ impl<S: Storage, J: Storage> Appender<S, J> {
     /// [`Appender::open`] on any storage, with its journal (see [`Sidecar`]). No lock
     /// is taken.
     pub fn open_on(storage: S, journal: J, opts: Options) -> Result<Appender<S, J>> {
-        let snap = read_header(&storage).map_err(|e| Error::io("cannot read the header", e))?;
-        // The journal first: an interrupted operation (a range insert cut short leaves
-        // zeros where the magic was) explains a header that does not parse.
-        no_journal(&journal, snap.file_len)?;
-        let parsed = match snap.state {
-            HeaderState::Valid(p) => p,
-            HeaderState::BadText { error, .. } | HeaderState::BadPreamble(error) => {
-                return Err(Error::header("the header", error))
-            }
-        };
-        let geo = Geometry::new(&parsed)?;
-        geo.check_appendable()?;
-        let data_len = snap.file_len - geo.data_offset;
-        let rows = match geo.count() {
-            None => {
-                let rows = data_len / geo.row_bytes;
-                let partial = data_len % geo.row_bytes;
-                if partial != 0 {
-                    return Err(Error::new(
-                        ErrorKind::NeedsRecovery,
-                        format!(
-                            "the file ends with a partial row of {partial} bytes (rows are {} bytes): run recover",
-                            geo.row_bytes
-                        ),
-                    ));
-                }
-                rows
-            }
-            Some(count) => {
-                let need = count * geo.row_bytes;
-                if data_len != need {
-                    return Err(Error::new(
-                        ErrorKind::NeedsRecovery,
-                        format!(
-                            "the file holds {data_len} bytes of data but its header's shape {} needs {need}: run recover",
-                            python_tuple(&geo.shape(count))
-                        ),
-                    ));
-                }
-                count
-            }
-        };
+        let (geo, rows) = status_on(&storage, &journal)?.into_open()?;
         Ok(Appender::from_parts(storage, journal, geo, opts, rows))
     }
 

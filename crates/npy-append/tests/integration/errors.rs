@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use npy_append::{
-    convert, ensure_appendable, finalize, recover, recover_on, Appender, Cast, EnsureMode,
-    ErrorKind, NewArray, Options, RecoverOptions,
+    convert, ensure_appendable, finalize, recover, recover_on, status, status_on, Appender, Cast,
+    EnsureMode, ErrorKind, NewArray, Options, RecoverOptions,
 };
 use npy_header::{Dtype, Header, Version, MAX_DIM};
 use npy_testing::{header, MemFile};
@@ -112,12 +112,60 @@ fn open_checks_in_order_without_touching_the_file() {
             "the file ends with a partial row of 4 bytes (rows are 16 bytes): run recover",
         ),
     ];
-    for (make, kind, message) in cases {
+    // What `status` says of each file: (appendable, needs recovery); `None` where it
+    // cannot read the header.
+    let said = [
+        None,
+        Some((false, false)),
+        Some((false, false)),
+        Some((false, true)),
+        Some((true, true)),
+        Some((true, true)),
+    ];
+    assert_eq!(said.len(), cases.len());
+    for ((make, kind, message), said) in cases.into_iter().zip(said) {
         make();
         let before = std::fs::read(&p).unwrap();
-        expect(Appender::open(&p, Options::new()), kind, Some(&p), message);
+        expect(
+            Appender::open(&p, Options::new()),
+            kind.clone(),
+            Some(&p),
+            message,
+        );
+        // `status` finds the same first error, with the same message.
+        match said {
+            None => expect(status(&p), kind, Some(&p), message),
+            Some((appendable, needs_recovery)) => {
+                let st = status(&p).unwrap();
+                assert_eq!(
+                    (st.is_appendable(), st.needs_recovery()),
+                    (appendable, needs_recovery),
+                    "{message}"
+                );
+                let first = st.not_appendable().or(st.recovery_reason()).unwrap();
+                assert_eq!((first.kind(), first.message()), (&kind, message));
+                assert_eq!(st.rows(), None);
+            }
+        }
         assert_eq!(std::fs::read(&p).unwrap(), before, "{message}");
     }
+}
+
+#[test]
+fn status_reads_a_file_a_writer_holds_and_agrees_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    let opts = Options::new().buffer_bytes(0);
+    let w = Appender::create(&p, &NewArray::new(f8(), [2]), opts).unwrap();
+    w.append(&[0.5f64; 6]).unwrap();
+    // No lock taken: the writer holds it.
+    let st = status(&p).unwrap();
+    assert!(st.is_appendable() && !st.needs_recovery());
+    assert_eq!(st.rows(), Some(3));
+    assert!(st.not_appendable().is_none() && st.recovery_reason().is_none());
+    assert_eq!(w.close().unwrap(), 3);
+    let open = Appender::open(&p, Options::new()).unwrap();
+    assert_eq!(open.rows(), 3);
 }
 
 #[test]
@@ -143,11 +191,19 @@ fn a_journal_left_by_a_crash_means_recover_first() {
     drop(w);
     let disk = MemFile::from_bytes(file.page_cache());
     let journal = MemFile::from_bytes(journal.page_cache());
+    let message = "an interrupted operation left a recovery journal beside the file: run recover";
     expect(
         Appender::open_on(&disk, &journal, opts),
         ErrorKind::NeedsRecovery,
         None,
-        "an interrupted operation left a recovery journal beside the file: run recover",
+        message,
+    );
+    let st = status_on(&disk, &journal).unwrap();
+    assert!(st.needs_recovery() && st.is_appendable());
+    let why = st.recovery_reason().unwrap();
+    assert_eq!(
+        (why.kind(), why.message()),
+        (&ErrorKind::NeedsRecovery, message)
     );
     let done = recover_on(&disk, &journal, &RecoverOptions::new()).unwrap();
     assert_eq!(done.replayed, Some(npy_append::Replayed::HeaderRewrite));
