@@ -80,20 +80,6 @@ pub fn load_error(e: &npy_mmap::Error, path: Option<&Path>) -> PyErr {
     )
 }
 
-/// A header parser's error about `path`.
-pub fn header_error(e: &npy_header::Error, path: Option<&Path>) -> PyErr {
-    let message = match e.offset() {
-        Some(at) => format!("at byte {at}: {}", e.message()),
-        None => e.message().to_string(),
-    };
-    raise(e.kind().name(), e.offset(), path, &message, None)
-}
-
-/// An I/O error while doing `what` with `path`.
-pub fn io_error(what: &str, path: &Path, e: &io::Error) -> PyErr {
-    raise("io", None, Some(path), &format!("{what}: {e}"), Some(e))
-}
-
 /// A refusal of an argument or a state, with the kind `kind`.
 pub fn refuse(kind: &str, path: Option<&Path>, message: &str) -> PyErr {
     raise(kind, None, path, message, None)

@@ -3,26 +3,19 @@
 //! `ensure_appendable`, `finalize`, `convert`). Each runs with the GIL released and
 //! returns what the Rust function reports, as a dict.
 
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use npy_append::{EnsureMode, RecoverOptions, Sidecar};
-use npy_header::{HeaderParser, Parsed, Version};
+use npy_append::{EnsureMode, RecoverOptions};
+use npy_header::Version;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::errors::{io_error, load_error, refuse, OrRaise};
+use crate::errors::{refuse, OrRaise};
 
-/// The header of `path` and the file's length, read with the writer's header-length
-/// limit ([`npy_append::MAX_HEADER_LEN`]).
-fn read(py: Python<'_>, path: &Path) -> PyResult<(Parsed, u64)> {
-    let parser = HeaderParser::new().max_header_len(npy_append::MAX_HEADER_LEN);
-    py.detach(|| -> Result<(Parsed, u64), npy_mmap::Error> {
-        let mut file = File::open(path)?;
-        let parsed = npy_mmap::read_header(&mut file, &parser)?;
-        Ok((parsed, file.metadata()?.len()))
-    })
-    .map_err(|e| load_error(&e, Some(path)))
+/// [`npy_append::status`] of `path`, read with the GIL released: the writer's own
+/// checks, without its lock.
+fn status(py: Python<'_>, path: &Path) -> PyResult<npy_append::Status> {
+    py.detach(|| npy_append::status(path)).or_raise()
 }
 
 /// Whether the writer can continue `path` as its header stands: a valid header of an
@@ -31,46 +24,16 @@ fn read(py: Python<'_>, path: &Path) -> PyResult<(Parsed, u64)> {
 /// the data matches the header is [`needs_recovery`]'s question.
 #[pyfunction]
 pub fn is_appendable(py: Python<'_>, path: PathBuf) -> PyResult<bool> {
-    let (parsed, _) = read(py, &path)?;
-    let h = &parsed.header;
-    if h.dtype().has_object() || h.growth_axis().is_none() {
-        return Ok(false);
-    }
-    if h.is_open_ended() {
-        return Ok(true);
-    }
-    // The writer's own test: NumPy's header for the current shape, in the file's
-    // version, fits in the space the header has.
-    Ok(h.emit(Some(parsed.version))
-        .is_ok_and(|e| e.bytes.len() as u64 <= parsed.data_offset()))
+    Ok(status(py, &path)?.is_appendable())
 }
 
 /// Whether `path` must be recovered before it can be appended to: an interrupted
 /// operation left a journal beside it, or its data is not what its header says (a 4.0
-/// file: a partial trailing row). Object arrays (a pickle) never need it.
+/// file: a partial trailing row). Arrays without rows (0-d, or a pickle of objects)
+/// never need it.
 #[pyfunction]
 pub fn needs_recovery(py: Python<'_>, path: PathBuf) -> PyResult<bool> {
-    let journal = Sidecar::beside(&path)
-        .map_err(|e| io_error("cannot locate the recovery journal", &path, &e))?;
-    match std::fs::metadata(journal.path()) {
-        Ok(m) if m.len() > 0 => return Ok(true),
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(io_error("cannot read the recovery journal", &path, &e)),
-    }
-    let (parsed, file_len) = read(py, &path)?;
-    let h = &parsed.header;
-    if h.dtype().has_object() {
-        return Ok(false);
-    }
-    let data_len = file_len.saturating_sub(parsed.data_offset());
-    let bad = |e: npy_header::Error| crate::errors::header_error(&e, Some(&path));
-    if h.is_open_ended() {
-        let row = h.row_bytes().map_err(bad)?;
-        return Ok(row != 0 && data_len % row != 0);
-    }
-    let need = h.data_bytes().map_err(bad)?.unwrap_or(0);
-    Ok(data_len != need)
+    Ok(status(py, &path)?.needs_recovery())
 }
 
 /// `npy_append::ensure_appendable`, in place or into a new file renamed over the old.
