@@ -25,7 +25,9 @@
 //! * `package`: `cargo package` of every published crate (under `crates/`, without
 //!   `publish = false`), each built from its package alone, and a size check of each
 //!   `.crate` (see `package.rs`).
-//! * `ci`: `lint`, then `package`, then `test`, then `test-python39`, then `cargo bench
+//! * `ci`: `lint`, then `package`, then a plain `cargo test --workspace` (no `oracle`
+//!   feature, no oracle environment: what a contributor without Python runs), then
+//!   `test`, then `test-python39`, then `cargo bench
 //!   --workspace --no-run` (the benches are built in the bench profile, unoptimised to
 //!   save time, and not run; `test` already ran each one once on small inputs), then
 //!   `readers --check` of the cheap readers.
@@ -67,14 +69,29 @@ commands:
   lint           setup, then cargo fmt --check, ruff check, clippy -D warnings (with and
                  without the oracle feature), doc -D warnings
   package        cargo package every published crate, build each alone, check sizes
-  ci             lint, package, test, test-python39, cargo bench --workspace --no-run,
-                 then readers --readers npyjs,numpy-parser --check
+  ci             lint, package, a plain cargo test --workspace (no oracle), test,
+                 test-python39, cargo bench --workspace --no-run, then readers
+                 --readers npyjs,numpy-parser --check
   readers [ARGS] setup, then conformance/results.py ARGS: run other readers against
                  the conformance corpus and rewrite (or --check) its results table
   fuzz-seeds     seed fuzz/corpus/<target>/ from conformance/ and fuzz/regressions/
   fuzz-smoke [SECONDS]
                  lint and seed fuzz/, replay its regressions, fuzz each target
                  SECONDS (default 20); stable Rust is enough";
+
+/// `cargo test --workspace` as a contributor without Python runs it: no `oracle`
+/// feature and no oracle environment, so a test that asks NumPy without being behind
+/// the feature fails here (the oracle panics), instead of only on a machine without
+/// Python.
+fn test_plain() -> Result<(), String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root())
+        .args(["test", "--workspace", "--no-fail-fast"])
+        .env_remove("NPY_ORACLE_VENV")
+        .env_remove("PYO3_PYTHON");
+    run(&mut cmd)
+}
 
 /// Base interpreter used to create the virtualenv.
 const BASE_PYTHON: &str = "python3";
@@ -90,6 +107,7 @@ fn main() -> ExitCode {
         Some("ci") if args.len() == 1 => setup().and_then(|env| {
             lint(&env)
                 .and_then(|()| package::package(root()))
+                .and_then(|()| test_plain())
                 .and_then(|()| test(&env, &[]))
                 .and_then(|()| test_python39(&env, &[]))
                 .and_then(|()| bench_build(&env))

@@ -884,6 +884,7 @@ fn zero_filling_a_huge_partial_row_writes_nothing() {
 /// its header has the 4.0 header's length, else in 2.0, whose layout is 4.0's; the
 /// data offset never moves. NumPy writes the same bytes.
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn finalize_writes_numpys_header_at_every_header_length() {
     use npy_testing::MemFile;
     let mut to_v2 = Vec::new();
@@ -923,6 +924,7 @@ fn finalize_writes_numpys_header_at_every_header_length() {
 /// The writer and the loader share npy-header's `Element`: complex numbers, which the
 /// loader viewed as `[f64; 2]`, are appended as such too, in either byte order.
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn complex_values_are_appended_as_pairs() {
     let dir = tempfile::tempdir().unwrap();
     for descr in ["'<c16'", "'>c16'"] {

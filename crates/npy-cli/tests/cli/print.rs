@@ -282,6 +282,7 @@ fn cat_all_and_summaries() {
 /// is NumPy's repr of the same file memory-mapped, which reads only those items too.
 /// Values sit at the edges, where they are shown, and in the middle, where they are not.
 #[test]
+#[cfg_attr(not(feature = "oracle"), ignore = "asks NumPy (--features oracle)")]
 fn cat_and_head_of_a_4_gib_file() {
     let s = Scratch::new();
     for (fortran, shape) in [(false, "(1 << 23, 64)"), (true, "(64, 1 << 23)")] {
