@@ -196,6 +196,50 @@ impl HeaderParser {
         })
     }
 
+    /// Parses a descr on its own: the value of a header's `'descr'` key, as
+    /// `repr(numpy.lib.format.dtype_to_descr(dtype))` prints it, read as a 3.0 header's
+    /// (UTF-8) with this parser's limits on length, nesting, fields and dimensions.
+    /// Error offsets count from the start of `text`. For writers that are handed a
+    /// dtype as text, such as a binding to another language.
+    ///
+    /// ```
+    /// use npy_header::{Dtype, HeaderParser};
+    /// let p = HeaderParser::new();
+    /// let dt = p.parse_descr("[('t', '<M8[ns]'), ('xy', '<f4', (2,))]").unwrap();
+    /// assert_eq!(dt.itemsize(), 16);
+    /// assert!(matches!(p.parse_descr("'<f8'").unwrap(), Dtype::Scalar(_)));
+    /// assert_eq!(p.parse_descr("'<f8', 1").unwrap_err().offset(), Some(0));
+    /// ```
+    pub fn parse_descr(&self, text: &str) -> Result<Dtype, Error> {
+        let len = text.len() as u64;
+        if len > self.limits.max_header_len {
+            return Err(Error::at(
+                ErrorKind::HeaderTooLong {
+                    len,
+                    limit: self.limits.max_header_len,
+                },
+                0,
+                format!(
+                    "the descr is {len} bytes, over the limit of {} bytes for a header",
+                    self.limits.max_header_len
+                ),
+            ));
+        }
+        let opts = literal::Options {
+            encoding: Encoding::Utf8,
+            allow_long_suffix: false,
+            max_depth: self.limits.max_depth.min(Limits::MAX_DEPTH),
+        };
+        let parsed = literal::parse(text.as_bytes(), 0, &opts)?;
+        let mut ctx = DescrCtx {
+            max_fields: self.limits.max_fields,
+            max_dims: self.limits.max_dims,
+            fields_seen: 0,
+            deprecated_at: None,
+        };
+        descr_from_value(&parsed.node, &mut ctx)
+    }
+
     /// Checks the dict as NumPy's `_read_array_header` does, then this project's
     /// stricter rules (see `spec/`, "Deliberate differences").
     fn interpret(

@@ -169,6 +169,15 @@ proptest! {
     }
 
     #[test]
+    fn a_descr_alone_parses_as_in_its_header((h, version) in header()) {
+        let Ok(out) = h.emit(version) else { return Ok(()) };
+        let parser = HeaderParser::with_limits(Limits::none());
+        let p = parser.parse(&out.bytes).unwrap();
+        let alone = parser.parse_descr(&p.header.dtype().to_descr()).unwrap();
+        prop_assert_eq!(&alone, p.header.dtype());
+    }
+
+    #[test]
     fn in_place_rewrite_parses_back((h, _) in header(), rows in 0u64..u64::from(u32::MAX)) {
         let (out, grown) = match (h.emit(None), h.with_growth_len(rows)) {
             (Ok(out), Some(grown)) if !h.is_open_ended() => (out, grown),

@@ -334,3 +334,34 @@ fn canonical_layout_is_checked_like_any_other() {
         1
     );
 }
+
+/// A descr on its own is refused as it would be inside a header, with the offset
+/// counted from the start of the text, and within the parser's limits.
+#[test]
+fn a_descr_alone_is_refused_as_in_a_header() {
+    let p = HeaderParser::new();
+    let cases: [(&str, u64, &str); 4] = [
+        ("'<q17'", 0, "bad type string"),
+        ("[('a', '<f8'), ('a', '<i4')]", 16, "duplicate field name"),
+        ("'<f8' junk", 6, "syntax"),
+        ("[('x', 'O')] + 1", 13, "syntax"),
+    ];
+    for (text, offset, what) in cases {
+        let e = p.parse_descr(text).unwrap_err();
+        assert_eq!(e.offset(), Some(offset), "{text}: {e} ({what})");
+    }
+    let deep = format!("{}'<f8'{}", "[('a', ".repeat(40), ")]".repeat(40));
+    let e = HeaderParser::new()
+        .max_depth(8)
+        .parse_descr(&deep)
+        .unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::NestTooDeep { .. }), "{e}");
+    let e = HeaderParser::new()
+        .max_header_len(4)
+        .parse_descr("'<f8'")
+        .unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::HeaderTooLong { len: 5, limit: 4 }),
+        "{e}"
+    );
+}
