@@ -76,16 +76,9 @@ fn options(durability: &str, every_write: bool, buffer_bytes: usize) -> PyResult
 /// The dtype `descr_text` (Python's `repr` of NumPy's descr, as NumPy writes it in a
 /// header) in the form the writer takes, read by this project's header parser.
 fn parse_descr(descr_text: &str) -> PyResult<npy_header::Dtype> {
-    let text = format!("{{'descr': {descr_text}, 'fortran_order': False, 'shape': (0,), }}\n");
-    let mut file = b"\x93NUMPY\x03\x00".to_vec();
-    let len = u32::try_from(text.len())
-        .map_err(|_| refuse("parameter", None, "the dtype's description is too long"))?;
-    file.extend_from_slice(&len.to_le_bytes());
-    file.extend_from_slice(text.as_bytes());
     HeaderParser::new()
         .max_header_len(npy_append::MAX_HEADER_LEN)
-        .parse(&file)
-        .map(|p| p.header.into_dtype())
+        .parse_descr(descr_text)
         .map_err(|e| {
             refuse(
                 e.kind().name(),
