@@ -69,6 +69,31 @@ def test_unsafe_cast_says_how_to_allow_it(npy):
                 "casting='no'")
 
 
+def test_a_narrowing_cast_never_changes_a_value(npy):
+    """same_kind converts int64 to int32 and float64 to float32, as NumPy does, but a
+    value that would wrap or overflow to infinity is refused, not written."""
+    with NpyAppendArray(npy) as w:
+        w.append(np.zeros((1, 2), dtype="<i4"))
+        w.append(np.array([[7, -8]]))  # int64 that fits: converted
+        refused(npy, lambda: w.append(np.array([[2**32 + 5, 3]])), "cast_changes_values",
+                "int64", "int32", "4294967301", "index (0, 0)", "casting='unsafe'")
+        refused(npy, lambda: w.append(np.array([[1, 2]], dtype="<u8") + 2**63),
+                "cast_changes_values", "uint64")
+    assert np.load(npy).tolist() == [[0, 0], [7, -8]]
+    f4 = npy.with_name("f4.npy")
+    with NpyAppendArray(f4) as w:
+        w.append(np.zeros(1, dtype="<f4"))
+        w.append(np.array([0.1, np.inf, -np.inf, np.nan]))  # rounded; inf stays inf
+        with np.errstate(over="ignore"):
+            refused(f4, lambda: w.append(np.array([1.0, 1e300])), "cast_changes_values",
+                    "1e+300", "index (1,)", "inf")
+    got = np.load(f4)
+    assert got.dtype == np.float32 and got[1] == np.float32(0.1) and np.isinf(got[2:4]).all()
+    with NpyAppendArray(f4, casting="unsafe") as w, np.errstate(over="ignore"):
+        w.append(np.array([1e300]))  # npy-append-array's behaviour
+    assert np.isinf(np.load(f4)[-1])
+
+
 def test_object_arrays(npy):
     w = NpyAppendArray(npy)
     with pytest.raises(npy_append.Error, match="Python objects.*fixed-size dtype") as err:

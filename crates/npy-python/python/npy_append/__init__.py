@@ -13,8 +13,9 @@ programs written for it unchanged, on a Rust core (the ``npy-append`` crate)::
 
 Beyond npy-append-array: an advisory lock keeps a second writer out; ``durability=
 "synced"`` and ``sync()`` make rows survive a power loss; a file left by an interrupted
-append is detected and repaired by ``recover``; values are never cast silently
-(``casting="same_kind"`` by default, ``"unsafe"`` for npy-append-array's behaviour);
+append is detected and repaired by ``recover``; values are never changed silently
+(``casting="same_kind"`` by default, refusing an integer that does not fit or a number
+that overflows to infinity; ``"unsafe"`` for npy-append-array's behaviour);
 ``version=4`` writes the proposed format 4.0, whose header says ``-1`` and is never
 rewritten, and ``load`` reads it (NumPy refuses it) with every row written so far.
 
@@ -115,8 +116,11 @@ class NpyAppendArray:
       otherwise.
     * ``casting="same_kind"``: which conversions ``append`` makes when an array's dtype
       is not the file's (NumPy's casting rules: ``"no"``, ``"equiv"``, ``"safe"``,
-      ``"same_kind"``, ``"unsafe"``). npy-append-array converts with ``"unsafe"``
-      (``[1.9, -2.7, 1e20]`` into int32 gives ``1, -2, -2147483648``); pass
+      ``"same_kind"``, ``"unsafe"``). With ``"same_kind"`` a narrowing within a kind
+      (int64 into int32, float64 into float32) may round a value but never change it
+      otherwise: an integer that does not fit, or a finite number that would become
+      infinite, raises (kind ``"cast_changes_values"``). npy-append-array converts with
+      ``"unsafe"`` (``[1.9, -2.7, 1e20]`` into int32 gives ``1, -2, -2147483648``); pass
       ``casting="unsafe"`` for that.
 
     One object may be shared by many threads: each ``append`` is one contiguous run of
@@ -297,7 +301,32 @@ class NpyAppendArray:
                 f"with casting={self.casting!r}: the conversion could lose information or "
                 "change values; convert the array first (arr.astype(...)), or pass "
                 "casting='unsafe' to NpyAppendArray to convert as npy-append-array does")
-        return arr.astype(want, casting=self.casting)
+        out = arr.astype(want, casting=self.casting)
+        if self.casting == "same_kind" and not np.can_cast(arr.dtype, want, casting="safe"):
+            self._check_values(arr, out)
+        return out
+
+    def _check_values(self, arr, out):
+        """A narrowing ``same_kind`` allows may round a value, never change it
+        otherwise: an integer that does not fit the file's (NumPy wraps it) or a finite
+        number that overflows to infinity is refused."""
+        kind = out.dtype.kind
+        if kind in "iu" and arr.dtype.kind in "iub":
+            changed = out.astype(arr.dtype) != arr
+        elif kind in "fc" and arr.dtype.kind in "iufc":
+            changed = np.isinf(out) & np.isfinite(arr)
+        else:
+            return
+        if not changed.any():
+            return
+        index = tuple(int(i) for i in np.argwhere(changed)[0])
+        raise _error(
+            "cast_changes_values",
+            f"{self._name()}: cannot append {arr.dtype} data to an array of {out.dtype}: "
+            f"{int(changed.sum())} value(s) do not fit ({arr[index]!r} at index {index} "
+            f"would become {out[index]!r}); casting='same_kind' converts between sizes but "
+            "refuses to change a value: convert the array first, or pass casting='unsafe' "
+            "to NpyAppendArray to convert as npy-append-array does")
 
     def update_header(self):
         """Writes buffered rows and rewrites the header to count every row appended,
