@@ -60,7 +60,7 @@ pub enum ErrorKind {
     /// growth axis (`A-2`).
     ShapeMismatch,
     /// The appended data's dtype is not the file's and no allowed cast converts it
-    /// (`A-2`).
+    /// (`A-2`). A safe cast is made only when asked for: [`Cast::Safe`](crate::Cast).
     DtypeMismatch,
     /// Raw bytes that are not a whole number of rows.
     PartialRow,
@@ -70,7 +70,8 @@ pub enum ErrorKind {
     /// the requested version.
     Version,
     /// `recover` cannot work out what the file should be (for example, its header does
-    /// not parse and no template was given).
+    /// not parse and no template was given:
+    /// [`RecoverOptions::template_file`](crate::RecoverOptions::template_file)).
     Unrecoverable,
     /// An argument that cannot work (for example, a dtype that cannot be written).
     Parameter,

@@ -216,7 +216,7 @@ impl<S: Storage, J: Storage> Appender<S, J> {
                     return self.plan_rows(src, Some(c.clone()));
                 }
                 (Some(_), _) => {
-                    "the dtypes differ; this is a safe cast: pass Cast::Safe to convert"
+                    "the dtypes differ by a safe cast, which is made only when asked for"
                 }
                 (None, _) => "not a safe cast: it could lose information or change meaning",
             };

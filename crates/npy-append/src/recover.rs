@@ -95,6 +95,25 @@ impl RecoverOptions {
         self.template = Some(parsed);
         Ok(self)
     }
+
+    /// [`RecoverOptions::template`] with the header of the file at `path` (the file as
+    /// it was created, or another written alike), read up to its data.
+    pub fn template_file(mut self, path: impl AsRef<Path>) -> Result<RecoverOptions> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path)
+            .map_err(|e| Error::io("cannot open the template", e).with_path(path))?;
+        let snap = read_header(&file)
+            .map_err(|e| Error::io("cannot read the template", e).with_path(path))?;
+        match snap.state {
+            HeaderState::Valid(parsed) => {
+                self.template = Some(parsed);
+                Ok(self)
+            }
+            HeaderState::BadText { error, .. } | HeaderState::BadPreamble(error) => {
+                Err(Error::header("the template header", error).with_path(path))
+            }
+        }
+    }
 }
 
 /// What `recover` found and did.
@@ -278,7 +297,7 @@ pub fn recover_on<S: Storage + ?Sized, J: Storage + ?Sized>(
             return Err(Error::new(
                 ErrorKind::Unrecoverable,
                 format!(
-                    "the header does not parse ({error}): if a crash tore it, pass a template (the header of a file with the same dtype, order and shape, e.g. as it was created)"
+                    "the header does not parse ({error}): if a crash tore it, recover it with a template: a file with the same dtype, order and shape, e.g. as it was created"
                 ),
             )
             .caused_by(error))

@@ -245,12 +245,36 @@ pub fn run(cmd: &AppendCommand, out: &mut dyn Write, err: &mut dyn Write) -> io:
 fn report(f: Failure, err: &mut dyn Write) -> io::Result<()> {
     match f {
         Failure::Write(e) => Err(e),
-        Failure::Npy(e, path) => match e.path() {
-            Some(_) => writeln!(err, "error: {e}"),
-            None => writeln!(err, "error: {}: {e}", path.display()),
-        },
+        Failure::Npy(e, path) => {
+            match e.path() {
+                Some(_) => writeln!(err, "error: {e}")?,
+                None => writeln!(err, "error: {}: {e}", path.display())?,
+            }
+            match hint(&e) {
+                Some(hint) => writeln!(err, "hint: {hint}"),
+                None => Ok(()),
+            }
+        }
         Failure::Other(message, path) => writeln!(err, "error: {}: {message}", path.display()),
         Failure::Several(all) => all.into_iter().try_for_each(|f| report(f, err)),
+    }
+}
+
+/// What to run, in this tool's words, for the errors whose remedy is another command
+/// or option (the library's messages name no interface).
+fn hint(e: &npy_append::Error) -> Option<&'static str> {
+    match e.kind() {
+        npy_append::ErrorKind::NotAppendable => Some(
+            "`npy ensure-appendable FILE` gives the header room (--in-place keeps the file where it is)",
+        ),
+        npy_append::ErrorKind::NeedsRecovery => Some("`npy recover FILE` makes the file complete again"),
+        npy_append::ErrorKind::Unrecoverable if e.message().contains("template") => {
+            Some("`npy recover --like TEMPLATE FILE` takes the header from TEMPLATE")
+        }
+        npy_append::ErrorKind::DtypeMismatch if e.message().contains("safe cast") => {
+            Some("pass --safe-cast to convert, as NumPy's casting='safe' allows")
+        }
+        _ => None,
     }
 }
 
@@ -742,13 +766,7 @@ fn recover(a: &RecoverArgs, out: &mut dyn Write) -> Result<(), Failure> {
             Durability::Synced
         });
     if let Some(like) = &a.like {
-        let head = read_head(like)?;
-        let len = npy_header::HeaderParser::new()
-            .max_header_len(npy_append::MAX_HEADER_LEN)
-            .parse(&head)
-            .map(|p| usize::try_from(p.data_offset()).unwrap_or(usize::MAX))
-            .unwrap_or(head.len());
-        opts = opts.template(&head[..len.min(head.len())]).at(like)?;
+        opts = opts.template_file(like).at(like)?;
     }
     let done = npy_append::recover(&a.file, &opts).at(&a.file)?;
     writeln!(out, "{}: {}", a.file.display(), describe_recovery(&done))?;

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use npy_append::{EnsureMode, RecoverOptions};
+use npy_append::{Adopt, EnsureMode, RecoverOptions};
 use npy_header::Version;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
@@ -61,15 +61,28 @@ pub fn ensure_appendable<'py>(
     Ok(d)
 }
 
-/// `npy_append::recover` with the default policy (every whole row the file holds,
-/// crash-safe) and npy-append-array's `zerofill_incomplete`.
+/// `npy_append::recover` with npy-append-array's `zerofill_incomplete`, keeping every
+/// whole row the file holds (or, `counted`, only the rows its header counts), and the
+/// header of the file `like` when the file's own does not parse.
 #[pyfunction]
+#[pyo3(signature = (path, zerofill_incomplete, like=None, counted=false))]
 pub fn recover<'py>(
     py: Python<'py>,
     path: PathBuf,
     zerofill_incomplete: bool,
+    like: Option<PathBuf>,
+    counted: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let opts = RecoverOptions::new().zerofill_incomplete(zerofill_incomplete);
+    let mut opts = RecoverOptions::new()
+        .zerofill_incomplete(zerofill_incomplete)
+        .adopt(if counted {
+            Adopt::Counted
+        } else {
+            Adopt::WholeRows
+        });
+    if let Some(like) = like {
+        opts = py.detach(|| opts.template_file(like)).or_raise()?;
+    }
     let done = py.detach(|| npy_append::recover(&path, &opts)).or_raise()?;
     let d = PyDict::new(py);
     d.set_item("version", done.version.to_string())?;

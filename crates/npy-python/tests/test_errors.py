@@ -141,6 +141,27 @@ def test_needs_recovery(existing):
     assert not npy_append.needs_recovery(existing)
 
 
+def test_recover_a_torn_header_from_a_template(existing, tmp_path):
+    """A header that does not parse is refused, saying to pass a template; like= takes
+    another file's header, and the row count from the file size."""
+    template = tmp_path / "template.npy"
+    np.save(template, np.zeros((0, 3)))
+    data = bytearray(file_bytes(existing))
+    data[30] = ord("@")  # inside 'fortran_order'
+    existing.write_bytes(bytes(data + b"\0" * 24))  # and one more row
+    refused(existing, lambda: npy_append.recover(existing), "unrecoverable", "template")
+    assert npy_append.recover(existing, like=template)
+    assert np.load(existing).tolist() == [[0, 1, 2], [3, 4, 5], [0, 0, 0]]
+
+
+def test_recover_counted_keeps_only_the_rows_the_header_counts(existing):
+    with open(existing, "ab") as f:
+        f.write(b"\xff" * 30)  # after a power loss: bytes that may be garbage
+    npy_append.recover(existing, counted=True)
+    assert np.load(existing).tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert not npy_append.needs_recovery(existing)
+
+
 def test_locked_by_another_object_and_another_process(existing):
     with NpyAppendArray(existing) as w:
         w.append(np.ones((1, 3)))

@@ -284,7 +284,7 @@ fn mismatches_name_both_sides_and_change_nothing() {
         w.append_npy_file(&input, Cast::No),
         ErrorKind::DtypeMismatch,
         Some(&p),
-        "cannot append '<i4' (int32 little-endian) data to an array of '<f8' (float64 little-endian): the dtypes differ; this is a safe cast: pass Cast::Safe to convert",
+        "cannot append '<i4' (int32 little-endian) data to an array of '<f8' (float64 little-endian): the dtypes differ by a safe cast, which is made only when asked for",
     );
     write(
         &input,
@@ -431,7 +431,7 @@ fn recover_errors() {
         recover(&p, &RecoverOptions::new()),
         ErrorKind::Unrecoverable,
         Some(&p),
-        "the header does not parse (at byte 20: expected a value, found '@'): if a crash tore it, pass a template (the header of a file with the same dtype, order and shape, e.g. as it was created)",
+        "the header does not parse (at byte 20: expected a value, found '@'): if a crash tore it, recover it with a template: a file with the same dtype, order and shape, e.g. as it was created",
     );
     let template = Header::new(f8(), false, vec![0])
         .emit(Some(Version::V2_0))

@@ -286,7 +286,8 @@ fn recover_summaries() {
     assert_eq!(
         text(&out.stderr),
         format!(
-            "error: {}: the header does not parse (at byte 27: unknown header key \"fo@tran_order\": the header has exactly the keys 'descr', 'fortran_order' and 'shape'): if a crash tore it, pass a template (the header of a file with the same dtype, order and shape, e.g. as it was created)\n",
+            "error: {}: the header does not parse (at byte 27: unknown header key \"fo@tran_order\": the header has exactly the keys 'descr', 'fortran_order' and 'shape'): if a crash tore it, recover it with a template: a file with the same dtype, order and shape, e.g. as it was created\n\
+             hint: `npy recover --like TEMPLATE FILE` takes the header from TEMPLATE\n",
             f.display()
         )
     );
@@ -698,4 +699,58 @@ fn ensure_appendable_out_copies_an_appendable_file() {
     assert_eq!(std::fs::read(&copy).unwrap(), before);
     assert!(!dir.path().join("nowhere.npy").exists());
     assert_eq!(std::fs::read(&f).unwrap(), original);
+}
+
+/// An error whose remedy is another command or option ends with a `hint:` line naming
+/// it in this tool's words; the file is unchanged.
+#[test]
+fn errors_end_with_the_command_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (dest, src) = (dir.path().join("d.npy"), dir.path().join("s.npy"));
+    let tight = |shape: &str| {
+        header::filled(Version::V1_0, 128, |n| {
+            format!(
+                "{{'descr': [('{}', '<i2')], 'fortran_order': False, 'shape': {shape}, }}",
+                "n".repeat(n)
+            )
+        })
+    };
+    let i4 = Dtype::Scalar(Scalar::new(Kind::Int, ByteOrder::Little, 4).unwrap());
+    // Makes DEST and SRC; the hint appending SRC to DEST gives.
+    type Case<'a> = (Box<dyn Fn() + 'a>, &'static str);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            Box::new(|| {
+                std::fs::write(&dest, [tight("(3,)"), vec![0; 6]].concat()).unwrap();
+                std::fs::write(&src, [tight("(1,)"), vec![0; 2]].concat()).unwrap();
+            }),
+            "hint: `npy ensure-appendable FILE` gives the header room (--in-place keeps the file where it is)",
+        ),
+        (
+            Box::new(|| {
+                npy_file(&dest, &[3], false, None, &[0; 4]);
+                npy_file(&src, &[1], false, None, &[0; 2]);
+            }),
+            "hint: `npy recover FILE` makes the file complete again",
+        ),
+        (
+            Box::new(|| {
+                let mut bytes = Header::new(i4.clone(), false, vec![1]).emit(None).unwrap().bytes;
+                bytes.extend_from_slice(&[0; 4]);
+                std::fs::write(&dest, bytes).unwrap();
+                npy_file(&src, &[1], false, None, &[0; 2]);
+            }),
+            "hint: pass --safe-cast to convert, as NumPy's casting='safe' allows",
+        ),
+    ];
+    for (make, hint) in cases {
+        make();
+        let before = std::fs::read(&dest).unwrap();
+        let out = npy(&["append", s(&dest), s(&src)]);
+        assert_eq!(out.status.code(), Some(1), "{hint}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.starts_with("error: "), "{stderr}");
+        assert_eq!(stderr.lines().last(), Some(hint), "{stderr}");
+        assert_eq!(std::fs::read(&dest).unwrap(), before, "{hint}");
+    }
 }

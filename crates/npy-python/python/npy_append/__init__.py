@@ -405,11 +405,17 @@ def ensure_appendable(filename, inplace=False):
     return True
 
 
-def recover(filename, zerofill_incomplete=False):
+def recover(filename, zerofill_incomplete=False, *, like=None, counted=False):
     """Makes a file left by an interrupted append (or operation) complete again, without
     moving its data: the header counts every whole row the file holds, and a partial
     last row is cut off, or completed with zeros when ``zerofill_incomplete``. Safe to
     run on a complete file (nothing changes) and crash-safe itself. Returns ``True``.
+
+    Beyond npy-append-array: ``counted=True`` keeps only the rows the header counts
+    (after a power loss, the bytes past them may be garbage; with
+    ``durability="synced"`` every row ``sync`` acknowledged is counted), and
+    ``like=PATH`` takes the header from another file with the same dtype, order and
+    shape when the file's own does not parse (a crash tore it).
 
     >>> np.save("cut.npy", np.arange(12.0).reshape(4, 3))
     >>> with open("cut.npy", "r+b") as f:       # as if an append of 3 rows stopped midway
@@ -421,7 +427,8 @@ def recover(filename, zerofill_incomplete=False):
     >>> np.load("cut.npy").shape                # one more whole row; 6 bytes cut off
     (5, 3)
     """
-    _native.recover(_fspath(filename), bool(zerofill_incomplete))
+    _native.recover(_fspath(filename), bool(zerofill_incomplete),
+                    None if like is None else _fspath(like), bool(counted))
     return True
 
 
