@@ -39,7 +39,6 @@ use crate::writer::no_journal;
 /// assert_eq!(st.recovery_reason().map(|e| e.kind()), Some(&ErrorKind::NeedsRecovery));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
 pub struct Status {
     /// The journal an interrupted operation left.
     journal: Option<Error>,
@@ -49,6 +48,22 @@ pub struct Status {
     data: Option<Error>,
     /// The geometry and row count, when the header has rows.
     found: Option<(Geometry, u64)>,
+}
+
+/// The answers, not the geometry kept for [`Appender::open`](crate::Appender::open).
+impl std::fmt::Debug for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Status")
+            .field("appendable", &self.is_appendable())
+            .field("needs_recovery", &self.needs_recovery())
+            .field("rows", &self.rows())
+            .field("not_appendable", &self.not_appendable().map(Error::message))
+            .field(
+                "recovery_reason",
+                &self.recovery_reason().map(Error::message),
+            )
+            .finish()
+    }
 }
 
 impl Status {
@@ -110,7 +125,11 @@ pub fn status(path: impl AsRef<Path>) -> Result<Status> {
     let file =
         File::open(path).map_err(|e| Error::io("cannot open the file", e).with_path(path))?;
     let journal = sidecar(path)?;
-    status_on(&file, &journal).map_err(|e| e.with_path(path))
+    let mut st = status_on(&file, &journal).map_err(|e| e.with_path(path))?;
+    for e in [&mut st.journal, &mut st.header, &mut st.data] {
+        *e = e.take().map(|e| e.with_path(path));
+    }
+    Ok(st)
 }
 
 /// [`status`] of any storage, with its journal (see [`Sidecar`](crate::Sidecar)).

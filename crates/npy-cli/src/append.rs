@@ -422,11 +422,11 @@ fn append(a: &AppendArgs, out: &mut dyn Write) -> Result<(), Failure> {
         _ => {
             writeln!(
                 out,
-                "{}: {}appended {appended} of {} files ({} rows): shape {}, format {version}",
+                "{}: {}appended {appended} of {} files ({}): shape {}, format {version}",
                 a.dest.display(),
                 if created { "created; " } else { "" },
                 a.sources.len(),
-                accepted - before,
+                rows(accepted - before),
                 python_tuple(
                     header
                         .fixed_shape()
@@ -719,6 +719,11 @@ fn dest_exists(dest: &Path) -> Result<bool, Failure> {
 /// The type is checked without opening the file.
 fn check_source(src: &Path) -> Result<(), Failure> {
     let fail = |message: String| Failure::Other(message, src.to_path_buf());
+    if src == Path::new("-") && !src.exists() {
+        return Err(fail(
+            "standard input cannot be a source: sources are read with seeks, which a pipe does not allow; save it to a file first (nothing was appended)".to_string(),
+        ));
+    }
     let meta = std::fs::metadata(src).map_err(|e| fail(format!("cannot open the input: {e}")))?;
     if !meta.is_file() {
         return Err(fail(format!(
@@ -773,6 +778,15 @@ fn recover(a: &RecoverArgs, out: &mut dyn Write) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `1 row`, `n rows`.
+fn rows(n: u64) -> String {
+    if n == 1 {
+        "1 row".to_string()
+    } else {
+        format!("{n} rows")
+    }
+}
+
 /// One line saying what `recover` found and did.
 pub fn describe_recovery(r: &Recovered) -> String {
     let mut parts = Vec::new();
@@ -796,8 +810,8 @@ pub fn describe_recovery(r: &Recovered) -> String {
         parts.push("the header did not parse: rewrote it from the template".to_string());
     }
     match r.header_rows {
-        Some(h) if h != r.rows => parts.push(format!("{} rows (the header said {h})", r.rows)),
-        _ => parts.push(format!("{} rows", r.rows)),
+        Some(h) if h != r.rows => parts.push(format!("{} (the header said {h})", rows(r.rows))),
+        _ => parts.push(rows(r.rows)),
     }
     if r.truncated_bytes > 0 {
         parts.push(format!("cut {} bytes", r.truncated_bytes));

@@ -209,6 +209,7 @@ impl HeaderParser {
     /// assert_eq!(dt.itemsize(), 16);
     /// assert!(matches!(p.parse_descr("'<f8'").unwrap(), Dtype::Scalar(_)));
     /// assert_eq!(p.parse_descr("'<f8', 1").unwrap_err().offset(), Some(0));
+    /// assert!(p.parse_descr("<f8").unwrap_err().message().ends_with("quoted: '<f8'"));
     /// ```
     pub fn parse_descr(&self, text: &str) -> Result<Dtype, Error> {
         let len = text.len() as u64;
@@ -230,7 +231,22 @@ impl HeaderParser {
             allow_long_suffix: false,
             max_depth: self.limits.max_depth.min(Limits::MAX_DEPTH),
         };
-        let parsed = literal::parse(text.as_bytes(), 0, &opts)?;
+        let parsed = literal::parse(text.as_bytes(), 0, &opts).map_err(|e| {
+            // A bare type string is the likeliest slip: say how to write it.
+            if crate::typestr::parse_type_str(text.trim()).is_ok() {
+                Error::at(
+                    e.kind().clone(),
+                    e.offset().unwrap_or(0),
+                    format!(
+                        "{}: a descr is a Python literal, so a type string is quoted: '{}'",
+                        e.message(),
+                        text.trim()
+                    ),
+                )
+            } else {
+                e
+            }
+        })?;
         let mut ctx = DescrCtx {
             max_fields: self.limits.max_fields,
             max_dims: self.limits.max_dims,

@@ -27,13 +27,13 @@ fn raise(
         let err = match io {
             Some(e) => {
                 let errno = e.raw_os_error().unwrap_or(0);
+                // Python prints `[Errno N]` itself: Rust's `(os error N)` would say it twice.
+                let message = message.replace(&format!(" (os error {errno})"), "");
                 match path {
-                    Some(p) => PyOSError::new_err((
-                        errno,
-                        message.to_string(),
-                        p.as_os_str().to_os_string(),
-                    )),
-                    None => PyOSError::new_err((errno, message.to_string())),
+                    Some(p) => {
+                        PyOSError::new_err((errno, message, p.as_os_str().to_os_string()))
+                    }
+                    None => PyOSError::new_err((errno, message)),
                 }
             }
             None => {

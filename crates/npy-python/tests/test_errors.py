@@ -198,6 +198,10 @@ def test_io_errors_are_oserrors(tmp_path):
     with pytest.raises(FileNotFoundError) as err:
         npy_append.is_appendable(tmp_path / "missing.npy")
     assert err.value.kind == "io" and err.value.filename == str(tmp_path / "missing.npy")
+    # The errno once, as Python prints it: "[Errno 2] cannot open the file: No such
+    # file or directory: '...'".
+    assert "os error" not in str(err.value), str(err.value)
+    assert str(err.value).startswith("[Errno 2] cannot open the file: No such file")
     with pytest.raises(FileNotFoundError):
         npy_append.load(tmp_path / "missing.npy")
     with pytest.raises(FileNotFoundError):

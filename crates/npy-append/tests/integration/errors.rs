@@ -144,6 +144,7 @@ fn open_checks_in_order_without_touching_the_file() {
                 );
                 let first = st.not_appendable().or(st.recovery_reason()).unwrap();
                 assert_eq!((first.kind(), first.message()), (&kind, message));
+                assert_eq!(first.path(), Some(p.as_path()));
                 assert_eq!(st.rows(), None);
             }
         }

@@ -123,7 +123,7 @@ fn append_creates_from_the_first_source_and_appends_in_order() {
         assert_eq!(
             text(&out.stdout),
             format!(
-                "{}: appended 1 of 1 files (1 rows): shape ({rows}, 3), format 1.0\n",
+                "{}: appended 1 of 1 files (1 row): shape ({rows}, 3), format 1.0\n",
                 dest.display()
             )
         );
@@ -270,7 +270,7 @@ fn recover_summaries() {
     assert_eq!(
         line(&["--counted"]),
         format!(
-            "{}: recovered: 1 rows, cut 9 bytes; shape (1, 3), format 1.0\n",
+            "{}: recovered: 1 row, cut 9 bytes; shape (1, 3), format 1.0\n",
             f.display()
         )
     );
@@ -674,7 +674,7 @@ fn ensure_appendable_out_copies_an_appendable_file() {
     assert_eq!(
         text(&out.stdout),
         format!(
-            "{}: appended 1 of 1 files (1 rows): shape (3, 3), format 1.0\n",
+            "{}: appended 1 of 1 files (1 row): shape (3, 3), format 1.0\n",
             copy.display()
         )
     );

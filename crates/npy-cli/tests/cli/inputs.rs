@@ -109,6 +109,15 @@ fn a_pipe_on_stdin_as_source_is_refused_before_dest_is_created() {
     assert_eq!(text(&out.stdout), "");
     assert_eq!(text(&out.stderr), refused_source(Path::new("/dev/stdin")));
     assert!(!new.exists(), "DEST was created");
+
+    // `-`, the usual name of standard input, is refused saying so.
+    let out = finish(spawn(&["append", s(&new), "-"], Stdio::piped()));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error: -: standard input cannot be a source: sources are read with seeks, which a pipe does not allow; save it to a file first (nothing was appended)\n"
+    );
+    assert!(!new.exists(), "DEST was created");
 }
 
 #[test]
