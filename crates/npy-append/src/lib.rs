@@ -20,8 +20,9 @@
 //! # let dir = tempfile::tempdir().unwrap();
 //! # let path = dir.path().join("log.npy");
 //!
-//! // A new C-order file of float32 rows of 4 values: shape (n, 4).
-//! let f4 = Dtype::Scalar(Scalar::new(Kind::Float, ByteOrder::Little, 4).unwrap());
+//! // A new C-order file of float32 rows of 4 values: shape (n, 4). `Dtype::of::<f32>()`
+//! // is this machine's byte order; `"<f4".parse::<Scalar>()` names one.
+//! let f4 = Dtype::of::<f32>();
 //! let w = Appender::create(&path, &NewArray::new(f4, [4]), Options::new())?;
 //! w.append(&[1.0f32, 2.0, 3.0, 4.0])?;           // typed values, native order
 //! w.append_bytes(&[0u8; 32])?;                    // raw rows in the file's layout

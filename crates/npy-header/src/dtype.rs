@@ -319,6 +319,12 @@ impl Dtype {
         }
     }
 
+    /// The dtype of the Rust number type `T`, in this machine's byte order
+    /// ([`Scalar::of`]).
+    pub fn of<T: crate::Element>() -> Dtype {
+        Dtype::Scalar(Scalar::of::<T>())
+    }
+
     /// The descr exactly as NumPy's `repr(dtype_to_descr(dtype))` writes it.
     pub fn to_descr(&self) -> String {
         let mut s = String::new();
@@ -531,6 +537,48 @@ impl Scalar {
             itemsize,
             time_unit: None,
         })
+    }
+}
+
+impl Scalar {
+    /// The scalar of the Rust number type `T`, in this machine's byte order: what
+    /// `np.dtype(np.float32)` is for `f32`.
+    ///
+    /// ```
+    /// use npy_header::{Dtype, Scalar};
+    /// assert_eq!(Scalar::of::<f32>(), "=f4".parse().unwrap());
+    /// assert_eq!(Dtype::of::<u8>().to_descr(), "'|u1'");
+    /// assert_eq!(Dtype::of::<[f64; 2]>(), Dtype::Scalar("complex128".parse().unwrap()));
+    /// ```
+    pub fn of<T: crate::Element>() -> Scalar {
+        Scalar::new(T::KIND, ByteOrder::NATIVE, std::mem::size_of::<T>() as u64)
+            .expect("every Element has a size its kind has")
+    }
+}
+
+/// Reads a type string as a header's descr holds it (`'<f4'` without the quotes,
+/// `'|S10'`, `'<M8[ns]'`), or a NumPy type name (`float32`, `int64`): what
+/// `np.dtype(text)` takes for a scalar. A byte order of `=` is this machine's.
+///
+/// ```
+/// use npy_header::{ByteOrder, Kind, Scalar};
+/// let s: Scalar = "<f4".parse().unwrap();
+/// assert_eq!((s.kind(), s.byte_order(), s.itemsize()), (Kind::Float, ByteOrder::Little, 4));
+/// assert!("<f3".parse::<Scalar>().is_err());
+/// ```
+impl std::str::FromStr for Scalar {
+    type Err = crate::Error;
+
+    fn from_str(text: &str) -> Result<Scalar, crate::Error> {
+        crate::typestr::parse_type_str(text)
+            .map(|(scalar, _)| scalar)
+            .map_err(|m| crate::Error::at(crate::ErrorKind::InvalidDescr, 0, m))
+    }
+}
+
+impl From<Scalar> for Dtype {
+    fn from(s: Scalar) -> Dtype {
+        Dtype::Scalar(s)
     }
 }
 

@@ -305,3 +305,34 @@ fn ten_thousand_fields_parse_and_duplicates_are_still_found() {
         );
     }
 }
+
+/// `Scalar::of::<T>()` is the scalar NumPy names `T::NAME` (`np.dtype("float32")`), in
+/// this machine's order, and a type string reads back as the scalar it writes.
+#[test]
+fn each_element_type_has_its_numpy_scalar() {
+    fn check<T: npy_header::Element>() {
+        let of = npy_header::Scalar::of::<T>();
+        assert_eq!(of, T::NAME.parse().unwrap(), "{}", T::RUST_NAME);
+        assert_eq!(of.kind(), T::KIND);
+        assert_eq!(of.itemsize(), std::mem::size_of::<T>() as u64);
+        let descr = npy_header::Dtype::of::<T>().to_descr();
+        assert_eq!(descr.trim_matches('\'').parse(), Ok(of), "{descr}");
+    }
+    check::<u8>();
+    check::<i8>();
+    check::<u16>();
+    check::<i16>();
+    check::<u32>();
+    check::<i32>();
+    check::<u64>();
+    check::<i64>();
+    check::<f32>();
+    check::<f64>();
+    check::<[f32; 2]>();
+    check::<[f64; 2]>();
+    let e = "<f3".parse::<npy_header::Scalar>().unwrap_err();
+    assert_eq!(
+        (e.kind(), e.offset()),
+        (&npy_header::ErrorKind::InvalidDescr, Some(0))
+    );
+}
