@@ -886,7 +886,7 @@ fn ensure(a: &EnsureArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
             _ => "rewritten beside it and renamed over it".to_string(),
         };
         format!(
-            "header grown by {} bytes, {} data bytes {how}; format {}",
+            "header grown by {} bytes ({how}), {} data bytes; format {}",
             done.header_growth, done.data_bytes, done.version
         )
     };

@@ -350,7 +350,7 @@ fn ensure_appendable_modes_and_convert() {
         assert_eq!(
             text(&out.stdout),
             format!(
-                "{}: header grown by 64 bytes, 12 data bytes {how}; format 1.0\n",
+                "{}: header grown by 64 bytes ({how}), 12 data bytes; format 1.0\n",
                 f.display()
             )
         );
@@ -368,7 +368,7 @@ fn ensure_appendable_modes_and_convert() {
     assert_eq!(
         text(&out.stdout),
         format!(
-            "{}: header grown by {growth} bytes, 12 data bytes {how}; format 1.0\n",
+            "{}: header grown by {growth} bytes ({how}), 12 data bytes; format 1.0\n",
             f.display()
         )
     );
@@ -521,7 +521,7 @@ fn a_header_past_numpys_max_header_size_needs_allow_large_header() {
         assert_eq!(
             text(&out.stdout),
             format!(
-                "{}: header grown by 64 bytes, 3306 data bytes {how}; format 1.0\n",
+                "{}: header grown by 64 bytes ({how}), 3306 data bytes; format 1.0\n",
                 f.display()
             ),
             "{args:?}"
