@@ -211,6 +211,27 @@ pub struct Appender<S: Storage = File, J: Storage = Sidecar> {
     state: Mutex<State>,
 }
 
+/// The Rust type [`Appender::append`] takes for a file of `dtype`, if there is one.
+fn rust_type_of(dtype: &Dtype) -> Option<&'static str> {
+    use npy_header::Kind;
+    let Dtype::Scalar(s) = dtype else { return None };
+    Some(match (s.kind(), s.itemsize()) {
+        (Kind::UInt, 1) => "u8",
+        (Kind::Int, 1) => "i8",
+        (Kind::UInt, 2) => "u16",
+        (Kind::Int, 2) => "i16",
+        (Kind::UInt, 4) => "u32",
+        (Kind::Int, 4) => "i32",
+        (Kind::UInt, 8) => "u64",
+        (Kind::Int, 8) => "i64",
+        (Kind::Float, 4) => "f32",
+        (Kind::Float, 8) => "f64",
+        (Kind::Complex, 8) => "[f32; 2]",
+        (Kind::Complex, 16) => "[f64; 2]",
+        _ => return None,
+    })
+}
+
 /// The size of the unit a disk writes atomically, at least: a power loss can land
 /// some of a write's sectors and not others, in any order.
 const SECTOR: usize = 512;
@@ -470,10 +491,14 @@ impl<S: Storage, J: Storage> Appender<S, J> {
             self.err(Error::new(
                 ErrorKind::DtypeMismatch,
                 format!(
-                    "cannot append {} values to an array of {} ('{}')",
+                    "cannot append {} values to an array of {} ('{}'): {}",
                     T::NAME,
                     self.geo.header.dtype(),
-                    self.geo.header.dtype().to_descr().trim_matches('\'')
+                    self.geo.header.dtype().to_descr().trim_matches('\''),
+                    match rust_type_of(self.geo.header.dtype()) {
+                        Some(t) => format!("typed appends do not convert: append {t} values, or the rows' bytes with append_bytes"),
+                        None => "append the rows' bytes in the file's layout with append_bytes".to_string(),
+                    }
                 ),
             ))
         })?;

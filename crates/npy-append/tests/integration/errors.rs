@@ -303,7 +303,7 @@ fn mismatches_name_both_sides_and_change_nothing() {
         w.append(&[1i32, 2, 3]),
         ErrorKind::DtypeMismatch,
         Some(&p),
-        "cannot append int32 values to an array of float64 little-endian ('<f8')",
+        "cannot append int32 values to an array of float64 little-endian ('<f8'): typed appends do not convert: append f64 values, or the rows' bytes with append_bytes",
     );
     expect(
         w.append(&[1.0f64, 2.0]),
