@@ -30,9 +30,7 @@ fn raise(
                 // Python prints `[Errno N]` itself: Rust's `(os error N)` would say it twice.
                 let message = message.replace(&format!(" (os error {errno})"), "");
                 match path {
-                    Some(p) => {
-                        PyOSError::new_err((errno, message, p.as_os_str().to_os_string()))
-                    }
+                    Some(p) => PyOSError::new_err((errno, message, p.as_os_str().to_os_string())),
                     None => PyOSError::new_err((errno, message)),
                 }
             }
