@@ -2,6 +2,8 @@
 was, byte for byte."""
 
 
+import warnings
+
 import npy_append
 import numpy as np
 import pytest
@@ -92,6 +94,37 @@ def test_a_narrowing_cast_never_changes_a_value(npy):
     with NpyAppendArray(f4, casting="unsafe") as w, np.errstate(over="ignore"):
         w.append(np.array([1e300]))  # npy-append-array's behaviour
     assert np.isinf(np.load(f4)[-1])
+
+
+@pytest.mark.parametrize(("file", "fits", "does_not_fit", "shown"), [
+    # Same width, other signedness: the round trip alone would not see the wrap.
+    (np.array([1], dtype="i1"), np.array([100], dtype="u1"), np.array([200], dtype="u1"),
+     "200"),
+    (np.array([1], dtype="<i8"), np.array([7], dtype="<u8"),
+     np.array([2**63], dtype="<u8"), "9223372036854775808"),
+    # A string cut short.
+    (np.array([b"abc"], dtype="S3"), np.array([b"xy"], dtype="S5"),
+     np.array([b"hello"], dtype="S5"), "hello"),
+    (np.array(["ab"], dtype="<U2"), np.array(["x"], dtype="<U4"),
+     np.array(["wxyz"], dtype="<U4"), "wxyz"),
+    # A field of a structured array, matched by position as NumPy casts it.
+    (np.zeros(1, dtype=[("a", "<i4"), ("b", "<f4")]),
+     np.array([(5, 1.5)], dtype=[("a", "<i8"), ("b", "<f8")]),
+     np.array([(2**40, 1.5)], dtype=[("x", "<i8"), ("y", "<f8")]), "1099511627776"),
+    # One part of a complex number overflowing.
+    (np.zeros(1, dtype="<c8"), np.array([1 + 2j]), np.array([complex(1e300, np.inf)]),
+     "1e+300"),
+])
+def test_same_kind_refuses_each_way_a_value_can_change(npy, file, fits, does_not_fit, shown):
+    with NpyAppendArray(npy) as w:
+        w.append(file)
+        w.append(fits)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no NumPy warning before the error
+            refused(npy, lambda: w.append(does_not_fit), "cast_changes_values", shown,
+                    "index (0,)", "casting='unsafe'")
+    got = np.load(npy)
+    assert len(got) == 2 and got[1] == fits.astype(got.dtype)[0]
 
 
 def test_object_arrays(npy):

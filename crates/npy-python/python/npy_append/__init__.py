@@ -14,8 +14,9 @@ programs written for it unchanged, on a Rust core (the ``npy-append`` crate)::
 Beyond npy-append-array: an advisory lock keeps a second writer out; ``durability=
 "synced"`` and ``sync()`` make rows survive a power loss; a file left by an interrupted
 append is detected and repaired by ``recover``; values are never changed silently
-(``casting="same_kind"`` by default, refusing an integer that does not fit or a number
-that overflows to infinity; ``"unsafe"`` for npy-append-array's behaviour);
+(``casting="same_kind"`` by default, refusing an integer that does not fit, a string
+cut short or a number that overflows to infinity; ``"unsafe"`` for npy-append-array's
+behaviour);
 ``version=4`` writes the proposed format 4.0, whose header says ``-1`` and is never
 rewritten, and ``load`` reads it (NumPy refuses it) with every row written so far.
 
@@ -58,6 +59,34 @@ def _error(kind, message):
     err.kind = kind
     err.offset = None
     return err
+
+
+def _changed(arr, out):
+    """Where NumPy's ``same_kind`` cast of ``arr`` (``out``) changed a value beyond the
+    rounding a narrower float makes: an integer that does not fit (it wrapped, or changed
+    sign), a string cut short, a finite real or imaginary part that became infinite.
+    Structured arrays are compared field by field, in order, as NumPy casts them. A mask
+    of ``arr``'s shape."""
+    src, dst = arr.dtype, out.dtype
+    if arr.size == 0:
+        return np.zeros(arr.shape, dtype=bool)
+    if src.names is not None and dst.names is not None:
+        mask = np.zeros(arr.shape, dtype=bool)
+        for a, b in zip(src.names, dst.names):
+            sub = _changed(arr[a], out[b])
+            mask |= sub.reshape(arr.shape + (-1,)).any(axis=-1)
+        return mask
+    if src.subdtype is not None or dst.subdtype is not None:
+        return np.zeros(arr.shape, dtype=bool)
+    if dst.kind in "iu" and src.kind in "iub":
+        back = out.astype(src)
+        return (back != arr) | ((out < 0) != (arr < 0))
+    if dst.kind in "fc" and src.kind in "iufc":
+        real = np.isinf(out.real) & np.isfinite(arr.real)
+        return real | (np.isinf(out.imag) & np.isfinite(arr.imag))
+    if dst.kind in "SU" and src.kind in "SU":
+        return out.astype(src) != arr
+    return np.zeros(arr.shape, dtype=bool)
 
 
 def _fspath(filename):
@@ -117,9 +146,10 @@ class NpyAppendArray:
     * ``casting="same_kind"``: which conversions ``append`` makes when an array's dtype
       is not the file's (NumPy's casting rules: ``"no"``, ``"equiv"``, ``"safe"``,
       ``"same_kind"``, ``"unsafe"``). With ``"same_kind"`` a narrowing within a kind
-      (int64 into int32, float64 into float32) may round a value but never change it
-      otherwise: an integer that does not fit, or a finite number that would become
-      infinite, raises (kind ``"cast_changes_values"``). npy-append-array converts with
+      (int64 into int32, float64 into float32, ``S5`` into ``S3``) may round a value but
+      never change it otherwise: an integer that does not fit, a string cut short, or a
+      finite number that would become infinite raises (kind ``"cast_changes_values"``);
+      structured arrays are checked field by field. npy-append-array converts with
       ``"unsafe"`` (``[1.9, -2.7, 1e20]`` into int32 gives ``1, -2, -2147483648``); pass
       ``casting="unsafe"`` for that.
 
@@ -301,32 +331,22 @@ class NpyAppendArray:
                 f"with casting={self.casting!r}: the conversion could lose information or "
                 "change values; convert the array first (arr.astype(...)), or pass "
                 "casting='unsafe' to NpyAppendArray to convert as npy-append-array does")
-        out = arr.astype(want, casting=self.casting)
-        if self.casting == "same_kind" and not np.can_cast(arr.dtype, want, casting="safe"):
-            self._check_values(arr, out)
+        if self.casting != "same_kind" or np.can_cast(arr.dtype, want, casting="safe"):
+            return arr.astype(want, casting=self.casting)
+        # A narrowing: NumPy's overflow warnings would only precede the error below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = arr.astype(want, casting=self.casting)
+        changed = _changed(arr, out)
+        if changed.any():
+            index = tuple(int(i) for i in np.argwhere(changed)[0])
+            raise _error(
+                "cast_changes_values",
+                f"{self._name()}: cannot append {arr.dtype} data to an array of {want}: "
+                f"{int(changed.sum())} value(s) do not fit ({arr[index]!r} at index {index} "
+                f"would become {out[index]!r}); casting='same_kind' converts between sizes "
+                "but refuses to change a value: convert the array first, or pass "
+                "casting='unsafe' to NpyAppendArray to convert as npy-append-array does")
         return out
-
-    def _check_values(self, arr, out):
-        """A narrowing ``same_kind`` allows may round a value, never change it
-        otherwise: an integer that does not fit the file's (NumPy wraps it) or a finite
-        number that overflows to infinity is refused."""
-        kind = out.dtype.kind
-        if kind in "iu" and arr.dtype.kind in "iub":
-            changed = out.astype(arr.dtype) != arr
-        elif kind in "fc" and arr.dtype.kind in "iufc":
-            changed = np.isinf(out) & np.isfinite(arr)
-        else:
-            return
-        if not changed.any():
-            return
-        index = tuple(int(i) for i in np.argwhere(changed)[0])
-        raise _error(
-            "cast_changes_values",
-            f"{self._name()}: cannot append {arr.dtype} data to an array of {out.dtype}: "
-            f"{int(changed.sum())} value(s) do not fit ({arr[index]!r} at index {index} "
-            f"would become {out[index]!r}); casting='same_kind' converts between sizes but "
-            "refuses to change a value: convert the array first, or pass casting='unsafe' "
-            "to NpyAppendArray to convert as npy-append-array does")
 
     def update_header(self):
         """Writes buffered rows and rewrites the header to count every row appended,
