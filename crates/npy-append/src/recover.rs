@@ -297,7 +297,7 @@ pub fn recover_on<S: Storage + ?Sized, J: Storage + ?Sized>(
             return Err(Error::new(
                 ErrorKind::Unrecoverable,
                 format!(
-                    "the header does not parse ({error}): if a crash tore it, recover it with a template: a file with the same dtype, order and shape, e.g. as it was created"
+                    "the header does not parse ({error}): if a crash tore it, recover it with a template: a file with the same dtype, order, other dimensions, version and header length, such as this file as it was created"
                 ),
             )
             .caused_by(error))

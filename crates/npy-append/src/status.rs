@@ -85,9 +85,9 @@ impl Status {
 
     /// Whether [`recover`](crate::recover) must run before the file is continued: an
     /// interrupted operation left its journal, or the data is not what the header says
-    /// (a fixed header: another length than its shape's; a 4.0 header: a partial last
-    /// row). Never for an array without rows (0-d, or Python objects), whose data is
-    /// not rows to recover.
+    /// (a fixed header, 0-d included: another length than its shape's; a 4.0 header: a
+    /// partial last row). Never for an array of Python objects, whose data is a pickle
+    /// of any length.
     pub fn needs_recovery(&self) -> bool {
         self.journal.is_some() || self.data.is_some()
     }
@@ -140,7 +140,12 @@ pub fn status_on<S: Storage + ?Sized, J: Storage + ?Sized>(
     let snap = read_header(storage).map_err(|e| Error::io("cannot read the header", e))?;
     // The journal first: an interrupted operation (a range insert cut short leaves
     // zeros where the magic was) explains a header that does not parse.
-    let journal = no_journal(journal, snap.file_len).err();
+    let journal = match no_journal(journal, snap.file_len) {
+        Ok(()) => None,
+        Err(e) if *e.kind() == ErrorKind::NeedsRecovery => Some(e),
+        // The journal could not be read: no answer can be given.
+        Err(e) => return Err(e),
+    };
     let parsed = match snap.state {
         HeaderState::Valid(p) => p,
         HeaderState::BadText { error, .. } | HeaderState::BadPreamble(error) => {
@@ -159,12 +164,27 @@ pub fn status_on<S: Storage + ?Sized, J: Storage + ?Sized>(
     let geo = match Geometry::new(&parsed) {
         Ok(geo) => geo,
         Err(e) => {
+            // No rows to append to. A 0-d array's data can still be cut short or run
+            // on, which `recover` repairs; an object array's is a pickle of any length.
+            let header = &parsed.header;
+            let data_len = snap.file_len - parsed.data_offset();
+            let data = match header.data_bytes() {
+                Ok(Some(need)) if !header.dtype().has_object() && data_len != need => {
+                    Some(Error::new(
+                        ErrorKind::NeedsRecovery,
+                        format!(
+                            "the file holds {data_len} bytes of data but its header's shape () needs {need}: run recover"
+                        ),
+                    ))
+                }
+                _ => None,
+            };
             return Ok(Status {
                 journal,
                 header: Some(e),
-                data: None,
+                data,
                 found: None,
-            })
+            });
         }
     };
     let header = geo.check_appendable().err();

@@ -268,10 +268,11 @@ fn hint(e: &npy_append::Error) -> Option<&'static str> {
             "`npy ensure-appendable FILE` gives the header room (--in-place keeps the file where it is)",
         ),
         npy_append::ErrorKind::NeedsRecovery => Some("`npy recover FILE` makes the file complete again"),
-        npy_append::ErrorKind::Unrecoverable if e.message().contains("template") => {
+        npy_append::ErrorKind::Unrecoverable if e.message().contains("with a template") => {
             Some("`npy recover --like TEMPLATE FILE` takes the header from TEMPLATE")
         }
-        npy_append::ErrorKind::DtypeMismatch if e.message().contains("safe cast") => {
+        // Only when a safe cast would do: "not a safe cast" needs another remedy.
+        npy_append::ErrorKind::DtypeMismatch if e.message().contains("differ by a safe cast") => {
             Some("pass --safe-cast to convert, as NumPy's casting='safe' allows")
         }
         _ => None,

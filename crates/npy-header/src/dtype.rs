@@ -572,7 +572,29 @@ impl std::str::FromStr for Scalar {
     fn from_str(text: &str) -> Result<Scalar, crate::Error> {
         crate::typestr::parse_type_str(text)
             .map(|(scalar, _)| scalar)
-            .map_err(|m| crate::Error::at(crate::ErrorKind::InvalidDescr, 0, m))
+            .map_err(|m| crate::Error::new(crate::ErrorKind::InvalidDescr, None, m))
+    }
+}
+
+/// Reads a type string or NumPy name ([`Scalar`]'s `FromStr`), or a descr as a header
+/// holds it, quoted or a list of fields ([`HeaderParser::parse_descr`](crate::HeaderParser::parse_descr)
+/// with the default limits).
+///
+/// ```
+/// use npy_header::Dtype;
+/// assert_eq!("<f8".parse::<Dtype>().unwrap().to_descr(), "'<f8'");
+/// assert_eq!("'<f8'".parse::<Dtype>().unwrap().to_descr(), "'<f8'");
+/// let rec: Dtype = "[('t', '<i8'), ('v', '<f4', (3,))]".parse().unwrap();
+/// assert_eq!(rec.itemsize(), 20);
+/// ```
+impl std::str::FromStr for Dtype {
+    type Err = crate::Error;
+
+    fn from_str(text: &str) -> Result<Dtype, crate::Error> {
+        match text.trim_start().as_bytes().first() {
+            Some(b'\'' | b'"' | b'[' | b'(') => crate::HeaderParser::new().parse_descr(text),
+            _ => text.parse::<Scalar>().map(Dtype::Scalar),
+        }
     }
 }
 

@@ -432,7 +432,7 @@ fn recover_errors() {
         recover(&p, &RecoverOptions::new()),
         ErrorKind::Unrecoverable,
         Some(&p),
-        "the header does not parse (at byte 20: expected a value, found '@'): if a crash tore it, recover it with a template: a file with the same dtype, order and shape, e.g. as it was created",
+        "the header does not parse (at byte 20: expected a value, found '@'): if a crash tore it, recover it with a template: a file with the same dtype, order, other dimensions, version and header length, such as this file as it was created",
     );
     let template = Header::new(f8(), false, vec![0])
         .emit(Some(Version::V2_0))
@@ -554,4 +554,32 @@ fn kind_names_are_stable() {
         names.join(" "),
         "io syntax object_dtype no_growth_axis not_appendable needs_recovery locked poisoned shape_mismatch dtype_mismatch partial_row too_large version unrecoverable parameter large_header"
     );
+}
+
+/// A 0-d array has no rows to append to, but its data can be cut short, which
+/// `recover` repairs: `status` says so. A journal that cannot be read gives no answer.
+#[test]
+fn status_of_a_short_0_d_array_and_of_an_unreadable_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.npy");
+    write(&p, &Header::new(f8(), false, vec![]), None, &[0; 5]);
+    let st = status(&p).unwrap();
+    assert!(!st.is_appendable() && st.needs_recovery(), "{st:?}");
+    assert_eq!(
+        st.not_appendable().unwrap().kind(),
+        &ErrorKind::NoGrowthAxis
+    );
+    let why = st.recovery_reason().unwrap();
+    assert_eq!(
+        why.message(),
+        "the file holds 5 bytes of data but its header's shape () needs 8: run recover"
+    );
+    recover(&p, &RecoverOptions::new().zerofill_incomplete(true)).unwrap();
+    assert!(!status(&p).unwrap().needs_recovery());
+
+    // A directory where the journal would be: an I/O error, not "needs recovery".
+    let journal = npy_append::Sidecar::beside(&p).unwrap();
+    std::fs::create_dir(journal.path()).unwrap();
+    let e = status(&p).unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::Io, "{e}");
 }

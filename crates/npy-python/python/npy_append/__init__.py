@@ -434,8 +434,10 @@ def recover(filename, zerofill_incomplete=False, *, like=None, counted=False):
     Beyond npy-append-array: ``counted=True`` keeps only the rows the header counts
     (after a power loss, the bytes past them may be garbage; with
     ``durability="synced"`` every row ``sync`` acknowledged is counted), and
-    ``like=PATH`` takes the header from another file with the same dtype, order and
-    shape when the file's own does not parse (a crash tore it).
+    ``like=PATH`` takes the header from another file with the same dtype, order, other
+    dimensions, version and header length (such as this file as it was created, or one
+    ``np.save`` wrote alike) when the file's own does not parse (a crash tore it); the
+    row count comes from the file size.
 
     >>> np.save("cut.npy", np.arange(12.0).reshape(4, 3))
     >>> with open("cut.npy", "r+b") as f:       # as if an append of 3 rows stopped midway
