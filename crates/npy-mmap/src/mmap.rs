@@ -397,12 +397,13 @@ fn check_growth(old: &Layout, new: &Parsed) -> Result<(), Error> {
             .map(|d| d.map_or(-1, |d| i64::try_from(d).unwrap_or(i64::MAX)))
             .collect();
         return changed(format!(
-            "the header now describes {} {} order, shape {shape:?}; it was {} {} order, shape {:?}",
+            "the header now describes {} {} order, shape {}; it was {} {} order, shape {}",
             h.dtype().to_descr(),
             order(h),
+            npy_header::python_tuple(&shape),
             o.dtype().to_descr(),
             order(o),
-            old.shape()
+            npy_header::python_tuple(old.shape())
         ));
     }
     if let Some(rows) = h.growth_len() {

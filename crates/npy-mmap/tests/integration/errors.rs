@@ -321,15 +321,15 @@ fn refresh_refuses_a_rewritten_header() {
     let cases = [
         (
             Header::new(i4.clone(), false, vec![2, 4]),
-            "the header now describes '<i4' C order, shape [2, 4]; it was '<i4' C order, shape [2, 3]: the file was rewritten, not appended to (open it again)",
+            "the header now describes '<i4' C order, shape (2, 4); it was '<i4' C order, shape (2, 3): the file was rewritten, not appended to (open it again)",
         ),
         (
             Header::new(scalar(Kind::UInt, ByteOrder::Little, 4), false, vec![2, 3]),
-            "the header now describes '<u4' C order, shape [2, 3]; it was '<i4' C order, shape [2, 3]: the file was rewritten, not appended to (open it again)",
+            "the header now describes '<u4' C order, shape (2, 3); it was '<i4' C order, shape (2, 3): the file was rewritten, not appended to (open it again)",
         ),
         (
             Header::new(i4.clone(), true, vec![2, 3]),
-            "the header now describes '<i4' Fortran order, shape [2, 3]; it was '<i4' C order, shape [2, 3]: the file was rewritten, not appended to (open it again)",
+            "the header now describes '<i4' Fortran order, shape (2, 3); it was '<i4' C order, shape (2, 3): the file was rewritten, not appended to (open it again)",
         ),
         (
             Header::new(i4.clone(), false, vec![1, 3]),
