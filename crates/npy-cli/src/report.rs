@@ -60,12 +60,7 @@ impl Report {
     /// The shape as the header stores it, `-1` on the growth axis of an open-ended
     /// (4.0) header.
     pub fn header_shape(&self) -> Vec<i64> {
-        self.parsed
-            .header
-            .dims()
-            // The parser refuses dimensions above i64::MAX.
-            .map(|d| d.map_or(-1, |d| i64::try_from(d).unwrap_or(i64::MAX)))
-            .collect()
+        self.parsed.header.written_shape()
     }
 
     /// Bytes of data the shape covers: for an open-ended header, whole rows times the

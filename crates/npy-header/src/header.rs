@@ -88,21 +88,14 @@ pub struct Header {
     open_ended: bool,
 }
 
-/// Shows the shape as the header states it, `-1` on an open growth axis, rather than
-/// the placeholder kept inside.
+/// Shows the shape as the header writes it ([`Header::written_shape`], `-1` on an open
+/// growth axis), rather than the placeholder kept inside.
 impl fmt::Debug for Header {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Dims<'a>(&'a Header);
-        impl fmt::Debug for Dims<'_> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                let dims = self.0.dims().map(|d| d.map_or(-1, |d| d as i128));
-                f.debug_list().entries(dims).finish()
-            }
-        }
         f.debug_struct("Header")
             .field("dtype", &self.dtype)
             .field("fortran_order", &self.fortran_order)
-            .field("shape", &Dims(self))
+            .field("shape", &self.written_shape())
             .finish()
     }
 }
@@ -223,13 +216,9 @@ impl Header {
     /// Every dimension in file order, `None` for the `-1` of an open-ended header.
     ///
     /// ```
-    /// use npy_header::{ByteOrder, Dtype, Header, Kind, Scalar};
-    /// let u1 = Dtype::Scalar(Scalar::new(Kind::UInt, ByteOrder::NotApplicable, 1).unwrap());
-    /// let shown: Vec<i64> = Header::open_ended(u1, false, vec![3])
-    ///     .dims()
-    ///     .map(|d| d.map_or(-1, |d| i64::try_from(d).unwrap()))
-    ///     .collect();
-    /// assert_eq!(shown, [-1, 3]);
+    /// use npy_header::{Dtype, Header};
+    /// let open = Header::open_ended(Dtype::of::<u8>(), false, vec![3]);
+    /// assert_eq!(open.dims().collect::<Vec<_>>(), [None, Some(3)]);
     /// ```
     pub fn dims(&self) -> impl ExactSizeIterator<Item = Option<u64>> + '_ {
         let open = self.growth_axis().filter(|_| self.open_ended);
@@ -237,6 +226,21 @@ impl Header {
             .iter()
             .enumerate()
             .map(move |(axis, &d)| (Some(axis) != open).then_some(d))
+    }
+
+    /// The shape as the header's text writes it: `-1` on the growth axis of an
+    /// open-ended header. A dimension above `i64::MAX`, which no parsed header has and
+    /// `emit` refuses, shows as `i64::MAX`.
+    ///
+    /// ```
+    /// use npy_header::{Dtype, Header};
+    /// let open = Header::open_ended(Dtype::of::<u8>(), true, vec![3]);
+    /// assert_eq!(open.written_shape(), [3, -1]);
+    /// ```
+    pub fn written_shape(&self) -> Vec<i64> {
+        self.dims()
+            .map(|d| d.map_or(-1, |d| i64::try_from(d).unwrap_or(i64::MAX)))
+            .collect()
     }
 
     /// The dimensions other than the growth axis, in file order: the shape of one row.

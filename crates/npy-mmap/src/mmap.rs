@@ -392,15 +392,11 @@ fn check_growth(old: &Layout, new: &Parsed) -> Result<(), Error> {
         || h.is_open_ended()
         || !same_dims
     {
-        let shape: Vec<i64> = h
-            .dims()
-            .map(|d| d.map_or(-1, |d| i64::try_from(d).unwrap_or(i64::MAX)))
-            .collect();
         return changed(format!(
             "the header now describes {} {} order, shape {}; it was {} {} order, shape {}",
             h.dtype().to_descr(),
             order(h),
-            npy_header::python_tuple(&shape),
+            npy_header::python_tuple(&h.written_shape()),
             o.dtype().to_descr(),
             order(o),
             npy_header::python_tuple(old.shape())

@@ -156,10 +156,7 @@ pub fn header<'py>(
     let h = &p.header;
     let pickled = h.dtype().has_object();
 
-    let header_shape: Vec<i64> = h
-        .dims()
-        .map(|d| d.map_or(-1, |d| i64::try_from(d).unwrap_or(i64::MAX)))
-        .collect();
+    let header_shape = h.written_shape();
     let expected_data_bytes = if pickled {
         None
     } else {
