@@ -211,25 +211,24 @@ pub struct Appender<S: Storage = File, J: Storage = Sidecar> {
     state: Mutex<State>,
 }
 
-/// The Rust type [`Appender::append`] takes for a file of `dtype`, if there is one.
+/// The Rust type [`Appender::append`] takes for a file of `dtype`, if there is one:
+/// the [`Element`] that [`element_order`] accepts for it.
 fn rust_type_of(dtype: &Dtype) -> Option<&'static str> {
-    use npy_header::Kind;
-    let Dtype::Scalar(s) = dtype else { return None };
-    Some(match (s.kind(), s.itemsize()) {
-        (Kind::UInt, 1) => "u8",
-        (Kind::Int, 1) => "i8",
-        (Kind::UInt, 2) => "u16",
-        (Kind::Int, 2) => "i16",
-        (Kind::UInt, 4) => "u32",
-        (Kind::Int, 4) => "i32",
-        (Kind::UInt, 8) => "u64",
-        (Kind::Int, 8) => "i64",
-        (Kind::Float, 4) => "f32",
-        (Kind::Float, 8) => "f64",
-        (Kind::Complex, 8) => "[f32; 2]",
-        (Kind::Complex, 16) => "[f64; 2]",
-        _ => return None,
-    })
+    fn name<T: Element>(dtype: &Dtype) -> Option<&'static str> {
+        element_order::<T>(dtype).map(|_| T::RUST_NAME)
+    }
+    name::<u8>(dtype)
+        .or_else(|| name::<i8>(dtype))
+        .or_else(|| name::<u16>(dtype))
+        .or_else(|| name::<i16>(dtype))
+        .or_else(|| name::<u32>(dtype))
+        .or_else(|| name::<i32>(dtype))
+        .or_else(|| name::<u64>(dtype))
+        .or_else(|| name::<i64>(dtype))
+        .or_else(|| name::<f32>(dtype))
+        .or_else(|| name::<f64>(dtype))
+        .or_else(|| name::<[f32; 2]>(dtype))
+        .or_else(|| name::<[f64; 2]>(dtype))
 }
 
 /// The size of the unit a disk writes atomically, at least: a power loss can land
