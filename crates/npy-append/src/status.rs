@@ -6,7 +6,7 @@
 use std::fs::File;
 use std::path::Path;
 
-use npy_header::python_tuple;
+use npy_header::{python_tuple, Header};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout::{read_header, Geometry, HeaderState};
@@ -167,17 +167,10 @@ pub fn status_on<S: Storage + ?Sized, J: Storage + ?Sized>(
             // No rows to append to. A 0-d array's data can still be cut short or run
             // on, which `recover` repairs; an object array's is a pickle of any length.
             let header = &parsed.header;
-            let data_len = snap.file_len - parsed.data_offset();
-            let data = match header.data_bytes() {
-                Ok(Some(need)) if !header.dtype().has_object() && data_len != need => {
-                    Some(Error::new(
-                        ErrorKind::NeedsRecovery,
-                        format!(
-                            "the file holds {data_len} bytes of data but its header's shape () needs {need}: run recover"
-                        ),
-                    ))
-                }
-                _ => None,
+            let data = if header.dtype().has_object() {
+                None
+            } else {
+                wrong_length(header, snap.file_len - parsed.data_offset())
             };
             return Ok(Status {
                 journal,
@@ -203,24 +196,29 @@ pub fn status_on<S: Storage + ?Sized, J: Storage + ?Sized>(
             });
             (data_len / geo.row_bytes, error)
         }
-        Some(count) => {
-            let need = count * geo.row_bytes;
-            let error = (data_len != need).then(|| {
-                Error::new(
-                    ErrorKind::NeedsRecovery,
-                    format!(
-                        "the file holds {data_len} bytes of data but its header's shape {} needs {need}: run recover",
-                        python_tuple(&geo.shape(count))
-                    ),
-                )
-            });
-            (count, error)
-        }
+        Some(count) => (count, wrong_length(&geo.header, data_len)),
     };
     Ok(Status {
         journal,
         header,
         data,
         found: Some((geo, rows)),
+    })
+}
+
+/// Why the data of a fixed header's file is not the length its shape needs, if it is
+/// not (too short: an interrupted append; too long: rows written, not yet counted).
+fn wrong_length(header: &Header, data_len: u64) -> Option<Error> {
+    let shape = header.fixed_shape()?;
+    // A parsed header's size is checked, so it is known.
+    let need = header.data_bytes().ok().flatten()?;
+    (data_len != need).then(|| {
+        Error::new(
+            ErrorKind::NeedsRecovery,
+            format!(
+                "the file holds {data_len} bytes of data but its header's shape {} needs {need}: run recover",
+                python_tuple(shape)
+            ),
+        )
     })
 }
