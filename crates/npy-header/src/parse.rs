@@ -161,15 +161,7 @@ impl HeaderParser {
         let header = match fast {
             Some(header) => header,
             None => {
-                let opts = literal::Options {
-                    encoding: if version.is_utf8() {
-                        Encoding::Utf8
-                    } else {
-                        Encoding::Latin1
-                    },
-                    allow_long_suffix: version <= Version::V2_0,
-                    max_depth: self.limits.max_depth.min(Limits::MAX_DEPTH),
-                };
+                let opts = self.literal_options(version);
                 let parsed = literal::parse(text, base, &opts)?;
                 if let Some(offset) = parsed.long_suffix_at {
                     warnings.push(Warning::Python2LongSuffix { offset });
@@ -226,11 +218,7 @@ impl HeaderParser {
                 ),
             ));
         }
-        let opts = literal::Options {
-            encoding: Encoding::Utf8,
-            allow_long_suffix: false,
-            max_depth: self.limits.max_depth.min(Limits::MAX_DEPTH),
-        };
+        let opts = self.literal_options(Version::V3_0);
         let parsed = literal::parse(text.as_bytes(), 0, &opts).map_err(|e| {
             // A bare type string is the likeliest slip: say how to write it.
             if crate::typestr::parse_type_str(text.trim()).is_ok() {
@@ -247,13 +235,31 @@ impl HeaderParser {
                 e
             }
         })?;
-        let mut ctx = DescrCtx {
+        descr_from_value(&parsed.node, &mut self.descr_ctx())
+    }
+
+    /// How the header text of `version` is read: its encoding, whether Python 2's `L`
+    /// suffix is allowed, and this parser's nesting limit.
+    fn literal_options(&self, version: Version) -> literal::Options {
+        literal::Options {
+            encoding: if version.is_utf8() {
+                Encoding::Utf8
+            } else {
+                Encoding::Latin1
+            },
+            allow_long_suffix: version <= Version::V2_0,
+            max_depth: self.limits.max_depth.min(Limits::MAX_DEPTH),
+        }
+    }
+
+    /// A descr's reading state, with this parser's limits on fields and dimensions.
+    fn descr_ctx(&self) -> DescrCtx {
+        DescrCtx {
             max_fields: self.limits.max_fields,
             max_dims: self.limits.max_dims,
             fields_seen: 0,
             deprecated_at: None,
-        };
-        descr_from_value(&parsed.node, &mut ctx)
+        }
     }
 
     /// Checks the dict as NumPy's `_read_array_header` does, then this project's
@@ -336,12 +342,7 @@ impl HeaderParser {
                 ))
             }
         };
-        let mut ctx = DescrCtx {
-            max_fields: self.limits.max_fields,
-            max_dims: self.limits.max_dims,
-            fields_seen: 0,
-            deprecated_at: None,
-        };
+        let mut ctx = self.descr_ctx();
         let dtype = descr_from_value(&descr, &mut ctx)?;
         if let Some(offset) = ctx.deprecated_at {
             warnings.push(Warning::DeprecatedTypeCode { offset });
