@@ -24,6 +24,14 @@ fn i2() -> Dtype {
     Dtype::Scalar(Scalar::new(Kind::Int, ByteOrder::Little, 2).unwrap())
 }
 
+/// A file of NumPy's header for `header` in `version` (`None`: NumPy's choice), and
+/// `data`.
+fn write_npy(path: &Path, header: &Header, version: Option<Version>, data: &[u8]) {
+    let mut bytes = header.emit(version).unwrap().bytes;
+    bytes.extend_from_slice(data);
+    std::fs::write(path, bytes).unwrap();
+}
+
 /// A file with NumPy's header for `shape` (`<i2`, C or Fortran order) in `version`
 /// (`None`: NumPy's choice), and `data`.
 pub(crate) fn npy_file(
@@ -33,18 +41,22 @@ pub(crate) fn npy_file(
     version: Option<Version>,
     data: &[u8],
 ) {
-    let header = Header::new(i2(), fortran, shape.to_vec());
-    let mut bytes = header.emit(version).unwrap().bytes;
-    bytes.extend_from_slice(data);
-    std::fs::write(path, bytes).unwrap();
+    write_npy(
+        path,
+        &Header::new(i2(), fortran, shape.to_vec()),
+        version,
+        data,
+    );
 }
 
 /// A 4.0 file of `<i2` rows of `row` items.
 pub(crate) fn v4_file(path: &Path, row: u64, data: &[u8]) {
-    let header = Header::open_ended(i2(), false, vec![row]);
-    let mut bytes = header.emit(None).unwrap().bytes;
-    bytes.extend_from_slice(data);
-    std::fs::write(path, bytes).unwrap();
+    write_npy(
+        path,
+        &Header::open_ended(i2(), false, vec![row]),
+        None,
+        data,
+    );
 }
 
 pub(crate) fn s(p: &Path) -> &str {
@@ -735,9 +747,7 @@ fn errors_end_with_the_command_to_run() {
         ),
         (
             Box::new(|| {
-                let mut bytes = Header::new(i4.clone(), false, vec![1]).emit(None).unwrap().bytes;
-                bytes.extend_from_slice(&[0; 4]);
-                std::fs::write(&dest, bytes).unwrap();
+                write_npy(&dest, &Header::new(i4.clone(), false, vec![1]), None, &[0; 4]);
                 npy_file(&src, &[1], false, None, &[0; 2]);
             }),
             "hint: pass --safe-cast to convert, as NumPy's casting='safe' allows",
@@ -745,13 +755,9 @@ fn errors_end_with_the_command_to_run() {
         // Float into int is no safe cast: no hint, the error's last word stands.
         (
             Box::new(|| {
-                let mut bytes = Header::new(i4.clone(), false, vec![1]).emit(None).unwrap().bytes;
-                bytes.extend_from_slice(&[0; 4]);
-                std::fs::write(&dest, bytes).unwrap();
-                let f8 = Dtype::of::<f64>();
-                let mut bytes = Header::new(f8, false, vec![1]).emit(None).unwrap().bytes;
-                bytes.extend_from_slice(&[0; 8]);
-                std::fs::write(&src, bytes).unwrap();
+                write_npy(&dest, &Header::new(i4.clone(), false, vec![1]), None, &[0; 4]);
+                let f8 = Header::new(Dtype::of::<f64>(), false, vec![1]);
+                write_npy(&src, &f8, None, &[0; 8]);
             }),
             "",
         ),
