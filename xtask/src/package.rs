@@ -96,9 +96,55 @@ fn forget_extracted(packages: &[Package]) -> Result<(), String> {
     Ok(())
 }
 
+/// Makes cargo build those extracted packages again: it never checks a registry
+/// package's sources for changes, so the builds of an earlier run's extraction (left in
+/// `<target>/debug`, beside the workspace's own) would be linked against this run's
+/// dependents. A build is recognised by its dep-info file naming sources under an
+/// overlay (`registry/src/-<hash>/NAME-VERSION/`); removing its fingerprint is enough.
+fn forget_built(target: &Path, packages: &[Package]) -> Result<(), String> {
+    let deps = target.join("debug").join("deps");
+    let Ok(entries) = std::fs::read_dir(&deps) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(stem) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".d"))
+        else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for p in packages {
+            let crate_name = p.name.replace('-', "_");
+            let Some(hash) = stem.strip_prefix(&format!("{crate_name}-")) else {
+                continue;
+            };
+            let source = format!("/{}-{}/", p.name, p.version);
+            if text.contains("registry/src/-") && text.contains(&source) {
+                let fingerprint = target
+                    .join("debug")
+                    .join(".fingerprint")
+                    .join(format!("{}-{hash}", p.name));
+                if fingerprint.is_dir() {
+                    std::fs::remove_dir_all(&fingerprint)
+                        .map_err(|e| format!("cannot remove {}: {e}", fingerprint.display()))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn package(root: &Path) -> Result<(), String> {
     let packages = published(root)?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), |t| root.join(PathBuf::from(t)));
     forget_extracted(&packages)?;
+    forget_built(&target, &packages)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     // --allow-dirty: what is checked is what the files hold, committed or not.
@@ -108,8 +154,6 @@ pub fn package(root: &Path) -> Result<(), String> {
     }
     crate::run(&mut cmd)?;
 
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root.join("target"), |t| root.join(PathBuf::from(t)));
     let mut too_big = Vec::new();
     for p in &packages {
         let file = target
